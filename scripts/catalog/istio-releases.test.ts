@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../errors.ts";
+import { ISTIO_MINORS, resolveIstioVersion } from "./istio-releases.ts";
+
+describe("resolveIstioVersion", () => {
+  it("resolves latest, minors and full versions", () => {
+    expect(resolveIstioVersion("latest")).toBe("1.31.1");
+    expect(resolveIstioVersion("1.30")).toBe("1.30.5");
+    expect(resolveIstioVersion("1.22")).toBe("1.22.8");
+    expect(resolveIstioVersion("1.30.3")).toBe("1.30.3");
+    expect(resolveIstioVersion("v1.29.0")).toBe("1.29.0");
+    expect(resolveIstioVersion("1.31.0-rc.0")).toBe("1.31.0-rc.0");
+  });
+
+  it.each([
+    ["1.21", /older than 1.22/],
+    ["1.21.6", /older than 1.22/],
+    ["1.32", /not in the catalog/],
+    ["1.32.0", /not in the catalog/],
+    ["banana", /not a version/],
+    ["1.31.0-rc.7", /not a known pre-release/],
+    ["1.30.9", /newer than the catalog's 1.30.5.*--allow-unlisted-istio/],
+  ])("rejects %s as bad input", (input, message) => {
+    expect(() => resolveIstioVersion(input)).toThrow(UsageError);
+    expect(() => resolveIstioVersion(input)).toThrow(message);
+  });
+
+  it("accepts a newer patch only when asked", () => {
+    expect(resolveIstioVersion("1.30.9", { allowUnlisted: true })).toBe("1.30.9");
+  });
+
+  it("covers every minor from 1.22 to 1.31 with a supported Kubernetes range", () => {
+    expect(ISTIO_MINORS.map((m) => m.minor)).toEqual([
+      "1.22",
+      "1.23",
+      "1.24",
+      "1.25",
+      "1.26",
+      "1.27",
+      "1.28",
+      "1.29",
+      "1.30",
+      "1.31",
+    ]);
+    for (const m of ISTIO_MINORS) expect(m.latestPatch.startsWith(`${m.minor}.`)).toBe(true);
+  });
+});

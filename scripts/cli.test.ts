@@ -1,0 +1,95 @@
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+
+// The CLI as users run it: a real child process, real exit codes, real stderr.
+const ssc = (...args: string[]) =>
+  execa(process.execPath, ["scripts/cli.ts", ...args], { reject: false, env: { NO_COLOR: "1" } });
+
+interface PlanJson {
+  cells: {
+    id: string;
+    istioVersion: string;
+    profile: string;
+    kubernetesVersion: string;
+    nodeImage: string;
+    secureMetricsMode: string;
+    steps: { id: string; description: string; command?: string }[];
+    tests: { id: string; status: string; reason?: string }[];
+  }[];
+}
+
+describe("ssc plan", () => {
+  it("prints 4 cells for 1.30,1.31 x default,ambient with modes, Kubernetes and pinned images", async () => {
+    const r = await ssc("plan", "--istio", "1.30,1.31", "--profile", "default,ambient", "--format", "json");
+    expect(r.exitCode).toBe(0);
+    const plan = JSON.parse(r.stdout) as PlanJson;
+    expect(
+      plan.cells.map((c) => `${c.istioVersion}/${c.profile}/${c.secureMetricsMode}/${c.kubernetesVersion}`),
+    ).toEqual([
+      "1.30.5/default/legacy/1.36.1",
+      "1.30.5/ambient/legacy/1.36.1",
+      "1.31.1/default/native/1.36.1",
+      "1.31.1/ambient/native/1.36.1",
+    ]);
+    for (const c of plan.cells) {
+      expect(c.nodeImage).toMatch(/^kindest\/node:v1\.36\.1@sha256:[0-9a-f]{64}$/);
+      expect(c.steps[0]!.id).toBe("fetch-tools");
+      expect(c.steps.at(-1)!.id).toBe("delete-cluster");
+      for (const t of c.tests) expect(["run", "pending", "skip"]).toContain(t.status);
+    }
+  });
+
+  it("prints a human table by default", async () => {
+    const r = await ssc("plan", "--istio", "1.22", "--run-id", "abc");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("cell istio-1.22.8-default-k8s-1.30");
+    expect(r.stdout).toMatch(/HardenedPlaintextPortsLocalOnly\s+skip\s+needs metricsLocalhostAccessOnly/);
+  });
+});
+
+describe("bad input: exit 2 and one line on stderr naming the value", () => {
+  it.each([
+    [["plan", "--istio", "1.99"], /1\.99/],
+    [["plan", "--istio", "1.21"], /older than 1\.22/],
+    [["plan", "--istio", "1.23", "--profile", "ambient"], /ambient needs Istio >= 1\.24/],
+    [["plan", "--istio", "1.31", "--k8s", "1.29"], /--k8s 1\.29 is outside.*--allow-unsupported-k8s/],
+    [["plan", "--profile", "sidecar"], /profile "sidecar" is unknown/],
+    [["plan", "--options-file", "does-not-exist.yaml"], /does-not-exist\.yaml: cannot read it/],
+    [["plan", "--bogus"], /unknown flag --bogus for ssc plan/],
+    [["plan", "--test", "NoSuchTest"], /unknown test id NoSuchTest/],
+    [["plan", "--format", "xml"], /--format xml is unknown/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+  ])("ssc %j", async (args, message) => {
+    const r = await ssc(...args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe("ssc list and help", () => {
+  it("lists every catalog id with gates, and claims no implementation that is missing", async () => {
+    const r = await ssc("list", "--format", "json");
+    expect(r.exitCode).toBe(0);
+    const { tests } = JSON.parse(r.stdout) as {
+      tests: { id: string; implemented: boolean; modes: string[] }[];
+    };
+    expect(tests.map((t) => t.id)).toContain("SidecarSecureScrapeMtls");
+    expect(tests).toHaveLength(20);
+    const { CONFORMANCE_TESTS } = await import("../suites/catalog.ts");
+    for (const t of tests)
+      expect(t.implemented).toBe(CONFORMANCE_TESTS.find((c) => c.id === t.id)!.run !== undefined);
+  });
+
+  it("answers --help on every command with exit 0", async () => {
+    for (const cmd of ["plan", "list"]) {
+      const r = await ssc(cmd, "--help");
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toContain(`usage: ssc ${cmd}`);
+      expect(r.stdout).toContain("exit codes:");
+    }
+    expect((await ssc("--help")).exitCode).toBe(0);
+    expect((await ssc()).exitCode).toBe(2);
+  });
+});

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { LIST_FLAGS, listCommand } from "./cli/list-command.ts";
+import { bool, type FlagSpec, helpText, type Options, parseCommandLine } from "./cli/options.ts";
+import { PLAN_FLAGS, planCommand } from "./cli/plan-command.ts";
+import { ExitCode, InfrastructureError, UsageError } from "./errors.ts";
+
+interface Command {
+  usage: string;
+  summary: string;
+  flags: readonly FlagSpec[];
+  run: (o: Options) => string | Promise<string>;
+}
+
+// Commands appear here only once they work; nothing is listed that would merely say "not yet".
+const COMMANDS: Record<string, Command> = {
+  plan: {
+    usage: "ssc plan [--istio v,...] [--profile p,...] [--k8s minor] [--test id,...] [--format json]",
+    summary:
+      "Expand the matrix into cells and show, before any cluster exists, each cell's steps and which tests run or are skipped and why.",
+    flags: PLAN_FLAGS,
+    run: planCommand,
+  },
+  list: {
+    usage: "ssc list [--format json]",
+    summary:
+      "List every conformance test with its seed, profiles, version gates and whether it is implemented.",
+    flags: LIST_FLAGS,
+    run: listCommand,
+  },
+};
+
+const EXIT_CODES = `exit codes:
+  0  every selected test passed
+  1  a conformance failure: the mesh broke a property
+  2  bad input (flags, options file, unknown version, impossible combination)
+  3  infrastructure error: the suite could not tell (docker, kind, istioctl, network, timeout)`;
+
+function topHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    "usage: ssc <command> [flags]",
+    "",
+    "Proves on a real Kubernetes cluster that Prometheus scrapes Istio metrics over mutual TLS, and nothing else can.",
+    "",
+    "commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run `ssc <command> --help` for its flags.",
+    "",
+    EXIT_CODES,
+  ].join("\n");
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${topHelp()}\n`);
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) {
+      throw new UsageError(
+        `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")}); see ssc --help`,
+      );
+    }
+    const { options, positionals } = parseCommandLine(name, rest, command.flags);
+    if (bool(options, "help")) {
+      process.stdout.write(`${helpText(command.usage, command.summary, command.flags)}\n\n${EXIT_CODES}\n`);
+      return ExitCode.ok;
+    }
+    if (positionals.length > 0) {
+      throw new UsageError(`ssc ${name} takes no argument "${positionals[0]}"; see ssc ${name} --help`);
+    }
+    process.stdout.write(`${await command.run(options)}\n`);
+    return ExitCode.ok;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof InfrastructureError) {
+      process.stderr.write(`ssc: ${e.message}\n`);
+      return e.exitCode;
+    }
+    // A bug in the suite: it could not tell, so it is an error, never a failure or a pass.
+    process.stderr.write(`ssc: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return ExitCode.infrastructure;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,49 @@
+import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { CAPABILITIES } from "../catalog/capabilities.ts";
+import type { ConformanceTest } from "../registry/define.ts";
+import { COMMON_FLAGS, type FlagSpec, formatOf, type Options } from "./options.ts";
+import { renderTable } from "./table.ts";
+
+export const LIST_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];
+
+/** Gates in words, e.g. "mode native; Istio >=1.23.0-0 (metricsLocalhostAccessOnly)". */
+export function describeGates(t: ConformanceTest): string[] {
+  const modes = Object.keys(t.scenarios);
+  return [
+    modes.length === 1 ? `mode ${modes[0]} only` : "",
+    ...t.requires.map((c) => `Istio ${CAPABILITIES[c].range} (${c})`),
+    ...t.excludedBy.map((c) => `not with ${c} (Istio ${CAPABILITIES[c].range})`),
+  ].filter((s) => s.length > 0);
+}
+
+export function listJson(tests: readonly ConformanceTest[]): unknown {
+  return {
+    tests: tests.map((t) => ({
+      id: t.id,
+      description: t.description,
+      seed: t.seed,
+      features: t.features,
+      profiles: t.profiles,
+      modes: Object.keys(t.scenarios),
+      requires: t.requires,
+      excludedBy: t.excludedBy,
+      scenarios: t.scenarios,
+      provisional: t.provisional,
+      implemented: t.run !== undefined,
+    })),
+  };
+}
+
+export function listCommand(o: Options): string {
+  if (formatOf(o) === "json") return JSON.stringify(listJson(CONFORMANCE_TESTS), null, 2);
+  const rows = CONFORMANCE_TESTS.map((t) => [
+    t.id,
+    t.seed,
+    t.profiles.join(","),
+    describeGates(t).join("; ") || "-",
+    t.run ? "yes" : "no",
+    t.provisional ? "provisional" : "",
+  ]);
+  const implemented = CONFORMANCE_TESTS.filter((t) => t.run).length;
+  return `${renderTable(["TEST", "SEED", "PROFILES", "GATES", "IMPLEMENTED", ""], rows)}\n\n${implemented} of ${CONFORMANCE_TESTS.length} tests implemented`;
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from "node:crypto";
+import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { buildPlan, type PlannedCell } from "../plan/plan.ts";
+import { stepCommand } from "../plan/steps.ts";
+import { bool, COMMON_FLAGS, type FlagSpec, formatOf, list, type Options, str } from "./options.ts";
+import { renderTable } from "./table.ts";
+
+export const MATRIX_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "istio",
+    type: "string",
+    list: true,
+    description: "Istio versions: 1.31.1, a minor (1.31 = latest known patch) or latest",
+    default: ["latest"],
+    valueName: "versions",
+  },
+  {
+    name: "profile",
+    type: "string",
+    list: true,
+    description: "Istio profiles: default, ambient",
+    default: ["default"],
+    valueName: "profiles",
+  },
+  {
+    name: "k8s",
+    type: "string",
+    description: "Kubernetes minor for every cell (default: newest supported by the Istio minor)",
+    valueName: "minor",
+  },
+  {
+    name: "allow-unsupported-k8s",
+    type: "boolean",
+    description: "accept a --k8s outside the Istio minor's supported range",
+  },
+  {
+    name: "allow-unlisted-istio",
+    type: "boolean",
+    description: "accept a patch newer than the catalog knows",
+  },
+];
+
+export const SELECTION_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "test",
+    type: "string",
+    list: true,
+    description: "run only these test ids; the rest are reported skipped",
+    valueName: "ids",
+  },
+  { name: "skip", type: "string", list: true, description: "never run these test ids", valueName: "ids" },
+];
+
+export const PLAN_FLAGS: readonly FlagSpec[] = [
+  ...MATRIX_FLAGS,
+  ...SELECTION_FLAGS,
+  {
+    name: "run-id",
+    type: "string",
+    description: "id used in cluster names (default: random)",
+    valueName: "id",
+  },
+  {
+    name: "work-dir",
+    type: "string",
+    description: "folder for kubeconfigs and rendered manifests",
+    default: ".ssc/runs",
+    valueName: "dir",
+  },
+  ...COMMON_FLAGS,
+];
+
+export function newRunId(): string {
+  return randomBytes(3).toString("hex");
+}
+
+export function planFromOptions(o: Options): PlannedCell[] {
+  const runId = str(o, "run-id") ?? newRunId();
+  return buildPlan(
+    {
+      istio: list(o, "istio"),
+      profiles: list(o, "profile"),
+      kubernetes: str(o, "k8s"),
+      allowUnsupportedKubernetes: bool(o, "allow-unsupported-k8s"),
+      allowUnlisted: bool(o, "allow-unlisted-istio"),
+      only: list(o, "test"),
+      skip: list(o, "skip"),
+      runId,
+      workDir: `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}`,
+    },
+    CONFORMANCE_TESTS,
+  );
+}
+
+/** The JSON contract of `ssc plan --format json` (issue #2); keep field names stable. */
+export function planJson(cells: readonly PlannedCell[]): unknown {
+  return {
+    cells: cells.map((c) => ({
+      id: c.id,
+      istioVersion: c.istioVersion,
+      profile: c.profile,
+      kubernetesVersion: c.kubernetesVersion,
+      nodeImage: c.nodeImage,
+      kindVersion: c.kindVersion,
+      secureMetricsMode: c.secureMetricsMode,
+      scenarios: c.scenarios,
+      steps: c.steps.map((s) => ({ id: s.id, description: s.description, command: stepCommand(s) })),
+      tests: c.tests,
+    })),
+  };
+}
+
+export function planTable(cells: readonly PlannedCell[]): string {
+  return cells
+    .map((c) => {
+      const runs = c.tests.filter((t) => t.status === "run").length;
+      const head = [
+        `cell ${c.id}`,
+        `  istio ${c.istioVersion} (${c.secureMetricsMode} secure metrics), profile ${c.profile}`,
+        `  kubernetes ${c.kubernetesVersion} on ${c.nodeImage} (kind ${c.kindVersion})`,
+        `  ${runs} of ${c.tests.length} tests run`,
+      ].join("\n");
+      const steps = renderTable(
+        ["STEP", "DESCRIPTION"],
+        c.steps.map((s) => [s.id, s.description]),
+      );
+      const tests = renderTable(
+        ["TEST", "STATUS", "REASON"],
+        c.tests.map((t) => [t.id, t.status, t.reason ?? ""]),
+      );
+      return `${head}\n\n${indent(steps)}\n\n${indent(tests)}`;
+    })
+    .join("\n\n");
+}
+
+const indent = (s: string) => s.replace(/^/gm, "  ");
+
+export function planCommand(o: Options): string {
+  const cells = planFromOptions(o);
+  return formatOf(o) === "json" ? JSON.stringify(planJson(cells), null, 2) : planTable(cells);
+}

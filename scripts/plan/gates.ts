@@ -1,0 +1,63 @@
+import { describeCapability as gate, hasCapability } from "../catalog/capabilities.ts";
+import type { ConformanceTest } from "../registry/define.ts";
+import type { Cell } from "./cells.ts";
+
+export interface Selection {
+  /** --test: run only these ids. */
+  only?: readonly string[];
+  /** --skip: never run these ids. */
+  skip?: readonly string[];
+}
+
+/** run: applies and has a body. pending: applies but has no body yet, so it will be reported as
+ * skipped ("not implemented") while the plan still shows what it will need. skip: does not apply. */
+export type TestStatus = "run" | "pending" | "skip";
+
+export interface TestDecision {
+  id: string;
+  status: TestStatus;
+  reason?: string;
+}
+
+/** Why a test does not apply to a cell, or undefined when it does. Pure data, no cluster needed. */
+export function inapplicableReason(test: ConformanceTest, cell: Cell): string | undefined {
+  if (!test.profiles.includes(cell.profile)) {
+    return `runs in profile ${test.profiles.join(", ")} only; this cell is ${cell.profile}`;
+  }
+  if (!test.scenarios[cell.secureMetricsMode]) {
+    return cell.secureMetricsMode === "legacy"
+      ? `needs ${gate("nativeSecurePorts")}; this cell runs ${cell.istioVersion} (legacy mode)`
+      : `pre-1.31 workaround; it collides with the native secure ports of ${cell.istioVersion}`;
+  }
+  const missing = test.requires.filter((c) => !hasCapability(cell.istioVersion, c));
+  if (missing.length > 0) return `needs ${missing.map(gate).join(", ")}; this cell runs ${cell.istioVersion}`;
+  const excluded = test.excludedBy.filter((c) => hasCapability(cell.istioVersion, c));
+  if (excluded.length > 0) return `ruled out by ${excluded.map(gate).join(", ")} in ${cell.istioVersion}`;
+  return undefined;
+}
+
+/** Decides run/skip for every test in a cell. Selection is applied before gating, as in Gateway
+ * API's suite, but an explicitly selected test that cannot apply still says why. */
+export function decideTests(
+  tests: readonly ConformanceTest[],
+  cell: Cell,
+  selection: Selection = {},
+): TestDecision[] {
+  return tests.map((test) => {
+    const skip = (reason: string): TestDecision => ({ id: test.id, status: "skip", reason });
+    if (selection.only && selection.only.length > 0 && !selection.only.includes(test.id)) {
+      return skip("not selected (--test)");
+    }
+    if (selection.skip?.includes(test.id)) return skip("skipped by --skip");
+    const reason = inapplicableReason(test, cell);
+    if (reason) return skip(reason);
+    if (!test.run) return { id: test.id, status: "pending", reason: "not implemented yet" };
+    return { id: test.id, status: "run" };
+  });
+}
+
+/** Rejects --test/--skip ids that name no test, listing the known ones. */
+export function unknownIds(ids: readonly string[], tests: readonly ConformanceTest[]): string[] {
+  const known = new Set(tests.map((t) => t.id));
+  return ids.filter((id) => !known.has(id));
+}

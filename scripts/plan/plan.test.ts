@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { UsageError } from "../errors.ts";
+import { type ConformanceTest, defineConformanceTest } from "../registry/define.ts";
+import { buildPlan } from "./plan.ts";
+import { clusterName } from "./steps.ts";
+
+const ctx = { runId: "r1", workDir: ".ssc/runs/r1" };
+const body = async () => {};
+
+// Records with bodies, so the plan's "run" path is exercised independently of which catalog
+// tests are implemented at the moment.
+const implemented: ConformanceTest[] = [
+  defineConformanceTest({
+    id: "NativeOnly",
+    description: "d",
+    seed: "000",
+    features: ["SidecarSecureMetrics"],
+    scenarios: { native: ["secure-prometheus", "httpbin-native"] },
+    run: body,
+  }),
+  defineConformanceTest({
+    id: "LegacyOnly",
+    description: "d",
+    seed: "000",
+    features: ["LegacySecureMetrics"],
+    scenarios: { legacy: ["secure-prometheus", "legacy-gateway"] },
+    run: body,
+  }),
+  defineConformanceTest({
+    id: "AmbientOnly",
+    description: "d",
+    seed: "001",
+    features: ["Ambient"],
+    profiles: ["ambient"],
+    scenarios: { native: ["ambient"], legacy: ["ambient"] },
+    run: body,
+  }),
+  defineConformanceTest({
+    id: "Hardened",
+    description: "d",
+    seed: "000",
+    features: ["HardenedMetrics"],
+    requires: ["metricsLocalhostAccessOnly"],
+    scenarios: { native: ["httpbin-hardened"], legacy: ["httpbin-hardened"] },
+    run: body,
+  }),
+];
+
+const statuses = (tests: { id: string; status: string }[]) =>
+  Object.fromEntries(tests.map((t) => [t.id, t.status]));
+
+describe("buildPlan", () => {
+  it("gates by mode, profile and capability, with reasons", () => {
+    const cells = buildPlan({ istio: ["1.22", "1.31"], profiles: ["default"], ...ctx }, implemented);
+    expect(statuses(cells[0]!.tests)).toEqual({
+      NativeOnly: "skip",
+      LegacyOnly: "run",
+      AmbientOnly: "skip",
+      Hardened: "skip",
+    });
+    expect(cells[0]!.tests.find((t) => t.id === "Hardened")!.reason).toMatch(
+      /metricsLocalhostAccessOnly.*1\.22\.8/,
+    );
+    expect(cells[0]!.tests.find((t) => t.id === "NativeOnly")!.reason).toMatch(/nativeSecurePorts/);
+    expect(statuses(cells[1]!.tests)).toEqual({
+      NativeOnly: "run",
+      LegacyOnly: "skip",
+      AmbientOnly: "skip",
+      Hardened: "run",
+    });
+  });
+
+  it("deploys only what the selected tests need (--test)", () => {
+    const [cell] = buildPlan(
+      { istio: ["1.31"], profiles: ["default"], only: ["NativeOnly"], ...ctx },
+      implemented,
+    );
+    expect(cell!.scenarios).toEqual(["secure-prometheus", "httpbin-native"]);
+    expect(cell!.steps.map((s) => s.id)).toEqual([
+      "fetch-tools",
+      "create-cluster",
+      "install-istio",
+      "wait-istio",
+      "deploy-secure-prometheus",
+      "deploy-httpbin-native",
+      "run-tests",
+      "collect",
+      "export-logs",
+      "delete-cluster",
+    ]);
+    expect(cell!.tests.find((t) => t.id === "Hardened")).toEqual({
+      id: "Hardened",
+      status: "skip",
+      reason: "not selected (--test)",
+    });
+  });
+
+  it("creates no cluster for a cell where nothing applies", () => {
+    const [cell] = buildPlan(
+      { istio: ["1.31"], profiles: ["default"], only: ["LegacyOnly"], ...ctx },
+      implemented,
+    );
+    expect(cell!.steps.map((s) => s.id)).toEqual(["nothing-to-run"]);
+  });
+
+  it("honours --skip and rejects unknown ids", () => {
+    const [cell] = buildPlan(
+      { istio: ["1.31"], profiles: ["ambient"], skip: ["AmbientOnly"], ...ctx },
+      implemented,
+    );
+    expect(cell!.tests.find((t) => t.id === "AmbientOnly")!.reason).toBe("skipped by --skip");
+    expect(() =>
+      buildPlan({ istio: ["1.31"], profiles: ["default"], only: ["Nope"], ...ctx }, implemented),
+    ).toThrow(UsageError);
+  });
+
+  it("reports catalog tests without a body as pending, never as run", () => {
+    const [cell] = buildPlan({ istio: ["1.31"], profiles: ["default"], ...ctx }, CONFORMANCE_TESTS);
+    for (const d of cell!.tests) {
+      const t = CONFORMANCE_TESTS.find((x) => x.id === d.id)!;
+      if (!t.run) expect(d.status).not.toBe("run");
+    }
+  });
+
+  it("enables the classic ingress gateway in ambient only when a scenario needs it", () => {
+    const [plain] = buildPlan(
+      { istio: ["1.31"], profiles: ["ambient"], only: ["AmbientOnly"], ...ctx },
+      implemented,
+    );
+    expect(plain!.steps.find((s) => s.id === "install-istio")!.description).not.toMatch(/ingressgateway/);
+    const [gw] = buildPlan({ istio: ["1.31"], profiles: ["ambient"], ...ctx }, CONFORMANCE_TESTS);
+    expect(gw!.steps.find((s) => s.id === "install-istio")!.description).toMatch(
+      /istio-ingressgateway enabled/,
+    );
+  });
+
+  it("names clusters within kind's rules", () => {
+    const [cell] = buildPlan({ istio: ["1.31.0-rc.0"], profiles: ["ambient"], ...ctx }, implemented);
+    expect(clusterName(cell!, "abcdef")).toBe("ssc-1.31.0-rc.0-ambient-abcdef");
+    expect(() => clusterName(cell!, "X_Y")).toThrow(/naming rules/);
+  });
+});

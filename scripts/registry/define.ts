@@ -1,0 +1,81 @@
+import type { Capability, SecureMetricsMode } from "../catalog/capabilities.ts";
+import type { Feature } from "./features.ts";
+import type { ScenarioId } from "./scenarios.ts";
+
+export type Profile = "default" | "ambient";
+export const PROFILES: readonly Profile[] = ["default", "ambient"];
+
+/** Where a test comes from: a seed setup (000 sidecar/gateways, 001 ambient, 002 operator/STRICT),
+ * "beyond" (properties the seeds leave unchecked) or "finding" (documents a docs-vs-reality gap). */
+export type Seed = "000" | "001" | "002" | "beyond" | "finding";
+
+/** What a running test sees of its cell. Filled by `ssc run`; the bodies come with the probes. */
+export interface ConformanceTestContext {
+  cellId: string;
+  istioVersion: string;
+  profile: Profile;
+}
+
+export type ConformanceRun = (t: ConformanceTestContext) => Promise<void>;
+
+/** One conformance test, after Gateway API's ConformanceTest record. Gating is data so `ssc list`
+ * and `ssc plan` can tell, before any cluster exists, what runs where and why the rest is skipped. */
+export interface ConformanceTest {
+  /** PascalCase; the one name used by --test, --skip, logs and the report. */
+  id: string;
+  description: string;
+  seed: Seed;
+  features: readonly Feature[];
+  profiles: readonly Profile[];
+  /** Capabilities the cell's Istio version must have. */
+  requires: readonly Capability[];
+  /** Capabilities that rule the test out (e.g. legacy workarounds collide with native ports). */
+  excludedBy: readonly Capability[];
+  /** Fixture scenarios per secure-metrics mode; a mode without an entry does not apply
+   * (e.g. the native listener tests have no legacy entry, the legacy workaround no native one). */
+  scenarios: ScenariosByMode;
+  /** Provisional tests record a finding; they never turn a run red on their own. */
+  provisional: boolean;
+  /** Absent until the test body exists: `ssc list` reports such a test as not implemented. */
+  run?: ConformanceRun;
+}
+
+export type ScenariosByMode = Partial<Record<SecureMetricsMode, readonly ScenarioId[]>>;
+
+/** The same scenarios in both modes. */
+export function anyMode(...scenarios: ScenarioId[]): ScenariosByMode {
+  return { native: scenarios, legacy: scenarios };
+}
+
+export type ConformanceTestInput = Pick<
+  ConformanceTest,
+  "id" | "description" | "seed" | "features" | "scenarios"
+> &
+  Partial<Pick<ConformanceTest, "profiles" | "requires" | "excludedBy" | "provisional" | "run">>;
+
+const ID = /^[A-Z][A-Za-z0-9]+$/;
+
+export function defineConformanceTest(input: ConformanceTestInput): ConformanceTest {
+  if (!ID.test(input.id)) throw new Error(`test id "${input.id}" must be PascalCase`);
+  if (input.features.length === 0) throw new Error(`test ${input.id} declares no feature`);
+  const modes = Object.values(input.scenarios);
+  if (modes.length === 0 || modes.some((s) => s.length === 0)) {
+    throw new Error(`test ${input.id} must declare scenarios for at least one mode, none empty`);
+  }
+  return {
+    profiles: ["default", "ambient"],
+    requires: [],
+    excludedBy: [],
+    provisional: input.seed === "finding",
+    ...input,
+  };
+}
+
+/** Checks a list of tests for duplicate ids; the registry is only as good as its ids. */
+export function assertUniqueIds(tests: readonly ConformanceTest[]): void {
+  const seen = new Set<string>();
+  for (const t of tests) {
+    if (seen.has(t.id)) throw new Error(`duplicate conformance test id ${t.id}`);
+    seen.add(t.id);
+  }
+}

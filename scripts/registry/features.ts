@@ -1,0 +1,18 @@
+// Features a test exercises, declared once (after Gateway API's pkg/features). They group tests
+// in `ssc list` and in the report, and let a vendor exempt what their mesh does not offer.
+export const FEATURES = {
+  SidecarSecureMetrics: "native mTLS metrics ports on sidecars (15091/15092)",
+  SecureScrapeNegative: "secure ports refuse plaintext, certificate-less and foreign-CA clients",
+  WorkloadIdentity: "the secure port presents the workload's SPIFFE identity",
+  PrometheusSecureJobs: "Prometheus secure jobs discover and scrape targets over mTLS",
+  IngressGateway: "classic istio-ingressgateway metrics over mTLS",
+  GatewayAPI: "Gateway API gateway metrics over mTLS",
+  HardenedMetrics: "METRICS_LOCALHOST_ACCESS_ONLY hardening",
+  LegacySecureMetrics: "pre-1.31 workaround: Sidecar ingress / Gateway on 15091",
+  StrictMtls: "PeerAuthentication STRICT interplay",
+  Ambient: "ambient mode (ztunnel, HBONE)",
+  PrometheusOperator: "prometheus-operator ServiceMonitor with file-based TLS",
+  MetricsMerging: "application metrics merged on 15020",
+} as const;
+
+export type Feature = keyof typeof FEATURES;

@@ -1,0 +1,20 @@
+// Scenarios are the fixture sets a test needs deployed in its cell (folders under fixtures/).
+// The plan deploys the union of the scenarios of the tests that will run, and nothing else, so
+// `--test X` sets up only what X needs.
+export const SCENARIOS = {
+  "secure-prometheus": "Prometheus with an Istio sidecar writing mTLS client certs (OUTPUT_CERTS)",
+  "httpbin-native": "httpbin with ENVOY_SECURE_METRICS_PORT=15091 and ENVOY_SECURE_MERGED_METRICS_PORT=15092",
+  "httpbin-hardened": "httpbin with METRICS_LOCALHOST_ACCESS_ONLY (plus the mode's secure-port setup)",
+  "ingress-gateway-native": "classic istio-ingressgateway patched with the secure ports",
+  "gateway-api-native": "a Gateway API gateway given the secure ports through a ProxyConfig",
+  "gateway-api-docs-path": "a Gateway API gateway configured the docs' way (spec.infrastructure.annotations)",
+  "legacy-sidecar": "pre-1.31: Sidecar ingress 15091 -> 127.0.0.1:15020",
+  "legacy-gateway": "pre-1.31: Gateway ISTIO_MUTUAL 15091 + ServiceEntry + VirtualService",
+  "strict-mtls": "PeerAuthentication STRICT on the app namespace",
+  ambient: "ambient namespace, sidecar-less Prometheus enrolled in ambient",
+  "prometheus-operator": "prometheus-operator, Prometheus with sidecar certs, ServiceMonitor over https",
+  "metrics-merging": "an app with its own metrics port, merged on 15020",
+  "probe-client": "a client pod outside the mesh holding no-cert and foreign-CA clients",
+} as const;
+
+export type ScenarioId = keyof typeof SCENARIOS;

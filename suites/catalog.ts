@@ -1,0 +1,54 @@
+import { assertUniqueIds, type ConformanceTest } from "../scripts/registry/define.ts";
+import { AmbientScrapeIsMutualTls, AmbientWorkloadsHbone } from "./ambient.conformance.ts";
+import {
+  GatewayApiDocsPath,
+  GatewayApiSecureMetrics,
+  IngressGatewaySecureMetrics,
+} from "./gateways.conformance.ts";
+import { HardenedPlaintextPortsLocalOnly } from "./hardened.conformance.ts";
+import { LegacyGatewaySecureScrape, LegacySidecarSecureScrape } from "./legacy.conformance.ts";
+import { MetricsMergingExposesAppMetrics } from "./metrics-merging.conformance.ts";
+import {
+  SecurePortRejectsForeignCa,
+  SecurePortRejectsNoClientCert,
+  SecurePortRejectsPlaintext,
+  SecurePortServesWorkloadIdentity,
+} from "./secure-port-negative.conformance.ts";
+import {
+  PrometheusSecureTargetsUp,
+  SecurePortAutoAnnotation,
+  SidecarSecureListeners,
+  SidecarSecureScrapeMtls,
+} from "./sidecar-secure-metrics.conformance.ts";
+import {
+  PermissiveMetricsPortException,
+  SecureScrapeUnderStrictMtls,
+  ServiceMonitorScrapeUnderStrict,
+} from "./strict-mtls.conformance.ts";
+
+// Every declared test, in the catalog order of DESIGN.md. Importing the declaration files is cheap
+// (no vitest, no Kubernetes client), so `ssc list` and `ssc plan` read the records a run executes.
+export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
+  SidecarSecureListeners,
+  SidecarSecureScrapeMtls,
+  SecurePortRejectsPlaintext,
+  SecurePortRejectsNoClientCert,
+  SecurePortRejectsForeignCa,
+  SecurePortServesWorkloadIdentity,
+  SecurePortAutoAnnotation,
+  PrometheusSecureTargetsUp,
+  IngressGatewaySecureMetrics,
+  GatewayApiSecureMetrics,
+  GatewayApiDocsPath,
+  HardenedPlaintextPortsLocalOnly,
+  LegacySidecarSecureScrape,
+  LegacyGatewaySecureScrape,
+  SecureScrapeUnderStrictMtls,
+  AmbientScrapeIsMutualTls,
+  AmbientWorkloadsHbone,
+  ServiceMonitorScrapeUnderStrict,
+  PermissiveMetricsPortException,
+  MetricsMergingExposesAppMetrics,
+];
+
+assertUniqueIds(CONFORMANCE_TESTS);

@@ -1,0 +1,17 @@
+import { defineConformanceTest } from "../scripts/registry/define.ts";
+
+// Seed 000, "fully hardened": METRICS_LOCALHOST_ACCESS_ONLY (>= 1.23) locks the plaintext metrics
+// ports to loopback while the mTLS path keeps working (istio-facts.md §2.4).
+
+export const HardenedPlaintextPortsLocalOnly = defineConformanceTest({
+  id: "HardenedPlaintextPortsLocalOnly",
+  description:
+    "with METRICS_LOCALHOST_ACCESS_ONLY, 15090 refuses and 15020 answers 403 to another pod, while the mTLS scrape still gets 200",
+  seed: "000",
+  features: ["HardenedMetrics"],
+  requires: ["metricsLocalhostAccessOnly"],
+  scenarios: {
+    native: ["secure-prometheus", "httpbin-hardened", "probe-client"],
+    legacy: ["secure-prometheus", "httpbin-hardened", "legacy-sidecar", "probe-client"],
+  },
+});

@@ -1,0 +1,42 @@
+import { defineConformanceTest } from "../scripts/registry/define.ts";
+
+// What the seeds leave unchecked: only mesh clients may scrape. Each rejection test first proves
+// the port alive over mTLS, so a dead target is an error, never a pass. They apply to the native
+// ports (>= 1.31) and to the legacy Sidecar-ingress port (< 1.31) alike.
+
+export const SecurePortRejectsPlaintext = defineConformanceTest({
+  id: "SecurePortRejectsPlaintext",
+  description:
+    "plain HTTP to the secure metrics ports fails (connection error or non-200) after the port was shown alive",
+  seed: "000",
+  features: ["SecureScrapeNegative"],
+  scenarios: {
+    native: ["secure-prometheus", "httpbin-native", "probe-client"],
+    legacy: ["secure-prometheus", "legacy-sidecar", "probe-client"],
+  },
+});
+
+export const SecurePortRejectsNoClientCert = defineConformanceTest({
+  id: "SecurePortRejectsNoClientCert",
+  description: "TLS without a client certificate to the secure metrics ports fails",
+  seed: "beyond",
+  features: ["SecureScrapeNegative"],
+  scenarios: SecurePortRejectsPlaintext.scenarios,
+});
+
+export const SecurePortRejectsForeignCa = defineConformanceTest({
+  id: "SecurePortRejectsForeignCa",
+  description: "a client certificate from a CA outside the mesh is refused by the secure metrics ports",
+  seed: "beyond",
+  features: ["SecureScrapeNegative"],
+  scenarios: SecurePortRejectsPlaintext.scenarios,
+});
+
+export const SecurePortServesWorkloadIdentity = defineConformanceTest({
+  id: "SecurePortServesWorkloadIdentity",
+  description:
+    "the secure port's server certificate carries URI SAN spiffe://TD/ns/NS/sa/SA of the target, the check insecure_skip_verify leaves out",
+  seed: "beyond",
+  features: ["WorkloadIdentity"],
+  scenarios: SecurePortRejectsPlaintext.scenarios,
+});

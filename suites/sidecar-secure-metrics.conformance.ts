@@ -1,0 +1,40 @@
+import { defineConformanceTest } from "../scripts/registry/define.ts";
+
+// Seed 000: the native secure metrics ports on a sidecar (Istio >= 1.31), as istio.io's
+// secure-metrics task and Istio's TestSecureMetricsPorts describe them (istio-facts.md §2.3, §3).
+
+export const SidecarSecureListeners = defineConformanceTest({
+  id: "SidecarSecureListeners",
+  description:
+    "istioctl proxy-config listeners shows 15090 ALL, 15091 Trans: tls /stats/prometheus* and 15092 Trans: tls /stats/prometheus*, /metrics*",
+  seed: "000",
+  features: ["SidecarSecureMetrics"],
+  scenarios: { native: ["httpbin-native"] },
+});
+
+export const SidecarSecureScrapeMtls = defineConformanceTest({
+  id: "SidecarSecureScrapeMtls",
+  description:
+    "the Prometheus pod, with its OUTPUT_CERTS files, gets HTTP 200 from https://POD_IP:15091 and :15092 /stats/prometheus",
+  seed: "000",
+  features: ["SidecarSecureMetrics"],
+  scenarios: { native: ["secure-prometheus", "httpbin-native"] },
+});
+
+export const SecurePortAutoAnnotation = defineConformanceTest({
+  id: "SecurePortAutoAnnotation",
+  description: 'the injector set prometheus.istio.io/secure-port: "15092" on the httpbin pod',
+  seed: "000",
+  features: ["SidecarSecureMetrics"],
+  requires: ["secureMetricsPortAutoAnnotation"],
+  scenarios: { native: ["httpbin-native"] },
+});
+
+export const PrometheusSecureTargetsUp = defineConformanceTest({
+  id: "PrometheusSecureTargetsUp",
+  description:
+    "jobs istio-secure-merged-metrics and istio-secure-envoy-metrics list httpbin UP at https://POD_IP:15092 and :15091 /stats/prometheus",
+  seed: "000",
+  features: ["SidecarSecureMetrics", "PrometheusSecureJobs"],
+  scenarios: { native: ["secure-prometheus", "httpbin-native"] },
+});

@@ -1,0 +1,33 @@
+import { defineConfig } from "vitest/config";
+
+// Three projects, one per kind of evidence. `npm test` runs unit + lab; the conformance
+// project needs a live cell and is only ever started by `ssc run`.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["scripts/**/*.test.ts"],
+          exclude: ["scripts/**/*.lab.test.ts", "node_modules/**"],
+        },
+      },
+      {
+        test: {
+          name: "lab",
+          include: ["scripts/**/*.lab.test.ts"],
+          // Lab tests start real Prometheus and TLS servers; give them room but keep them bounded.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "conformance",
+          include: ["suites/cell.conformance.test.ts"],
+          testTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
