@@ -83,7 +83,7 @@ describe("ssc list and help", () => {
   });
 
   it("answers --help on every command with exit 0", async () => {
-    for (const cmd of ["plan", "list"]) {
+    for (const cmd of ["plan", "list", "render"]) {
       const r = await ssc(cmd, "--help");
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toContain(`usage: ssc ${cmd}`);
@@ -91,5 +91,39 @@ describe("ssc list and help", () => {
     }
     expect((await ssc("--help")).exitCode).toBe(0);
     expect((await ssc()).exitCode).toBe(2);
+  });
+});
+
+describe("ssc render", () => {
+  it("writes the scenario folders of 1.31 default, 1.30 default and 1.31 ambient", async () => {
+    const { mkdtemp, readdir, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const out = await mkdtemp(join(tmpdir(), "ssc-render-"));
+    try {
+      const folders = async (istio: string, profile: string) => {
+        const dir = join(out, `${istio}-${profile}`);
+        const r = await ssc("render", "--istio", istio, "--profile", profile, "--out", dir);
+        expect(r.exitCode).toBe(0);
+        return (await readdir(dir)).sort();
+      };
+      const native = await folders("1.31", "default");
+      expect(native).toContain("httpbin-native");
+      expect(native).toContain("gateway-api-native");
+      expect(native).not.toContain("legacy-sidecar");
+      const legacy = await folders("1.30", "default");
+      expect(legacy).toContain("legacy-sidecar");
+      expect(legacy).not.toContain("httpbin-native");
+      expect(await folders("1.31", "ambient")).toContain("ambient");
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it("needs --out and rejects bad input like plan", async () => {
+    const r = await ssc("render", "--istio", "1.31");
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/needs --out/);
+    expect((await ssc("render", "--istio", "1.23", "--profile", "ambient", "--out", "x")).exitCode).toBe(2);
   });
 });

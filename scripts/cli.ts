@@ -2,6 +2,7 @@
 import { LIST_FLAGS, listCommand } from "./cli/list-command.ts";
 import { bool, type FlagSpec, helpText, type Options, parseCommandLine } from "./cli/options.ts";
 import { PLAN_FLAGS, planCommand } from "./cli/plan-command.ts";
+import { RENDER_FLAGS, renderCommand } from "./cli/render-command.ts";
 import { ExitCode, InfrastructureError, UsageError } from "./errors.ts";
 
 interface Command {
@@ -19,6 +20,13 @@ const COMMANDS: Record<string, Command> = {
       "Expand the matrix into cells and show, before any cluster exists, each cell's steps and which tests run or are skipped and why.",
     flags: PLAN_FLAGS,
     run: planCommand,
+  },
+  render: {
+    usage: "ssc render --istio <version> --profile <profile> --out <dir> [--test id,...]",
+    summary:
+      "Write, for a cell, every scenario its tests need as YAML (one folder each), each Prometheus configuration as prometheus.yml, and the istioctl overlay.",
+    flags: RENDER_FLAGS,
+    run: renderCommand,
   },
   list: {
     usage: "ssc list [--format json]",

@@ -12,6 +12,7 @@ export const HardenedPlaintextPortsLocalOnly = defineConformanceTest({
   requires: ["metricsLocalhostAccessOnly"],
   scenarios: {
     native: ["secure-prometheus", "httpbin-hardened", "probe-client"],
-    legacy: ["secure-prometheus", "httpbin-hardened", "legacy-sidecar", "probe-client"],
+    // In legacy cells httpbin-hardened carries its own Sidecar ingress on 15091.
+    legacy: ["secure-prometheus", "httpbin-hardened", "probe-client"],
   },
 });

@@ -79,6 +79,7 @@ describe("buildPlan", () => {
     expect(cell!.scenarios).toEqual(["secure-prometheus", "httpbin-native"]);
     expect(cell!.steps.map((s) => s.id)).toEqual([
       "fetch-tools",
+      "render-manifests",
       "create-cluster",
       "install-istio",
       "wait-istio",

@@ -1,6 +1,7 @@
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
 import { istioInstallSettings } from "../mesh/install-options.ts";
 import { SCENARIOS, type ScenarioId } from "../registry/scenarios.ts";
+import { patchFileName, scenarioDefinition } from "../render/scenarios.ts";
 import type { Cell } from "./cells.ts";
 import type { TestDecision } from "./gates.ts";
 import { shellJoin } from "./shell.ts";
@@ -57,6 +58,22 @@ export function cellSteps(
       description: `download kind ${cell.kindVersion} and istioctl ${cell.istioVersion} into the cache, SHA-256 verified`,
     },
     {
+      id: "render-manifests",
+      description: `render the cell's scenarios and istioctl overlay into ${dir}/manifests`,
+      argv: [
+        "ssc",
+        "render",
+        "--istio",
+        cell.istioVersion,
+        "--profile",
+        cell.profile,
+        "--test",
+        applicable.map((d) => d.id).join(","),
+        "--out",
+        `${dir}/manifests`,
+      ],
+    },
+    {
       id: "create-cluster",
       description: `create kind cluster ${name} with Kubernetes ${cell.kubernetesVersion} (node image pinned by digest)`,
       argv: [
@@ -109,13 +126,7 @@ export function cellSteps(
           : "watch istiod Available",
     },
   );
-  for (const s of scenarios) {
-    steps.push({
-      id: `deploy-${s}`,
-      description: `${SCENARIOS[s]}; server-side apply, then watch until ready`,
-      argv: ["kubectl", "--kubeconfig", kubeconfig, "apply", "--server-side", "-f", `${dir}/manifests/${s}/`],
-    });
-  }
+  for (const s of scenarios) steps.push(...deploySteps(s, cell, kubeconfig, `${dir}/manifests/${s}`));
   const ids = (status: TestDecision["status"]) =>
     applicable.filter((d) => d.status === status).map((d) => d.id);
   const pending = ids("pending");
@@ -145,6 +156,45 @@ export function cellSteps(
       argv: ["kind", "delete", "cluster", "--name", name],
     },
   );
+  return steps;
+}
+
+/** Deploying one scenario: its prerequisites, its objects (server-side apply), its patches, in
+ * the order `ssc render` writes them. Waits follow each apply. */
+function deploySteps(s: ScenarioId, cell: Cell, kubeconfig: string, dir: string): Step[] {
+  const def = scenarioDefinition(s, cell);
+  const kubectl = ["kubectl", "--kubeconfig", kubeconfig];
+  const steps: Step[] = def.prerequisites.map((p, i) => ({
+    id: `deploy-${s}-prerequisite-${i + 1}`,
+    description: `${p.description}; server-side apply, then watch until established`,
+    argv: [...kubectl, "apply", "--server-side", "-f", p.url],
+  }));
+  if (def.namespace || def.objects.length > 0) {
+    steps.push({
+      id: `deploy-${s}`,
+      description: `${SCENARIOS[s]}; server-side apply, then watch until ready`,
+      argv: [...kubectl, "apply", "--server-side", "-f", `${dir}/manifest.yaml`],
+    });
+  }
+  for (const p of def.patches) {
+    const t = p.target;
+    steps.push({
+      id: `patch-${s}`,
+      description: `${SCENARIOS[s]}; strategic-merge patch of ${t.namespace}/${t.name}, then watch the rollout`,
+      argv: [
+        ...kubectl,
+        "-n",
+        t.namespace,
+        "patch",
+        t.kind.toLowerCase(),
+        t.name,
+        "--type",
+        "strategic",
+        "--patch-file",
+        `${dir}/${patchFileName(t)}`,
+      ],
+    });
+  }
   return steps;
 }
 

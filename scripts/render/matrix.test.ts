@@ -1,0 +1,259 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { hasCapability } from "../catalog/capabilities.ts";
+import { ISTIO_MINORS } from "../catalog/istio-releases.ts";
+import { buildPlan, type PlannedCell } from "../plan/plan.ts";
+import { PROFILES } from "../registry/define.ts";
+import { jobNames, withFileSd } from "./prometheus-config.ts";
+import { type RenderedCell, renderCell } from "./render-cell.ts";
+import { type ObjectRef, validateObject } from "./validate.ts";
+
+// The whole matrix: every minor's latest patch, 1.31.0-rc.0, and both profiles where allowed.
+const versions = [...ISTIO_MINORS.map((m) => m.latestPatch), "1.31.0-rc.0"];
+const cells: PlannedCell[] = versions.flatMap((v) =>
+  buildPlan(
+    {
+      istio: [v],
+      profiles: PROFILES.filter((p) => p !== "ambient" || hasCapability(v, "ambient")),
+      runId: "t",
+      workDir: "w",
+    },
+    CONFORMANCE_TESTS,
+  ),
+);
+const rendered: RenderedCell[] = cells.map((c) => renderCell(c, c.scenarios, "t"));
+
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+};
+const objectsOf = (r: RenderedCell, scenario: string): K8sObject[] =>
+  r.scenarios.find((s) => s.id === scenario)?.objects.map((d) => d.toJS() as K8sObject) ?? [];
+const podAnnotations = (o: K8sObject) =>
+  (o.spec?.template as { metadata?: { annotations?: Record<string, string> } })?.metadata?.annotations ?? {};
+const find = (objs: K8sObject[], kind: string, name?: string) =>
+  objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+
+describe("every rendered object validates offline", () => {
+  it("covers the whole matrix", () => {
+    expect(cells.length).toBe(versions.length * 2 - 2); // 1.22 and 1.23 have no ambient cell
+    expect(rendered.every((r) => r.scenarios.length > 0)).toBe(true);
+  });
+
+  it.each(rendered.map((r) => [r.cell.id, r] as const))("%s", (_id, r) => {
+    const problems: string[] = [];
+    const check = (o: unknown) => {
+      const p = validateObject(o as ObjectRef);
+      if (p) problems.push(p);
+    };
+    check(r.istioInstall.toJS());
+    for (const s of r.scenarios) {
+      for (const d of s.objects) check(d.toJS());
+      // A patch is validated as the object it becomes: merged over a minimal valid target.
+      for (const p of s.patches) {
+        const patch = p.doc.toJS() as { spec: { template: object } };
+        check({
+          apiVersion: p.target.apiVersion,
+          kind: p.target.kind,
+          metadata: { name: p.target.name, namespace: p.target.namespace },
+          spec: { selector: { matchLabels: { app: "x" } }, ...patch.spec },
+        });
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("rejects what it must: a broken object, an unknown kind", () => {
+    expect(
+      validateObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: {} }),
+    ).toMatch(/selector/);
+    expect(validateObject({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } })).toMatch(
+      /no validator/,
+    );
+    expect(
+      validateObject({
+        apiVersion: "security.istio.io/v1",
+        kind: "PeerAuthentication",
+        metadata: { name: "p" },
+        spec: { mtls: { mode: "STRICTT" } },
+      }),
+    ).toMatch(/allowed values/);
+  });
+});
+
+describe("structural facts per scenario", () => {
+  const native = rendered.filter((r) => r.cell.secureMetricsMode === "native");
+  const legacy = rendered.filter((r) => r.cell.secureMetricsMode === "legacy");
+
+  it("the secure Prometheus has both mTLS jobs over https and the capture annotations that work", () => {
+    for (const r of rendered) {
+      const s = r.scenarios.find((x) => x.id === "secure-prometheus")!;
+      expect(jobNames(s.prometheusConfig!)).toEqual([
+        "istio-secure-merged-metrics",
+        "istio-secure-envoy-metrics",
+      ]);
+      expect(s.prometheusConfig!.match(/scheme: https/g)).toHaveLength(2);
+      expect(s.prometheusConfig!.match(/insecure_skip_verify: true/g)).toHaveLength(2);
+      const dep = find(objectsOf(r, "secure-prometheus"), "Deployment", "prometheus")!;
+      const a = podAnnotations(dep);
+      expect(a["traffic.sidecar.istio.io/includeInboundPorts"]).toBe("");
+      expect(a["traffic.sidecar.istio.io/includeOutboundIPRanges"]).toBe("");
+      expect(a["proxy.istio.io/config"]).toContain("OUTPUT_CERTS");
+      expect(a["proxy.istio.io/config"]).not.toContain("INBOUND_CAPTURE_PORTS");
+      const tmpl = dep.spec!.template as { metadata: { labels: Record<string, string> } };
+      expect(tmpl.metadata.labels["sidecar.istio.io/inject"]).toBe("true");
+    }
+  });
+
+  it("native httpbin announces secure-envoy-port by hand and sets both secure ports", () => {
+    for (const r of native) {
+      const a = podAnnotations(find(objectsOf(r, "httpbin-native"), "Deployment", "httpbin")!);
+      expect(a["prometheus.istio.io/secure-envoy-port"]).toBe("15091");
+      expect(JSON.parse(a["proxy.istio.io/config"]!).proxyMetadata).toEqual({
+        ENVOY_SECURE_METRICS_PORT: "15091",
+        ENVOY_SECURE_MERGED_METRICS_PORT: "15092",
+      });
+    }
+  });
+
+  it("hardening sets METRICS_LOCALHOST_ACCESS_ONLY, and no cell below 1.23 renders it", () => {
+    for (const r of rendered) {
+      const dep = find(objectsOf(r, "httpbin-hardened"), "Deployment", "httpbin");
+      if (!hasCapability(r.cell.istioVersion, "metricsLocalhostAccessOnly")) {
+        expect(dep).toBeUndefined();
+        continue;
+      }
+      expect(podAnnotations(dep!)["proxy.istio.io/config"]).toContain(
+        '"METRICS_LOCALHOST_ACCESS_ONLY":"true"',
+      );
+    }
+  });
+
+  it("no legacy object in a native cell, no native setting in a legacy cell", () => {
+    for (const r of native) {
+      const all = r.scenarios.flatMap((s) => s.objects.map((d) => d.toJS() as K8sObject));
+      expect(all.filter((o) => o.kind === "Sidecar")).toEqual([]);
+      expect(
+        all.filter((o) => o.kind === "Gateway" && o.apiVersion.startsWith("networking.istio.io")),
+      ).toEqual([]);
+    }
+    for (const r of legacy) {
+      // Objects, not text: the fixtures' comments explain why ENVOY_SECURE_* must not appear here.
+      const text = JSON.stringify(
+        r.scenarios.flatMap((s) => [...s.objects, ...s.patches.map((p) => p.doc)].map((d) => d.toJS())),
+      );
+      expect(text).not.toContain("ENVOY_SECURE_");
+      expect(find(objectsOf(r, "legacy-sidecar"), "Sidecar", "secure-metrics")).toBeDefined();
+      // PERMISSIVE breaks non-Istio TLS to an HTTP-declared port (istio/istio#38720).
+      const pa = find(objectsOf(r, "legacy-sidecar"), "PeerAuthentication")!;
+      expect(pa.spec).toMatchObject({ portLevelMtls: { 15091: { mode: "STRICT" } } });
+    }
+  });
+
+  it("the ambient Prometheus has no sidecar and is enrolled in ambient; only ambient cells render it", () => {
+    for (const r of rendered) {
+      const dep = find(objectsOf(r, "ambient"), "Deployment", "prometheus");
+      if (r.cell.profile !== "ambient") {
+        expect(dep).toBeUndefined();
+        continue;
+      }
+      const labels = (dep!.spec!.template as { metadata: { labels: Record<string, string> } }).metadata
+        .labels;
+      expect(labels["sidecar.istio.io/inject"]).toBe("false");
+      expect(labels["istio.io/dataplane-mode"]).toBe("ambient");
+      expect(find(objectsOf(r, "ambient"), "Namespace")!.metadata.labels).toEqual({
+        "istio.io/dataplane-mode": "ambient",
+      });
+    }
+  });
+
+  it("Gateway API gets the ports through a ProxyConfig; the docs' path is kept separately", () => {
+    for (const r of native) {
+      const pc = find(objectsOf(r, "gateway-api-native"), "ProxyConfig")!;
+      expect(pc.spec).toMatchObject({
+        selector: { matchLabels: { "gateway.networking.k8s.io/gateway-name": "secure-gateway" } },
+        environmentVariables: {
+          ENVOY_SECURE_METRICS_PORT: "15091",
+          ENVOY_SECURE_MERGED_METRICS_PORT: "15092",
+        },
+      });
+      const docs = find(objectsOf(r, "gateway-api-docs-path"), "Gateway")!;
+      expect(JSON.stringify(docs.spec)).toContain("proxy.istio.io/config");
+    }
+  });
+
+  it("the operator path uses a ServiceMonitor with file TLS and allows file access", () => {
+    for (const r of rendered) {
+      const objs = objectsOf(r, "prometheus-operator");
+      expect(find(objs, "Prometheus")!.spec).toMatchObject({ arbitraryFSAccessThroughSMs: { deny: false } });
+      expect(find(objs, "ServiceMonitor")!.spec).toMatchObject({
+        endpoints: [
+          {
+            scheme: "https",
+            tlsConfig: { certFile: "/etc/prom-certs/cert-chain.pem", insecureSkipVerify: true },
+          },
+        ],
+      });
+      expect(find(objs, "PodMonitor")).toBeUndefined();
+    }
+  });
+
+  it("the ambient profile enables the classic ingress gateway only when a scenario needs it", () => {
+    for (const r of rendered.filter((x) => x.cell.profile === "ambient")) {
+      const needs = r.scenarios.some((s) => s.id === "ingress-gateway-native" || s.id === "legacy-gateway");
+      expect(JSON.stringify(r.istioInstall.toJS()).includes("istio-ingressgateway")).toBe(needs);
+    }
+  });
+});
+
+describe("every rendered Prometheus configuration passes promtool", () => {
+  let dir: string;
+  let promtool = true;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ssc-promtool-"));
+    promtool = (await execa("promtool", ["--version"], { reject: false })).exitCode === 0;
+    if (!promtool && process.env.CI)
+      throw new Error("promtool is missing; .ci/run installs Debian's prometheus");
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  const configs = [
+    ...new Set(
+      rendered.flatMap((r) => r.scenarios.flatMap((s) => (s.prometheusConfig ? [s.prometheusConfig] : []))),
+    ),
+  ];
+
+  it.each(configs.map((c, i) => [i, c] as const))("configuration %i", async (i, config) => {
+    if (!promtool) return; // outside CI only; CI fails above
+    const sd = join(dir, `sd-${i}.json`);
+    await writeFile(sd, "[]");
+    const file = join(dir, `prometheus-${i}.yml`);
+    await writeFile(
+      file,
+      withFileSd(config, () => sd),
+    );
+    // --syntax-only: the certificate files exist only inside the Prometheus pod. The lab runs these
+    // configurations for real, with real certificates.
+    const r = await execa("promtool", ["check", "config", "--syntax-only", file], { reject: false });
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.exitCode).toBe(0);
+  });
+
+  it("promtool rejects a broken relabel regex, so the check above can fail", async () => {
+    if (!promtool) return;
+    const file = join(dir, "broken.yml");
+    await writeFile(
+      file,
+      withFileSd(configs[0]!.replace("regex: (.+);(.+)", "regex: (.+;(.+)"), () => "x.json"),
+    );
+    const r = await execa("promtool", ["check", "config", "--syntax-only", file], { reject: false });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/FAILED/);
+  });
+});

@@ -1,0 +1,127 @@
+import { readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Document, type Scalar } from "yaml";
+import { istioInstallSettings } from "../mesh/install-options.ts";
+import type { Cell } from "../plan/cells.ts";
+import type { ScenarioId } from "../registry/scenarios.ts";
+import { commonParams, type PatchTarget, patchFileName, scenarioDefinition } from "./scenarios.ts";
+import { type Params, renderTemplate } from "./template.ts";
+
+export const FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures");
+
+export interface RenderedPatch {
+  target: PatchTarget;
+  fileName: string;
+  doc: Document;
+}
+
+export interface RenderedScenario {
+  id: ScenarioId;
+  namespace?: string;
+  /** Applied in order with server-side apply. */
+  objects: Document[];
+  patches: RenderedPatch[];
+  prometheusConfig?: string;
+  prerequisites: { description: string; url: string }[];
+}
+
+export interface RenderedCell {
+  cell: Cell;
+  istioInstall: Document;
+  scenarios: RenderedScenario[];
+}
+
+const cache = new Map<string, string>();
+function fixture(file: string): string {
+  let text = cache.get(file);
+  if (text === undefined) {
+    text = readFileSync(join(FIXTURES_DIR, file), "utf8");
+    cache.set(file, text);
+  }
+  return text;
+}
+
+function render(file: string, params: Params): Document[] {
+  return renderTemplate(`fixtures/${file}`, fixture(file), params);
+}
+
+export function renderScenario(id: ScenarioId, cell: Cell, runId: string): RenderedScenario {
+  const def = scenarioDefinition(id, cell);
+  const common = commonParams(cell, runId, def.namespace?.name);
+  const objects: Document[] = [];
+  if (def.namespace) {
+    objects.push(
+      ...render("workloads/namespace.yaml", { ...common, NAMESPACE_LABELS: def.namespace.labels }),
+    );
+  }
+  let prometheusConfig: string | undefined;
+  if (def.prometheusConfig) {
+    const [doc] = render(def.prometheusConfig.file, { ...common, ...def.prometheusConfig.params });
+    prometheusConfig = String(doc);
+    // The scrape configuration travels as the ConfigMap the Prometheus pod mounts.
+    const configMap = new Document({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "prometheus", namespace: def.namespace?.name, labels: common.COMMON_LABELS },
+      data: { "prometheus.yml": prometheusConfig },
+    });
+    // A literal block keeps the configuration readable, comments and all.
+    (configMap.getIn(["data", "prometheus.yml"], true) as Scalar).type = "BLOCK_LITERAL";
+    objects.push(configMap);
+  }
+  for (const use of def.objects) objects.push(...render(use.file, { ...common, ...use.params }));
+  const patches = def.patches.map((p) => {
+    const [doc] = render(p.file, { ...common, ...p.params });
+    return { target: p.target, fileName: patchFileName(p.target), doc: doc! };
+  });
+  return {
+    id,
+    namespace: def.namespace?.name,
+    objects,
+    patches,
+    prometheusConfig,
+    prerequisites: def.prerequisites,
+  };
+}
+
+export function renderCell(cell: Cell, scenarios: readonly ScenarioId[], runId: string): RenderedCell {
+  const install = istioInstallSettings(cell, scenarios);
+  const istioInstall = new Document(install.overlay);
+  istioInstall.commentBefore = [
+    ` istioctl install overlay for cell ${cell.id}`,
+    ...install.notes.map((n) => ` - ${n}`),
+  ].join("\n");
+  return { cell, istioInstall, scenarios: scenarios.map((s) => renderScenario(s, cell, runId)) };
+}
+
+// Templates keep their own "---" markers; normalise so each document is separated exactly once.
+const stream = (docs: readonly Document[]) => docs.map((d) => String(d).replace(/^---\n/, "")).join("---\n");
+
+/** Writes one folder per scenario: manifest.yaml, patch-*.yaml, prometheus.yml, prerequisites.txt. */
+export async function writeRenderedCell(out: string, rendered: RenderedCell): Promise<string[]> {
+  const written: string[] = [];
+  const put = async (path: string, text: string) => {
+    await mkdir(dirname(join(out, path)), { recursive: true });
+    await writeFile(join(out, path), text);
+    written.push(path);
+  };
+  await put("istio/install.yaml", String(rendered.istioInstall));
+  for (const s of rendered.scenarios) {
+    if (s.objects.length > 0) await put(`${s.id}/manifest.yaml`, stream(s.objects));
+    for (const p of s.patches) {
+      const t = p.target;
+      const header = `# kubectl -n ${t.namespace} patch ${t.kind.toLowerCase()} ${t.name} --type strategic --patch-file ${p.fileName}\n`;
+      await put(`${s.id}/${p.fileName}`, header + String(p.doc));
+    }
+    if (s.prometheusConfig) await put(`${s.id}/prometheus.yml`, s.prometheusConfig);
+    if (s.prerequisites.length > 0) {
+      await put(
+        `${s.id}/prerequisites.txt`,
+        s.prerequisites.map((p) => `${p.url}  # ${p.description}\n`).join(""),
+      );
+    }
+  }
+  return written;
+}

@@ -1,0 +1,230 @@
+import { IMAGES, probeClientImage, prometheusOperatorBundleUrl } from "../catalog/images.ts";
+import type { Cell } from "../plan/cells.ts";
+import type { ScenarioId } from "../registry/scenarios.ts";
+import type { Params } from "./template.ts";
+
+// How each scenario is assembled from the templates in fixtures/: which files, in which
+// namespace, with which parameters. The cell decides the variant (native or legacy, ambient).
+// Every value a template needs is named here once; the templates hold no copies.
+
+export const PORTS = { secureEnvoy: 15091, secureMerged: 15092, legacy: 15091 } as const;
+export const ISTIO_NAMESPACE = "istio-system";
+export const CERT_DIR = "/etc/istio-certs";
+export const SCRAPE = { interval: "5s", timeout: "4s" } as const;
+
+export interface PatchTarget {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** File name of a rendered patch, shared by `ssc render` and the plan's patch steps. */
+export function patchFileName(t: PatchTarget): string {
+  return `patch-${t.kind.toLowerCase()}-${t.namespace}-${t.name}.yaml`;
+}
+
+export interface TemplateUse {
+  /** Path under fixtures/. */
+  file: string;
+  params?: Params;
+}
+
+export interface ScenarioDefinition {
+  namespace?: { name: string; labels: Record<string, string> };
+  objects: TemplateUse[];
+  patches: (TemplateUse & { target: PatchTarget })[];
+  /** A Prometheus configuration, written as prometheus.yml and as the ConfigMap "prometheus". */
+  prometheusConfig?: TemplateUse;
+  /** Remote manifests applied before the scenario's own objects (e.g. an operator bundle). */
+  prerequisites: { description: string; url: string }[];
+}
+
+const INGRESS_GATEWAY: PatchTarget = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  namespace: ISTIO_NAMESPACE,
+  name: "istio-ingressgateway",
+};
+
+const INJECTED = { "istio-injection": "enabled" };
+
+/** Pod annotations of a workload using the native secure ports (istio-facts.md §3.2 step 4). */
+export function nativePodAnnotations(hardened = false): Record<string, string> {
+  return {
+    "proxy.istio.io/config": JSON.stringify({
+      proxyMetadata: {
+        ENVOY_SECURE_METRICS_PORT: String(PORTS.secureEnvoy),
+        ENVOY_SECURE_MERGED_METRICS_PORT: String(PORTS.secureMerged),
+        ...(hardened ? { METRICS_LOCALHOST_ACCESS_ONLY: "true" } : {}),
+      },
+    }),
+    "prometheus.io/path": "/stats/prometheus",
+    // Nothing sets this one automatically (surprise 3); secure-port is set by the injector.
+    "prometheus.istio.io/secure-envoy-port": String(PORTS.secureEnvoy),
+  };
+}
+
+/** Pod annotations of the legacy Sidecar-ingress workaround (istio-facts.md §3.2 legacy). */
+export function legacyPodAnnotations(hardened = false): Record<string, string> {
+  return {
+    ...(hardened
+      ? {
+          "proxy.istio.io/config": JSON.stringify({
+            proxyMetadata: { METRICS_LOCALHOST_ACCESS_ONLY: "true" },
+          }),
+        }
+      : {}),
+    "prometheus.io/scrape": "true",
+    "prometheus.io/path": "/stats/prometheus",
+    "prometheus.istio.io/secure-port": String(PORTS.legacy),
+  };
+}
+
+const httpbin = (annotations: Record<string, string>): TemplateUse => ({
+  file: "workloads/httpbin.yaml",
+  params: { POD_ANNOTATIONS: annotations },
+});
+const metricsApp = (name: string, annotations: Record<string, string> = {}): TemplateUse => ({
+  file: "workloads/metrics-app.yaml",
+  params: { APP_NAME: name, POD_ANNOTATIONS: annotations },
+});
+const announceMetrics = {
+  "prometheus.io/scrape": "true",
+  "prometheus.io/port": "9090",
+  "prometheus.io/path": "/metrics",
+};
+
+export function scenarioDefinition(id: ScenarioId, cell: Cell): ScenarioDefinition {
+  const native = cell.secureMetricsMode === "native";
+  const base = { patches: [], prerequisites: [] };
+  switch (id) {
+    case "secure-prometheus":
+      return {
+        ...base,
+        namespace: { name: "ssc-prometheus", labels: {} },
+        objects: [
+          { file: "secure-prometheus/prometheus.yaml", params: { CLUSTER_ROLE: "ssc-secure-prometheus" } },
+        ],
+        prometheusConfig: { file: "secure-prometheus/prometheus.yml" },
+      };
+    case "httpbin-native":
+      return {
+        ...base,
+        namespace: { name: "ssc-native", labels: INJECTED },
+        objects: [httpbin(nativePodAnnotations())],
+      };
+    case "httpbin-hardened":
+      return {
+        ...base,
+        namespace: { name: "ssc-hardened", labels: INJECTED },
+        objects: native
+          ? [httpbin(nativePodAnnotations(true))]
+          : [httpbin(legacyPodAnnotations(true)), { file: "legacy-sidecar/sidecar.yaml" }],
+      };
+    case "legacy-sidecar":
+      return {
+        ...base,
+        namespace: { name: "ssc-legacy", labels: INJECTED },
+        objects: [httpbin(legacyPodAnnotations()), { file: "legacy-sidecar/sidecar.yaml" }],
+      };
+    case "ingress-gateway-native":
+      return {
+        ...base,
+        objects: [],
+        patches: [{ file: "ingress-gateway-native/patch.yaml", target: INGRESS_GATEWAY }],
+      };
+    case "gateway-api-native":
+      return {
+        ...base,
+        namespace: { name: "ssc-gateway-api", labels: {} },
+        objects: [{ file: "gateway-api-native/gateway.yaml", params: { GATEWAY_NAME: "secure-gateway" } }],
+      };
+    case "gateway-api-docs-path":
+      return {
+        ...base,
+        namespace: { name: "ssc-gateway-docs", labels: {} },
+        objects: [{ file: "gateway-api-docs-path/gateway.yaml", params: { GATEWAY_NAME: "docs-gateway" } }],
+      };
+    case "legacy-gateway":
+      return {
+        ...base,
+        namespace: { name: "ssc-legacy-gateway", labels: {} },
+        objects: [{ file: "legacy-gateway/gateway.yaml" }],
+        patches: [{ file: "legacy-gateway/patch.yaml", target: INGRESS_GATEWAY }],
+      };
+    case "strict-mtls":
+      return {
+        ...base,
+        namespace: { name: "ssc-strict", labels: INJECTED },
+        objects: [
+          {
+            file: "strict-mtls/peer-authentication.yaml",
+            params: { PERMISSIVE_APP: "metrics-app-permissive" },
+          },
+          httpbin(native ? nativePodAnnotations() : {}),
+          metricsApp("metrics-app"),
+          metricsApp("metrics-app-permissive"),
+        ],
+      };
+    case "ambient":
+      return {
+        ...base,
+        namespace: { name: "ssc-ambient", labels: { "istio.io/dataplane-mode": "ambient" } },
+        objects: [
+          httpbin({}),
+          metricsApp("metrics-app", announceMetrics),
+          { file: "ambient/prometheus.yaml", params: { CLUSTER_ROLE: "ssc-ambient-prometheus" } },
+        ],
+        prometheusConfig: { file: "ambient/prometheus.yml" },
+      };
+    case "prometheus-operator":
+      return {
+        ...base,
+        namespace: { name: "ssc-operator", labels: {} },
+        objects: [
+          {
+            file: "prometheus-operator/prometheus.yaml",
+            params: {
+              CLUSTER_ROLE: "ssc-operator-prometheus",
+              TARGET_APP: "metrics-app",
+              TARGET_NAMESPACE: "ssc-strict",
+            },
+          },
+        ],
+        prerequisites: [
+          { description: "prometheus-operator CRDs and operator", url: prometheusOperatorBundleUrl() },
+        ],
+      };
+    case "metrics-merging":
+      return {
+        ...base,
+        namespace: { name: "ssc-merging", labels: INJECTED },
+        objects: [metricsApp("metrics-app", announceMetrics)],
+      };
+    case "probe-client":
+      return {
+        ...base,
+        namespace: { name: "ssc-probe", labels: {} },
+        objects: [{ file: "probe-client/probe-client.yaml" }],
+      };
+  }
+}
+
+/** Parameters every template may use; scenario-specific ones are merged over these. */
+export function commonParams(cell: Cell, runId: string, namespace: string | undefined): Params {
+  return {
+    NAMESPACE: namespace ?? ISTIO_NAMESPACE,
+    ISTIO_NAMESPACE,
+    COMMON_LABELS: { "app.kubernetes.io/managed-by": "ssc", "ssc.istio.io/run-id": runId },
+    HTTPBIN_IMAGE: IMAGES.httpbin,
+    PROMETHEUS_IMAGE: IMAGES.prometheus,
+    PROBE_IMAGE: probeClientImage(cell.istioVersion),
+    CERT_DIR,
+    SCRAPE_INTERVAL: SCRAPE.interval,
+    SCRAPE_TIMEOUT: SCRAPE.timeout,
+    SECURE_ENVOY_PORT: PORTS.secureEnvoy,
+    SECURE_MERGED_PORT: PORTS.secureMerged,
+    LEGACY_PORT: PORTS.legacy,
+  };
+}
