@@ -30,3 +30,19 @@ console.log(
   `ssc plan, whole matrix (${cells} cells): ${total.toFixed(3)} s wall (median of ${RUNS}: default ${d.toFixed(3)} s + ambient ${a.toFixed(3)} s); budget 1 s ${total < 1 ? "OK" : "EXCEEDED"}`,
 );
 if (total >= 1) process.exitCode = 1;
+
+// ssc selftest: its floor is Prometheus's discovery tick plus one scrape interval; goal <= 2x.
+const selftestRuns: { seconds: number; floorSeconds: number; ok: boolean }[] = [];
+for (let i = 0; i < 3; i++) {
+  const r = await execa(process.execPath, ["scripts/cli.ts", "selftest", "--format", "json"], {
+    reject: false,
+  });
+  selftestRuns.push(JSON.parse(r.stdout) as { seconds: number; floorSeconds: number; ok: boolean });
+}
+selftestRuns.sort((a, b) => a.seconds - b.seconds);
+const mid = selftestRuns[1]!;
+const ratio = mid.seconds / mid.floorSeconds;
+console.log(
+  `ssc selftest: ${mid.seconds.toFixed(1)} s wall (median of 3) vs floor ${mid.floorSeconds} s = ${ratio.toFixed(2)}x; goal 2x ${ratio <= 2 ? "met" : "MISSED"}; all faults caught: ${selftestRuns.every((r) => r.ok)}`,
+);
+if (!selftestRuns.every((r) => r.ok)) process.exitCode = 1;

@@ -1,39 +1,58 @@
 #!/usr/bin/env node
-import { LIST_FLAGS, listCommand } from "./cli/list-command.ts";
+import { LIST_FLAGS, PLAN_FLAGS, PROBE_FLAGS, RENDER_FLAGS, SELFTEST_FLAGS } from "./cli/flags.ts";
 import { bool, type FlagSpec, helpText, type Options, parseCommandLine } from "./cli/options.ts";
-import { PLAN_FLAGS, planCommand } from "./cli/plan-command.ts";
-import { RENDER_FLAGS, renderCommand } from "./cli/render-command.ts";
 import { ExitCode, InfrastructureError, UsageError } from "./errors.ts";
+
+type CommandResult = string | { output: string; exitCode: ExitCode };
 
 interface Command {
   usage: string;
   summary: string;
   flags: readonly FlagSpec[];
-  run: (o: Options) => string | Promise<string>;
+  /** Commands that take positional arguments say so; the others reject them. */
+  positionals?: boolean;
+  run: (o: Options, positionals: readonly string[]) => CommandResult | Promise<CommandResult>;
 }
 
 // Commands appear here only once they work; nothing is listed that would merely say "not yet".
+// Each loads its module on use, so `ssc plan` never pays for the lab or the Kubernetes client.
 const COMMANDS: Record<string, Command> = {
   plan: {
     usage: "ssc plan [--istio v,...] [--profile p,...] [--k8s minor] [--test id,...] [--format json]",
     summary:
       "Expand the matrix into cells and show, before any cluster exists, each cell's steps and which tests run or are skipped and why.",
     flags: PLAN_FLAGS,
-    run: planCommand,
+    run: async (o) => (await import("./cli/plan-command.ts")).planCommand(o),
   },
   render: {
     usage: "ssc render --istio <version> --profile <profile> --out <dir> [--test id,...]",
     summary:
       "Write, for a cell, every scenario its tests need as YAML (one folder each), each Prometheus configuration as prometheus.yml, and the istioctl overlay.",
     flags: RENDER_FLAGS,
-    run: renderCommand,
+    run: async (o) => (await import("./cli/render-command.ts")).renderCommand(o),
+  },
+  probe: {
+    usage:
+      "ssc probe <mtls|plaintext|no-cert|foreign-ca|identity> --url <https url> --ca <f> --cert <f> --key <f> [--expect-identity <spiffe>]\n       ssc probe targets --prometheus <url> --job <name> --target <scrape url>",
+    summary:
+      "Check one endpoint from this machine (e.g. after a port-forward): exit 0 pass, 1 fail, 3 could not tell, with the evidence.",
+    flags: PROBE_FLAGS,
+    positionals: true,
+    run: async (o, p) => (await import("./cli/probe-command.ts")).probeCommand(o, p),
+  },
+  selftest: {
+    usage: "ssc selftest [--format json]",
+    summary:
+      "Prove every probe can fail: run them on an offline lab (real TLS, real Prometheus), healthy and with each fault of the catalog injected.",
+    flags: SELFTEST_FLAGS,
+    run: async (o) => (await import("./cli/selftest-command.ts")).selftestCommand(o),
   },
   list: {
     usage: "ssc list [--format json]",
     summary:
       "List every conformance test with its seed, profiles, version gates and whether it is implemented.",
     flags: LIST_FLAGS,
-    run: listCommand,
+    run: async (o) => (await import("./cli/list-command.ts")).listCommand(o),
   },
 };
 
@@ -77,11 +96,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${helpText(command.usage, command.summary, command.flags)}\n\n${EXIT_CODES}\n`);
       return ExitCode.ok;
     }
-    if (positionals.length > 0) {
+    if (positionals.length > 0 && !command.positionals) {
       throw new UsageError(`ssc ${name} takes no argument "${positionals[0]}"; see ssc ${name} --help`);
     }
-    process.stdout.write(`${await command.run(options)}\n`);
-    return ExitCode.ok;
+    const result = await command.run(options, positionals);
+    const { output, exitCode } =
+      typeof result === "string" ? { output: result, exitCode: ExitCode.ok } : result;
+    process.stdout.write(`${output}\n`);
+    return exitCode;
   } catch (e) {
     if (e instanceof UsageError || e instanceof InfrastructureError) {
       process.stderr.write(`ssc: ${e.message}\n`);

@@ -29,6 +29,5 @@ export const GatewayApiDocsPath = defineConformanceTest({
     "provisional: the docs' spec.infrastructure.annotations proxy.istio.io/config path; records whether the secure listeners appear",
   seed: "finding",
   features: ["GatewayAPI"],
-  requires: ["gatewayApiInfrastructure"],
   scenarios: { native: ["gateway-api-docs-path"] },
 });

@@ -7,5 +7,5 @@ export const MetricsMergingExposesAppMetrics = defineConformanceTest({
   description: "the app's own metrics (prometheus.io/port, path) appear merged on the agent's 15020 endpoint",
   seed: "002",
   features: ["MetricsMerging"],
-  scenarios: anyMode("metrics-merging"),
+  scenarios: anyMode("metrics-merging", "probe-client"),
 });

@@ -19,14 +19,14 @@ export const ServiceMonitorScrapeUnderStrict = defineConformanceTest({
     "prometheus-operator ServiceMonitor with scheme https and tlsConfig files from /etc/prom-certs scrapes the app UP under STRICT",
   seed: "002",
   features: ["PrometheusOperator", "StrictMtls"],
-  scenarios: anyMode("prometheus-operator", "strict-mtls"),
+  scenarios: anyMode("prometheus-operator", "strict-mtls", "probe-client"),
 });
 
 export const PermissiveMetricsPortException = defineConformanceTest({
   id: "PermissiveMetricsPortException",
   description:
-    "STRICT with portLevelMtls PERMISSIVE on the metrics port: a plaintext scrape works on that port and on no other",
+    "STRICT with portLevelMtls PERMISSIVE on one app's metrics port: a plaintext scrape works there, and is refused on the same port of a STRICT app",
   seed: "002",
   features: ["StrictMtls"],
-  scenarios: anyMode("strict-mtls", "metrics-merging", "probe-client"),
+  scenarios: anyMode("strict-mtls", "probe-client"),
 });

@@ -1,10 +1,8 @@
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { CAPABILITIES } from "../catalog/capabilities.ts";
 import type { ConformanceTest } from "../registry/define.ts";
-import { COMMON_FLAGS, type FlagSpec, formatOf, type Options } from "./options.ts";
+import { formatOf, type Options } from "./options.ts";
 import { renderTable } from "./table.ts";
-
-export const LIST_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];
 
 /** Gates in words, e.g. "mode native; Istio >=1.23.0-0 (metricsLocalhostAccessOnly)". */
 export function describeGates(t: ConformanceTest): string[] {

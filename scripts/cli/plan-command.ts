@@ -2,73 +2,8 @@ import { randomBytes } from "node:crypto";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { buildPlan, type PlannedCell } from "../plan/plan.ts";
 import { stepCommand } from "../plan/steps.ts";
-import { bool, COMMON_FLAGS, type FlagSpec, formatOf, list, type Options, str } from "./options.ts";
+import { bool, formatOf, list, type Options, str } from "./options.ts";
 import { renderTable } from "./table.ts";
-
-export const MATRIX_FLAGS: readonly FlagSpec[] = [
-  {
-    name: "istio",
-    type: "string",
-    list: true,
-    description: "Istio versions: 1.31.1, a minor (1.31 = latest known patch) or latest",
-    default: ["latest"],
-    valueName: "versions",
-  },
-  {
-    name: "profile",
-    type: "string",
-    list: true,
-    description: "Istio profiles: default, ambient",
-    default: ["default"],
-    valueName: "profiles",
-  },
-  {
-    name: "k8s",
-    type: "string",
-    description: "Kubernetes minor for every cell (default: newest supported by the Istio minor)",
-    valueName: "minor",
-  },
-  {
-    name: "allow-unsupported-k8s",
-    type: "boolean",
-    description: "accept a --k8s outside the Istio minor's supported range",
-  },
-  {
-    name: "allow-unlisted-istio",
-    type: "boolean",
-    description: "accept a patch newer than the catalog knows",
-  },
-];
-
-export const SELECTION_FLAGS: readonly FlagSpec[] = [
-  {
-    name: "test",
-    type: "string",
-    list: true,
-    description: "run only these test ids; the rest are reported skipped",
-    valueName: "ids",
-  },
-  { name: "skip", type: "string", list: true, description: "never run these test ids", valueName: "ids" },
-];
-
-export const PLAN_FLAGS: readonly FlagSpec[] = [
-  ...MATRIX_FLAGS,
-  ...SELECTION_FLAGS,
-  {
-    name: "run-id",
-    type: "string",
-    description: "id used in cluster names (default: random)",
-    valueName: "id",
-  },
-  {
-    name: "work-dir",
-    type: "string",
-    description: "folder for kubeconfigs and rendered manifests",
-    default: ".ssc/runs",
-    valueName: "dir",
-  },
-  ...COMMON_FLAGS,
-];
 
 export function newRunId(): string {
   return randomBytes(3).toString("hex");

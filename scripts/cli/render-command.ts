@@ -1,27 +1,8 @@
 import { UsageError } from "../errors.ts";
 import { renderCell, writeRenderedCell } from "../render/render-cell.ts";
-import { COMMON_FLAGS, type FlagSpec, formatOf, type Options, str } from "./options.ts";
-import { MATRIX_FLAGS, planFromOptions, SELECTION_FLAGS } from "./plan-command.ts";
+import { formatOf, type Options, str } from "./options.ts";
+import { planFromOptions } from "./plan-command.ts";
 import { renderTable } from "./table.ts";
-
-export const RENDER_FLAGS: readonly FlagSpec[] = [
-  ...MATRIX_FLAGS,
-  ...SELECTION_FLAGS,
-  {
-    name: "out",
-    type: "string",
-    description: "folder to write into (one sub-folder per cell when several)",
-    valueName: "dir",
-  },
-  {
-    name: "run-id",
-    type: "string",
-    description: "run id stamped on the objects' labels",
-    default: "render",
-    valueName: "id",
-  },
-  ...COMMON_FLAGS,
-];
 
 /** `ssc render`: every scenario the cell's applicable tests need, one folder each. */
 export async function renderCommand(o: Options): Promise<string> {

@@ -47,9 +47,15 @@ function render(file: string, params: Params): Document[] {
   return renderTemplate(`fixtures/${file}`, fixture(file), params);
 }
 
-export function renderScenario(id: ScenarioId, cell: Cell, runId: string): RenderedScenario {
-  const def = scenarioDefinition(id, cell);
-  const common = commonParams(cell, runId, def.namespace?.name);
+/** `overrides` replace common parameters, e.g. the lab's certificate folder and scrape interval. */
+export function renderScenario(
+  id: ScenarioId,
+  cell: Cell,
+  runId: string,
+  overrides: Params = {},
+): RenderedScenario {
+  const def = scenarioDefinition(id, cell, runId);
+  const common = { ...commonParams(cell, runId, def.namespace?.name), ...overrides };
   const objects: Document[] = [];
   if (def.namespace) {
     objects.push(

@@ -87,7 +87,7 @@ const httpbin = (annotations: Record<string, string>): TemplateUse => ({
 });
 const metricsApp = (name: string, annotations: Record<string, string> = {}): TemplateUse => ({
   file: "workloads/metrics-app.yaml",
-  params: { APP_NAME: name, POD_ANNOTATIONS: annotations },
+  params: { APP_NAME: name, POD_ANNOTATIONS: annotations, SERVICE_LABELS: { app: name } },
 });
 const announceMetrics = {
   "prometheus.io/scrape": "true",
@@ -95,7 +95,10 @@ const announceMetrics = {
   "prometheus.io/path": "/metrics",
 };
 
-export function scenarioDefinition(id: ScenarioId, cell: Cell): ScenarioDefinition {
+/** Cluster-scoped names carry the run id, so two runs on one cluster never share an object. */
+export const clusterScopedName = (base: string, runId: string) => `ssc-${base}-${runId}`;
+
+export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render"): ScenarioDefinition {
   const native = cell.secureMetricsMode === "native";
   const base = { patches: [], prerequisites: [] };
   switch (id) {
@@ -104,7 +107,10 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell): ScenarioDefiniti
         ...base,
         namespace: { name: "ssc-prometheus", labels: {} },
         objects: [
-          { file: "secure-prometheus/prometheus.yaml", params: { CLUSTER_ROLE: "ssc-secure-prometheus" } },
+          {
+            file: "secure-prometheus/prometheus.yaml",
+            params: { CLUSTER_ROLE: clusterScopedName("secure-prometheus", runId) },
+          },
         ],
         prometheusConfig: { file: "secure-prometheus/prometheus.yml" },
       };
@@ -162,7 +168,8 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell): ScenarioDefiniti
             file: "strict-mtls/peer-authentication.yaml",
             params: { PERMISSIVE_APP: "metrics-app-permissive" },
           },
-          httpbin(native ? nativePodAnnotations() : {}),
+          // httpbin with the native ports, for the STRICT finding; no test uses it in legacy cells.
+          ...(native ? [httpbin(nativePodAnnotations())] : []),
           metricsApp("metrics-app"),
           metricsApp("metrics-app-permissive"),
         ],
@@ -174,7 +181,10 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell): ScenarioDefiniti
         objects: [
           httpbin({}),
           metricsApp("metrics-app", announceMetrics),
-          { file: "ambient/prometheus.yaml", params: { CLUSTER_ROLE: "ssc-ambient-prometheus" } },
+          {
+            file: "ambient/prometheus.yaml",
+            params: { CLUSTER_ROLE: clusterScopedName("ambient-prometheus", runId) },
+          },
         ],
         prometheusConfig: { file: "ambient/prometheus.yml" },
       };
@@ -186,7 +196,8 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell): ScenarioDefiniti
           {
             file: "prometheus-operator/prometheus.yaml",
             params: {
-              CLUSTER_ROLE: "ssc-operator-prometheus",
+              CLUSTER_ROLE: clusterScopedName("operator-prometheus", runId),
+              MONITOR_LABELS: { "ssc.istio.io/monitor": "secure" },
               TARGET_APP: "metrics-app",
               TARGET_NAMESPACE: "ssc-strict",
             },

@@ -1,0 +1,122 @@
+import { COMMON_FLAGS, type FlagSpec } from "./options.ts";
+
+// Every command's flags as data, in a module that imports nothing heavy: the CLI parses and
+// answers --help without loading the lab, the PKI or the Kubernetes client.
+export const MATRIX_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "istio",
+    type: "string",
+    list: true,
+    description: "Istio versions: 1.31.1, a minor (1.31 = latest known patch) or latest",
+    default: ["latest"],
+    valueName: "versions",
+  },
+  {
+    name: "profile",
+    type: "string",
+    list: true,
+    description: "Istio profiles: default, ambient",
+    default: ["default"],
+    valueName: "profiles",
+  },
+  {
+    name: "k8s",
+    type: "string",
+    description: "Kubernetes minor for every cell (default: newest supported by the Istio minor)",
+    valueName: "minor",
+  },
+  {
+    name: "allow-unsupported-k8s",
+    type: "boolean",
+    description: "accept a --k8s outside the Istio minor's supported range",
+  },
+  {
+    name: "allow-unlisted-istio",
+    type: "boolean",
+    description: "accept a patch newer than the catalog knows",
+  },
+];
+
+export const SELECTION_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "test",
+    type: "string",
+    list: true,
+    description: "run only these test ids; the rest are reported skipped",
+    valueName: "ids",
+  },
+  { name: "skip", type: "string", list: true, description: "never run these test ids", valueName: "ids" },
+];
+
+export const PLAN_FLAGS: readonly FlagSpec[] = [
+  ...MATRIX_FLAGS,
+  ...SELECTION_FLAGS,
+  {
+    name: "run-id",
+    type: "string",
+    description: "id used in cluster names (default: random)",
+    valueName: "id",
+  },
+  {
+    name: "work-dir",
+    type: "string",
+    description: "folder for kubeconfigs and rendered manifests",
+    default: ".ssc/runs",
+    valueName: "dir",
+  },
+  ...COMMON_FLAGS,
+];
+
+export const RENDER_FLAGS: readonly FlagSpec[] = [
+  ...MATRIX_FLAGS,
+  ...SELECTION_FLAGS,
+  {
+    name: "out",
+    type: "string",
+    description: "folder to write into (one sub-folder per cell when several)",
+    valueName: "dir",
+  },
+  {
+    name: "run-id",
+    type: "string",
+    description: "run id stamped on the objects' labels",
+    default: "render",
+    valueName: "id",
+  },
+  ...COMMON_FLAGS,
+];
+
+export const PROBE_KINDS = ["mtls", "plaintext", "no-cert", "foreign-ca", "identity", "targets"] as const;
+export type ProbeKind = (typeof PROBE_KINDS)[number];
+
+export const PROBE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "url",
+    type: "string",
+    description: "secure metrics URL, e.g. https://127.0.0.1:15092/stats/prometheus",
+    valueName: "url",
+  },
+  { name: "ca", type: "string", description: "mesh root certificate (root-cert.pem)", valueName: "file" },
+  {
+    name: "cert",
+    type: "string",
+    description: "mesh client certificate chain (cert-chain.pem)",
+    valueName: "file",
+  },
+  { name: "key", type: "string", description: "mesh client key (key.pem)", valueName: "file" },
+  {
+    name: "expect-identity",
+    type: "string",
+    description: "identity: the SPIFFE id the server must present",
+    valueName: "spiffe",
+  },
+  { name: "prometheus", type: "string", description: "targets: Prometheus base URL", valueName: "url" },
+  { name: "job", type: "string", description: "targets: scrape job name", valueName: "name" },
+  { name: "target", type: "string", description: "targets: expected scrape URL", valueName: "url" },
+  { name: "timeout", type: "string", description: "how long to wait, in seconds", valueName: "seconds" },
+  ...COMMON_FLAGS,
+];
+
+export const LIST_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];
+
+export const SELFTEST_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];

@@ -1,0 +1,147 @@
+import type { VerdictKind } from "../probes/verdict.ts";
+import type { LabPodInput } from "./lab.ts";
+
+// The fault catalog: each fault breaks one property the suite asserts, and names the probe that
+// must catch it. `expect` lists every probe whose verdict the fault legitimately changes; all
+// other probes of the same subject must still pass, so a probe that false-fails is caught too.
+export const POD_PROBES = [
+  "mtls",
+  "plaintext",
+  "no-cert",
+  "foreign-ca",
+  "identity",
+  "localhost-only",
+  "targets-merged",
+  "targets-envoy",
+] as const;
+export const OTHER_PROBES = [
+  "targets-client-certs",
+  "promql-ambient",
+  "listeners",
+  "ztunnel-workloads",
+] as const;
+export type ProbeId = (typeof POD_PROBES)[number] | (typeof OTHER_PROBES)[number];
+
+export interface Fault {
+  id: string;
+  description: string;
+  /** The probe that exists to catch this fault. */
+  catches: ProbeId;
+  /** A lab pod that carries the fault; pod probes run against it. */
+  pod?: Omit<LabPodInput, "name">;
+  /** For faults outside a pod: the single probe run for it. */
+  probe?: (typeof OTHER_PROBES)[number];
+  expect: Partial<Record<ProbeId, VerdictKind>>;
+}
+
+// Probes that cannot show the port alive once the secure merged port is broken: they must say
+// "error", never "pass".
+const NO_LIVENESS: Partial<Record<ProbeId, VerdictKind>> = {
+  "no-cert": "error",
+  "foreign-ca": "error",
+  "localhost-only": "error",
+};
+
+export const FAULTS: readonly Fault[] = [
+  {
+    id: "secure-port-plaintext",
+    description: "the secure merged port serves plain HTTP",
+    catches: "plaintext",
+    pod: { faults: { securePortPlaintext: true } },
+    expect: { plaintext: "fail", mtls: "fail", identity: "error", "targets-merged": "fail", ...NO_LIVENESS },
+  },
+  {
+    id: "client-cert-optional",
+    description: "the secure listeners accept TLS without a client certificate",
+    catches: "no-cert",
+    pod: { faults: { clientCertOptional: true } },
+    // Without a certificate request the foreign client sends none and is let in too.
+    expect: { "no-cert": "fail", "foreign-ca": "fail" },
+  },
+  {
+    id: "foreign-ca-trusted",
+    description: "the secure listeners accept client certificates from a CA outside the mesh",
+    catches: "foreign-ca",
+    pod: { trustForeignCa: true },
+    expect: { "foreign-ca": "fail" },
+  },
+  {
+    id: "wrong-server-identity",
+    description:
+      "the secure port presents another workload's SPIFFE identity (insecure_skip_verify hides it)",
+    catches: "identity",
+    pod: { wrongIdentity: true },
+    expect: { identity: "fail" },
+  },
+  {
+    id: "secure-envoy-port-not-annotated",
+    description: "the pod lacks prometheus.istio.io/secure-envoy-port, so the envoy job never lists it",
+    catches: "targets-envoy",
+    pod: { withoutSecureEnvoyPort: true },
+    expect: { "targets-envoy": "fail" },
+  },
+  {
+    id: "prometheus-without-client-certs",
+    description: "Prometheus's secure job has no client certificate: its targets go DOWN",
+    catches: "targets-client-certs",
+    probe: "targets-client-certs",
+    expect: { "targets-client-certs": "fail" },
+  },
+  {
+    id: "hardening-off-15090",
+    description: "15090 answers from the pod address although METRICS_LOCALHOST_ACCESS_ONLY is set",
+    catches: "localhost-only",
+    pod: { faults: { envoyStatsExposed: true } },
+    expect: { "localhost-only": "fail" },
+  },
+  {
+    id: "agent-answers-remote-15020",
+    description: "15020 serves metrics to a non-local peer although hardened",
+    catches: "localhost-only",
+    pod: { faults: { agentAnswersRemote: true } },
+    expect: { "localhost-only": "fail" },
+  },
+  {
+    id: "target-down",
+    description:
+      "the target pod is registered but nothing listens: rejection probes must say error, not pass",
+    catches: "mtls",
+    pod: { down: true },
+    expect: {
+      mtls: "fail",
+      plaintext: "error",
+      identity: "error",
+      "targets-merged": "fail",
+      "targets-envoy": "fail",
+      ...NO_LIVENESS,
+    },
+  },
+  {
+    id: "secure-route-missing",
+    description: "the secure merged port has no /stats/prometheus route (404)",
+    catches: "mtls",
+    pod: { faults: { secureRouteMissing: true } },
+    expect: { mtls: "fail", plaintext: "error", "targets-merged": "fail", ...NO_LIVENESS },
+  },
+  {
+    id: "ambient-plaintext-series",
+    description: 'a Prometheus connection in ambient is reported connection_security_policy="unknown"',
+    catches: "promql-ambient",
+    probe: "promql-ambient",
+    expect: { "promql-ambient": "fail" },
+  },
+  {
+    id: "listener-row-missing",
+    description: "istioctl proxy-config listeners has no 15091 row",
+    catches: "listeners",
+    probe: "listeners",
+    expect: { listeners: "fail" },
+  },
+  {
+    id: "ztunnel-workload-tcp",
+    description: "ztunnel lists the Prometheus pod with PROTOCOL TCP, not HBONE",
+    catches: "ztunnel-workloads",
+    probe: "ztunnel-workloads",
+    expect: { "ztunnel-workloads": "fail" },
+  },
+];

@@ -1,0 +1,201 @@
+import { randomInt } from "node:crypto";
+import { parse as parseYaml, stringify } from "yaml";
+import { expandMatrix } from "../plan/cells.ts";
+import { withFileSd } from "../render/prometheus-config.ts";
+import { renderScenario } from "../render/render-cell.ts";
+import {
+  type ClientFiles,
+  createCa,
+  issueWorkload,
+  type KeyAndCert,
+  privateDir,
+  spiffeId,
+  writeClientFiles,
+} from "./pki.ts";
+import { type PodFaults, type RunningPod, startPod, startZtunnel } from "./pod.ts";
+import { type LabPrometheus, startPrometheus } from "./prometheus-server.ts";
+
+// The offline mesh lab: real TLS with the suite's own PKI, "pods" on loopback addresses, and a real
+// Prometheus running the fixtures' own scrape jobs (kubernetes_sd swapped for file_sd carrying the
+// same __meta_kubernetes_* labels). Everything it starts, dispose() stops.
+export const TRUST_DOMAIN = "cluster.local";
+export const LAB_NAMESPACE = "lab";
+const PROMETHEUS_ID = spiffeId(TRUST_DOMAIN, "ssc-prometheus", "prometheus");
+
+export interface LabPodInput {
+  name: string;
+  hardened?: boolean;
+  faults?: PodFaults;
+  /** The secure listeners also trust the lab's foreign CA. */
+  trustForeignCa?: boolean;
+  /** Present a certificate for another identity than the pod's own. */
+  wrongIdentity?: boolean;
+  /** Leave out prometheus.istio.io/secure-envoy-port (nothing sets it automatically). */
+  withoutSecureEnvoyPort?: boolean;
+  /** Registered with Prometheus but no process listening: the target is down. */
+  down?: boolean;
+}
+
+export interface LabInput {
+  pods: LabPodInput[];
+  /** Extra scrape jobs: copies of the secure merged job with their own changes. */
+  jobVariants?: { name: string; withoutClientCert: boolean }[];
+  /** Exposition text the lab ztunnel serves on 15020/metrics. */
+  ztunnelMetrics?: string;
+  scrapeInterval?: string;
+}
+
+export interface LabPod {
+  name: string;
+  ip: string;
+  /** The SPIFFE id the pod's certificate should carry. */
+  identity: string;
+}
+
+export interface Lab {
+  prometheus: LabPrometheus;
+  meshClient: ClientFiles;
+  foreignClient: ClientFiles;
+  pods: Record<string, LabPod>;
+  dir: string;
+  dispose(): Promise<void>;
+}
+
+const ENVOY_STATS = `# TYPE envoy_server_live gauge
+envoy_server_live 1
+# TYPE istio_requests_total counter
+istio_requests_total{response_code="200",reporter="destination"} 7
+`;
+
+const podLabels = (p: LabPodInput, ip: string, cfg: { envoyPort: boolean }) => ({
+  __meta_kubernetes_pod_ip: ip,
+  __meta_kubernetes_pod_name: `${p.name}-0`,
+  __meta_kubernetes_namespace: LAB_NAMESPACE,
+  __meta_kubernetes_pod_phase: "Running",
+  __meta_kubernetes_pod_label_app: p.name,
+  // What the injector sets (prometheus.io/path, secure-port) and what the fixtures add by hand.
+  __meta_kubernetes_pod_annotation_prometheus_io_path: "/stats/prometheus",
+  __meta_kubernetes_pod_annotation_prometheus_istio_io_secure_port: "15092",
+  ...(cfg.envoyPort
+    ? { __meta_kubernetes_pod_annotation_prometheus_istio_io_secure_envoy_port: "15091" }
+    : {}),
+});
+
+interface ScrapeJob {
+  job_name: string;
+  tls_config?: Record<string, unknown>;
+}
+
+/** The fixtures' Prometheus configurations, rendered for the lab and merged into one. */
+function labConfig(certDir: string, input: LabInput): string {
+  const [cell] = expandMatrix({ istio: ["latest"], profiles: ["ambient"] });
+  const overrides = {
+    CERT_DIR: certDir,
+    SCRAPE_INTERVAL: input.scrapeInterval ?? "1s",
+    SCRAPE_TIMEOUT: "1s",
+  };
+  const secure = parseYaml(
+    renderScenario("secure-prometheus", cell!, "lab", overrides).prometheusConfig!,
+  ) as {
+    scrape_configs: ScrapeJob[];
+  };
+  const ambient = parseYaml(renderScenario("ambient", cell!, "lab", overrides).prometheusConfig!) as {
+    scrape_configs: ScrapeJob[];
+  };
+  const merged = secure.scrape_configs.find((j) => j.job_name === "istio-secure-merged-metrics")!;
+  const variants = (input.jobVariants ?? []).map((v) => {
+    const job: ScrapeJob = structuredClone(merged);
+    job.job_name = v.name;
+    if (v.withoutClientCert) {
+      delete job.tls_config!.cert_file;
+      delete job.tls_config!.key_file;
+    }
+    return job;
+  });
+  secure.scrape_configs.push(...ambient.scrape_configs, ...variants);
+  return stringify(secure);
+}
+
+/** A free block of loopback addresses: 127.B.0.N are pod IPs, 127.B.1.N the pods' own loopback. */
+const block = () => randomInt(10, 250);
+
+export async function startLab(input: LabInput): Promise<Lab> {
+  const dir = await privateDir("ssc-lab");
+  const stops: (() => Promise<void>)[] = [];
+  const dispose = async () => {
+    await Promise.allSettled(stops.reverse().map((s) => s()));
+    await dir.dispose();
+  };
+  try {
+    const mesh = await createCa("Lab Mesh");
+    const foreign = await createCa("Lab Foreign");
+    const meshClient = await writeClientFiles(
+      dir,
+      "istio-certs",
+      mesh.certPem,
+      await issueWorkload(mesh, PROMETHEUS_ID),
+    );
+    const foreignClient = await writeClientFiles(
+      dir,
+      "foreign",
+      foreign.certPem,
+      await issueWorkload(foreign, PROMETHEUS_ID),
+    );
+
+    const b = block();
+    const pods: Record<string, LabPod> = {};
+    const sdPods: object[] = [];
+    for (const [i, p] of input.pods.entries()) {
+      const ip = `127.${b}.0.${i + 2}`;
+      const identity = spiffeId(TRUST_DOMAIN, LAB_NAMESPACE, p.name);
+      pods[p.name] = { name: p.name, ip, identity };
+      sdPods.push({ targets: [ip], labels: podLabels(p, ip, { envoyPort: !p.withoutSecureEnvoyPort }) });
+      if (p.down) continue;
+      const cert: KeyAndCert = await issueWorkload(
+        mesh,
+        p.wrongIdentity ? spiffeId(TRUST_DOMAIN, "other", "other") : identity,
+      );
+      const pod: RunningPod = await startPod({
+        name: p.name,
+        namespace: LAB_NAMESPACE,
+        ip,
+        local: `127.${b}.1.${i + 2}`,
+        serverCert: cert,
+        meshRoot: mesh.certPem,
+        hardened: p.hardened ?? true,
+        faults: { ...p.faults, ...(p.trustForeignCa ? { alsoTrust: foreign.certPem } : {}) },
+        envoyStats: ENVOY_STATS,
+      });
+      stops.push(pod.stop);
+    }
+    const sdZtunnel: object[] = [];
+    if (input.ztunnelMetrics) {
+      const ip = `127.${b}.2.2`;
+      const z = await startZtunnel(ip, input.ztunnelMetrics);
+      stops.push(z.stop);
+      sdZtunnel.push({
+        targets: [ip],
+        labels: {
+          __meta_kubernetes_pod_ip: ip,
+          __meta_kubernetes_pod_label_app: "ztunnel",
+          __meta_kubernetes_pod_name: "ztunnel-0",
+        },
+      });
+    }
+    const sdFiles: Record<string, string> = {
+      pods: await dir.write("sd/pods.json", JSON.stringify(sdPods)),
+      ztunnel: await dir.write("sd/ztunnel.json", JSON.stringify(sdZtunnel)),
+      none: await dir.write("sd/none.json", "[]"),
+    };
+    const config = withFileSd(labConfig(meshClient.ca.replace(/\/root-cert\.pem$/, ""), input), (job) =>
+      job === "ztunnel" ? sdFiles.ztunnel! : job === "ambient-apps" ? sdFiles.none! : sdFiles.pods!,
+    );
+    const configFile = await dir.write("prometheus.yml", config);
+    const prometheus = await startPrometheus(configFile, dir.path);
+    stops.push(prometheus.stop);
+    return { prometheus, meshClient, foreignClient, pods, dir: dir.path, dispose };
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+}

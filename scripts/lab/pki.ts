@@ -1,0 +1,131 @@
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
+import "reflect-metadata";
+import { webcrypto } from "node:crypto";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import * as x509 from "@peculiar/x509";
+
+// The suite's own PKI, shaped like Istio's: a mesh root CA, workload certificates with an EMPTY
+// subject and a critical URI-only SAN spiffe://TD/ns/NS/sa/SA (as istiod/Citadel issues them),
+// and a foreign CA whose certificates must be refused. ECDSA P-256 keeps the lab fast; TLS
+// behaviour toward the probes is the same as with Istio's default RSA 2048.
+x509.cryptoProvider.set(webcrypto as unknown as globalThis.Crypto);
+
+const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
+const DAY = 24 * 60 * 60 * 1000;
+
+export interface KeyAndCert {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface CertificateAuthority extends KeyAndCert {
+  name: string;
+  cert: x509.X509Certificate;
+  keys: webcrypto.CryptoKeyPair;
+}
+
+async function keyPem(keys: webcrypto.CryptoKeyPair): Promise<string> {
+  const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey as webcrypto.CryptoKey);
+  return x509.PemConverter.encode(pkcs8, "PRIVATE KEY");
+}
+
+const serial = () =>
+  Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString("hex")
+    .replace(/^[89a-f]/, "1");
+
+export async function createCa(name: string): Promise<CertificateAuthority> {
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `O=${name}, CN=Root CA`,
+    notBefore: new Date(Date.now() - DAY),
+    notAfter: new Date(Date.now() + 30 * DAY),
+    keys,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { name, cert, keys, certPem: cert.toString("pem"), keyPem: await keyPem(keys) };
+}
+
+/** A workload certificate as Istio issues it: empty subject, critical URI SAN, both usages. */
+export async function issueWorkload(ca: CertificateAuthority, spiffeId: string): Promise<KeyAndCert> {
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: "",
+    issuer: ca.cert.subject,
+    notBefore: new Date(Date.now() - DAY),
+    notAfter: new Date(Date.now() + DAY),
+    publicKey: keys.publicKey,
+    signingKey: ca.keys.privateKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
+      new x509.ExtendedKeyUsageExtension([
+        x509.ExtendedKeyUsage.serverAuth,
+        x509.ExtendedKeyUsage.clientAuth,
+      ]),
+      new x509.SubjectAlternativeNameExtension([{ type: "url", value: spiffeId }], true),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
+    ],
+  });
+  return { certPem: cert.toString("pem"), keyPem: await keyPem(keys) };
+}
+
+export function spiffeId(trustDomain: string, namespace: string, serviceAccount: string): string {
+  return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/** A private folder (0700) for key material; every file in it is 0600. Remove it with dispose(). */
+export interface PrivateDir {
+  path: string;
+  write(name: string, content: string): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+export async function privateDir(prefix: string): Promise<PrivateDir> {
+  const path = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  await chmod(path, 0o700);
+  return {
+    path,
+    async write(name, content) {
+      const file = join(path, name);
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await writeFile(file, content, { mode: 0o600 });
+      return file;
+    },
+    dispose: () => rm(path, { recursive: true, force: true }),
+  };
+}
+
+/** The files a client presents, named as Istio's OUTPUT_CERTS writes them. */
+export interface ClientFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Writes root-cert.pem, cert-chain.pem and key.pem into `folder` of the private dir. */
+export async function writeClientFiles(
+  dir: PrivateDir,
+  folder: string,
+  root: string,
+  kc: KeyAndCert,
+): Promise<ClientFiles> {
+  return {
+    ca: await dir.write(`${folder}/root-cert.pem`, root),
+    cert: await dir.write(`${folder}/cert-chain.pem`, kc.certPem),
+    key: await dir.write(`${folder}/key.pem`, kc.keyPem),
+  };
+}

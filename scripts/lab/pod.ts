@@ -1,0 +1,155 @@
+import http from "node:http";
+import https from "node:https";
+import type { KeyAndCert } from "./pki.ts";
+
+// A lab "pod": the four metrics endpoints of an Istio sidecar, on a loopback address of its own.
+// - 15090 Envoy stats and 15020 agent (merged) stats in plaintext;
+// - 15091 / 15092, Envoy-like secure listeners: TLS only, client certificate required and chained to
+//   the mesh root, routing /stats/prometheus (and /metrics on 15092) to 15090 / 15020 from inside
+//   the pod, like the bootstrap listeners (istio-facts.md §2.3).
+// "Inside the pod" is a second loopback address (local): METRICS_LOCALHOST_ACCESS_ONLY binds 15090
+// there only and answers 403 on 15020 to anything else (§2.4). Each fault of the catalog is one
+// switch below that breaks exactly one of these behaviours.
+export interface PodFaults {
+  /** 15092 speaks plain HTTP instead of TLS. */
+  securePortPlaintext?: boolean;
+  /** The secure listeners do not require a client certificate. */
+  clientCertOptional?: boolean;
+  /** The secure listeners also trust this foreign root (PEM). */
+  alsoTrust?: string;
+  /** 15090 listens on the pod address although hardened. */
+  envoyStatsExposed?: boolean;
+  /** 15020 answers non-local peers although hardened. */
+  agentAnswersRemote?: boolean;
+  /** 15092 has no route for /stats/prometheus. */
+  secureRouteMissing?: boolean;
+}
+
+export interface PodSpec {
+  name: string;
+  namespace: string;
+  /** Pod IP, e.g. 127.0.0.2. */
+  ip: string;
+  /** The pod's own loopback, e.g. 127.0.1.2. */
+  local: string;
+  serverCert: KeyAndCert;
+  meshRoot: string;
+  hardened: boolean;
+  faults?: PodFaults;
+  /** Body of 15090 (Envoy) and, with agent metrics, of 15020. */
+  envoyStats: string;
+  appStats?: string;
+}
+
+export const METRICS_PORTS = { envoy: 15090, agent: 15020, secureEnvoy: 15091, secureMerged: 15092 } as const;
+
+export interface RunningPod {
+  spec: PodSpec;
+  stop(): Promise<void>;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<http.Server> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
+  });
+}
+
+const text = (res: http.ServerResponse, status: number, body: string) => {
+  res.writeHead(status, { "content-type": "text/plain; version=0.0.4" });
+  res.end(body);
+};
+
+/** Forwards GET to the pod's own loopback, as Envoy forwards to 127.0.0.1:15000/15020. */
+function forward(spec: PodSpec, port: number, path: string, res: http.ServerResponse): void {
+  const req = http.request(
+    { host: spec.local, localAddress: spec.local, port, path, method: "GET" },
+    (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    },
+  );
+  req.on("error", (e) =>
+    text(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: ${e.message}`),
+  );
+  req.end();
+}
+
+export async function startPod(spec: PodSpec): Promise<RunningPod> {
+  const f = spec.faults ?? {};
+  const servers: http.Server[] = [];
+  const agentBody = `${spec.envoyStats}# istio agent\nistio_agent_up 1\n${spec.appStats ?? ""}`;
+
+  const envoy = (_req: http.IncomingMessage, res: http.ServerResponse) => text(res, 200, spec.envoyStats);
+  const agent = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (spec.hardened && !f.agentAnswersRemote && req.socket.remoteAddress !== spec.local) {
+      return text(res, 403, "Only requests from localhost are allowed\n");
+    }
+    text(res, 200, agentBody);
+  };
+  const secure =
+    (routes: string[], upstream: number) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const path = req.url ?? "/";
+      if (!routes.some((r) => path.startsWith(r))) return text(res, 404, "");
+      forward(spec, upstream, path, res);
+    };
+  const tls = (): https.ServerOptions => ({
+    key: spec.serverCert.keyPem,
+    cert: spec.serverCert.certPem,
+    ca: [spec.meshRoot, ...(f.alsoTrust ? [f.alsoTrust] : [])],
+    requestCert: !f.clientCertOptional,
+    rejectUnauthorized: !f.clientCertOptional,
+  });
+
+  try {
+    const envoyHosts = spec.hardened && !f.envoyStatsExposed ? [spec.local] : [spec.local, spec.ip];
+    for (const h of envoyHosts) servers.push(await listen(http.createServer(envoy), h, METRICS_PORTS.envoy));
+    for (const h of [spec.local, spec.ip])
+      servers.push(await listen(http.createServer(agent), h, METRICS_PORTS.agent));
+    servers.push(
+      await listen(
+        https.createServer(tls(), secure(["/stats/prometheus"], METRICS_PORTS.envoy)),
+        spec.ip,
+        METRICS_PORTS.secureEnvoy,
+      ),
+    );
+    const mergedRoutes = f.secureRouteMissing ? ["/metrics"] : ["/stats/prometheus", "/metrics"];
+    const merged = secure(mergedRoutes, METRICS_PORTS.agent);
+    servers.push(
+      await listen(
+        f.securePortPlaintext ? http.createServer(merged) : https.createServer(tls(), merged),
+        spec.ip,
+        METRICS_PORTS.secureMerged,
+      ),
+    );
+  } catch (e) {
+    await closeAll(servers);
+    throw e;
+  }
+  return { spec, stop: () => closeAll(servers) };
+}
+
+async function closeAll(servers: http.Server[]): Promise<void> {
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.closeAllConnections();
+          s.close(() => resolve());
+        }),
+    ),
+  );
+}
+
+/** A lab ztunnel: its metrics endpoint on 15020/metrics, serving the given exposition text. */
+export async function startZtunnel(ip: string, body: string): Promise<{ ip: string; stop(): Promise<void> }> {
+  const s = await listen(
+    http.createServer((_q, res) => text(res, 200, body)),
+    ip,
+    METRICS_PORTS.agent,
+  );
+  return { ip, stop: () => closeAll([s]) };
+}

@@ -1,0 +1,99 @@
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Lab, startLab } from "./lab.ts";
+
+// `ssc probe` against lab endpoints: exit 0 pass, 1 fail, 3 could not tell.
+let lab: Lab;
+beforeAll(async () => {
+  lab = await startLab({
+    pods: [
+      { name: "good" },
+      { name: "open", faults: { clientCertOptional: true } },
+      { name: "gone", down: true },
+    ],
+  });
+}, 60_000);
+afterAll(async () => lab?.dispose());
+
+const ssc = (...args: string[]) =>
+  execa(process.execPath, ["scripts/cli.ts", "probe", ...args], { reject: false });
+const files = () => ["--ca", lab.meshClient.ca, "--cert", lab.meshClient.cert, "--key", lab.meshClient.key];
+const url = (pod: string) => `https://${lab.pods[pod]!.ip}:15092/stats/prometheus`;
+
+describe("ssc probe", () => {
+  it.each(["mtls", "plaintext", "no-cert", "foreign-ca"])("%s passes on a healthy pod", async (kind) => {
+    const r = await ssc(kind, "--url", url("good"), ...files());
+    expect(r.stdout).toMatch(new RegExp(`^PASS ${kind}:`));
+    expect(r.exitCode).toBe(0);
+  });
+
+  it("identity passes for the right SPIFFE id and fails for another", async () => {
+    const ok = await ssc(
+      "identity",
+      "--url",
+      url("good"),
+      ...files(),
+      "--expect-identity",
+      lab.pods.good!.identity,
+    );
+    expect(ok.exitCode).toBe(0);
+    const wrong = await ssc(
+      "identity",
+      "--url",
+      url("good"),
+      ...files(),
+      "--expect-identity",
+      "spiffe://cluster.local/ns/x/sa/y",
+    );
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.stdout).toContain("not spiffe://cluster.local/ns/x/sa/y");
+  });
+
+  it("fails (exit 1) when a port takes clients without certificates", async () => {
+    const r = await ssc("no-cert", "--url", url("open"), ...files(), "--format", "json");
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ probe: "no-cert", verdict: "fail" });
+  });
+
+  it("says it could not tell (exit 3) when the target is down, never pass", async () => {
+    const r = await ssc("plaintext", "--url", url("gone"), ...files());
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toMatch(/^ERROR plaintext: could not show .* alive over mTLS/);
+  });
+
+  it("checks a Prometheus target", async () => {
+    const ok = await ssc(
+      "targets",
+      "--prometheus",
+      lab.prometheus.url,
+      "--job",
+      "istio-secure-merged-metrics",
+      "--target",
+      url("good"),
+    );
+    expect(ok.stdout).toContain("is UP");
+    expect(ok.exitCode).toBe(0);
+    const gone = await ssc(
+      "targets",
+      "--prometheus",
+      lab.prometheus.url,
+      "--job",
+      "istio-secure-merged-metrics",
+      "--target",
+      url("gone"),
+    );
+    expect(gone.exitCode).toBe(1);
+    expect(gone.stdout).toMatch(/DOWN: .*connection refused/);
+  });
+
+  it("rejects bad input with exit 2", async () => {
+    expect((await ssc("mtls", "--url", url("good"))).exitCode).toBe(2);
+    expect((await ssc("warp", "--url", url("good"))).exitCode).toBe(2);
+    expect((await ssc("identity", "--url", url("good"), ...files())).stderr).toMatch(
+      /needs --expect-identity/,
+    );
+    expect((await ssc("mtls", "--url", "http://x:1/", ...files())).stderr).toMatch(
+      /must be an https:\/\/ URL/,
+    );
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { tabwrite } from "../lab/golden.ts";
+import {
+  checkListeners,
+  checkZtunnelWorkloads,
+  parseTable,
+  secureListenerExpectations,
+} from "./istioctl-output.ts";
+
+const SIDECAR = [
+  ["ADDRESSES", "PORT", "MATCH", "DESTINATION"],
+  ["10.96.0.10", "53", "ALL", "Cluster: outbound|53||kube-dns.kube-system.svc.cluster.local"],
+  ["0.0.0.0", "15001", "ALL", "PassthroughCluster"],
+  [
+    "0.0.0.0",
+    "15006",
+    "Trans: tls; App: istio-http/1.0,istio-http/1.1,istio-h2; Addr: *:8080",
+    "InboundPassthroughCluster",
+  ],
+  ["0.0.0.0", "15090", "ALL", "Inline Route: /stats/prometheus*"],
+  ["0.0.0.0", "15091", "Trans: tls", "Inline Route: /stats/prometheus*"],
+  ["0.0.0.0", "15092", "Trans: tls", "Inline Route: /stats/prometheus*, /metrics*"],
+  ["0.0.0.0", "15021", "ALL", "Inline Route: /healthz/ready*"],
+];
+
+describe("istioctl proxy-config listeners", () => {
+  it("parses tabwriter output with one-space gaps and spaces inside cells", () => {
+    const rows = parseTable(tabwrite(SIDECAR), ["ADDRESSES", "PORT", "MATCH", "DESTINATION"]);
+    expect(Array.isArray(rows) && rows.find((r) => r.PORT === "15092")).toEqual({
+      ADDRESSES: "0.0.0.0",
+      PORT: "15092",
+      MATCH: "Trans: tls",
+      DESTINATION: "Inline Route: /stats/prometheus*, /metrics*",
+    });
+  });
+
+  it("passes on the secure rows, fails when one is missing or differs", () => {
+    expect(checkListeners(tabwrite(SIDECAR), secureListenerExpectations(false)).verdict).toBe("pass");
+    const missing = checkListeners(
+      tabwrite(SIDECAR.filter((r) => r[1] !== "15091")),
+      secureListenerExpectations(false),
+    );
+    expect(missing.verdict).toBe("fail");
+    expect(missing.summary).toContain("no listener on 15091");
+    const plain = SIDECAR.map((r) => (r[1] === "15092" ? ["0.0.0.0", "15092", "ALL", r[3]!] : r));
+    expect(checkListeners(tabwrite(plain), secureListenerExpectations(false)).summary).toMatch(
+      /15092 is "0\.0\.0\.0 ALL/,
+    );
+  });
+
+  it("expects 15090 on 127.0.0.1 when hardened", () => {
+    expect(checkListeners(tabwrite(SIDECAR), secureListenerExpectations(true)).verdict).toBe("fail");
+    const hardened = SIDECAR.map((r) => (r[1] === "15090" ? ["127.0.0.1", ...r.slice(1)] : r));
+    expect(checkListeners(tabwrite(hardened), secureListenerExpectations(true)).verdict).toBe("pass");
+  });
+
+  it("is an error, not a pass, when the output is not a listener table", () => {
+    expect(checkListeners('Error: pods "x" not found', secureListenerExpectations(false)).verdict).toBe(
+      "error",
+    );
+  });
+});
+
+describe("istioctl ztunnel-config workloads", () => {
+  const table = (addr: string, protocol: string) =>
+    tabwrite([
+      ["NAMESPACE", "POD NAME", addr, "NODE", "WAYPOINT", "PROTOCOL"],
+      ["ssc-ambient", "httpbin-7f9d8c-abcde", "10.244.0.12", "ssc-control-plane", "None", "HBONE"],
+      ["ssc-ambient", "prometheus-6c647c84c8-gpxt4", "10.244.0.13", "ssc-control-plane", "None", protocol],
+      ["kube-system", "coredns-1", "10.244.0.2", "ssc-control-plane", "None", "TCP"],
+    ]);
+  const want = [
+    { namespace: "ssc-ambient", podPrefix: "httpbin" },
+    { namespace: "ssc-ambient", podPrefix: "prometheus" },
+  ];
+
+  it("reads ADDRESS (>= 1.24) and IP (< 1.24) layouts", () => {
+    expect(checkZtunnelWorkloads(table("ADDRESS", "HBONE"), true, want).verdict).toBe("pass");
+    expect(checkZtunnelWorkloads(table("IP", "HBONE"), false, want).verdict).toBe("pass");
+    expect(checkZtunnelWorkloads(table("IP", "HBONE"), true, want).verdict).toBe("error");
+  });
+
+  it("fails when a workload is TCP or missing", () => {
+    const tcp = checkZtunnelWorkloads(table("ADDRESS", "TCP"), true, want);
+    expect(tcp.verdict).toBe("fail");
+    expect(tcp.summary).toContain("prometheus-6c647c84c8-gpxt4 is TCP, not HBONE");
+    const missing = checkZtunnelWorkloads(table("ADDRESS", "HBONE"), true, [
+      { namespace: "x", podPrefix: "y" },
+    ]);
+    expect(missing.verdict).toBe("fail");
+  });
+});

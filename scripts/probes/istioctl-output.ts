@@ -1,0 +1,118 @@
+import { error, fail, pass, type Verdict } from "./verdict.ts";
+
+// istioctl prints tables through Go's tabwriter (minwidth 0, tabwidth 8, padding 1): every cell of
+// a column starts at the same offset, but columns may be one space apart and cells contain spaces
+// ("Trans: tls", "Inline Route: /stats/prometheus*"). So rows are cut at the header's column
+// offsets, never split on whitespace (istio-facts.md §5).
+export type Row = Record<string, string>;
+
+export function parseTable(output: string, columns: readonly string[]): Row[] | { problem: string } {
+  const lines = output.split("\n").map((l) => l.replace(/\r$/, ""));
+  const headerAt = lines.findIndex(
+    (l) => columns.every((c) => l.includes(c)) && l.trimStart().startsWith(columns[0]!),
+  );
+  if (headerAt < 0) return { problem: `no header with columns ${columns.join(", ")}` };
+  const header = lines[headerAt]!;
+  const offsets: number[] = [];
+  let from = 0;
+  for (const c of columns) {
+    const i = header.indexOf(c, from);
+    if (i < 0) return { problem: `column ${c} missing or out of order in header "${header.trim()}"` };
+    offsets.push(i);
+    from = i + c.length;
+  }
+  return lines
+    .slice(headerAt + 1)
+    .filter((l) => l.trim().length > 0)
+    .map((l) =>
+      Object.fromEntries(columns.map((c, i) => [c, l.slice(offsets[i], offsets[i + 1] ?? l.length).trim()])),
+    );
+}
+
+export const LISTENER_COLUMNS = ["ADDRESSES", "PORT", "MATCH", "DESTINATION"] as const;
+
+export interface ListenerExpectation {
+  port: number;
+  address: string;
+  match: string;
+  destination: string;
+}
+
+/** The secure metrics rows of a sidecar (istio-facts.md §3.2 step 6, §5.1). */
+export function secureListenerExpectations(hardened: boolean): ListenerExpectation[] {
+  return [
+    {
+      port: 15090,
+      address: hardened ? "127.0.0.1" : "0.0.0.0",
+      match: "ALL",
+      destination: "Inline Route: /stats/prometheus*",
+    },
+    { port: 15091, address: "0.0.0.0", match: "Trans: tls", destination: "Inline Route: /stats/prometheus*" },
+    {
+      port: 15092,
+      address: "0.0.0.0",
+      match: "Trans: tls",
+      destination: "Inline Route: /stats/prometheus*, /metrics*",
+    },
+  ];
+}
+
+/** `istioctl proxy-config listeners <pod>` has exactly the expected row for each port. */
+export function checkListeners(output: string, expected: readonly ListenerExpectation[]): Verdict {
+  const rows = parseTable(output, LISTENER_COLUMNS);
+  if (!Array.isArray(rows))
+    return error("listeners", `cannot read istioctl proxy-config listeners output: ${rows.problem}`, []);
+  const problems: string[] = [];
+  const evidence: string[] = [];
+  for (const e of expected) {
+    const onPort = rows.filter((r) => r.PORT === String(e.port));
+    evidence.push(...onPort.map((r) => LISTENER_COLUMNS.map((c) => r[c]).join(" | ")));
+    const hit = onPort.find(
+      (r) => r.ADDRESSES === e.address && r.MATCH === e.match && r.DESTINATION === e.destination,
+    );
+    if (!hit) {
+      problems.push(
+        onPort.length === 0
+          ? `no listener on ${e.port}`
+          : `${e.port} is "${onPort.map((r) => `${r.ADDRESSES} ${r.MATCH} ${r.DESTINATION}`).join("; ")}", expected "${e.address} ${e.match} ${e.destination}"`,
+      );
+    }
+  }
+  if (problems.length > 0) return fail("listeners", problems.join("; "), evidence);
+  return pass("listeners", `rows for ${expected.map((e) => e.port).join(", ")} as expected`, evidence);
+}
+
+/** `istioctl ztunnel-config workloads`: column IP before 1.24, ADDRESS from 1.24 (§5.2). */
+export function ztunnelColumns(addressColumn: boolean): string[] {
+  return ["NAMESPACE", "POD NAME", addressColumn ? "ADDRESS" : "IP", "NODE", "WAYPOINT", "PROTOCOL"];
+}
+
+export interface WorkloadExpectation {
+  namespace: string;
+  /** Pod name prefix, e.g. the Deployment name "prometheus". */
+  podPrefix: string;
+}
+
+export function checkZtunnelWorkloads(
+  output: string,
+  addressColumn: boolean,
+  expected: readonly WorkloadExpectation[],
+): Verdict {
+  const rows = parseTable(output, ztunnelColumns(addressColumn));
+  if (!Array.isArray(rows))
+    return error("ztunnel-workloads", `cannot read ztunnel-config workloads output: ${rows.problem}`, []);
+  const problems: string[] = [];
+  const evidence: string[] = [];
+  for (const e of expected) {
+    const pods = rows.filter(
+      (r) => r.NAMESPACE === e.namespace && r["POD NAME"]!.startsWith(`${e.podPrefix}-`),
+    );
+    evidence.push(...pods.map((r) => `${r.NAMESPACE}/${r["POD NAME"]} ${r.PROTOCOL}`));
+    if (pods.length === 0) problems.push(`no workload ${e.namespace}/${e.podPrefix}-*`);
+    for (const p of pods)
+      if (p.PROTOCOL !== "HBONE")
+        problems.push(`${e.namespace}/${p["POD NAME"]} is ${p.PROTOCOL}, not HBONE`);
+  }
+  if (problems.length > 0) return fail("ztunnel-workloads", problems.join("; "), evidence);
+  return pass("ztunnel-workloads", "every expected workload uses HBONE", evidence);
+}

@@ -1,0 +1,57 @@
+import { PassThrough } from "node:stream";
+import type { Exec, V1Status } from "@kubernetes/client-node";
+import { execa } from "execa";
+import type { CommandRunner, ProcessResult } from "./curl.ts";
+
+/** Runs the command on this machine (lab, `ssc probe`). A missing binary is exit 127. */
+export const localRunner: CommandRunner = async (argv) => {
+  const r = await execa(argv[0]!, argv.slice(1), { reject: false, stripFinalNewline: false });
+  return { exitCode: r.exitCode ?? 127, stdout: String(r.stdout), stderr: String(r.stderr) };
+};
+
+export interface PodContainer {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/** The subset of client-node's Exec the runner uses, so its command construction is testable. */
+export type ExecLike = Pick<Exec, "exec">;
+
+/** Exit code from the status kubelet returns at the end of an exec (a V1Status). */
+export function exitCodeOf(status: V1Status): number {
+  if (status.status === "Success") return 0;
+  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode");
+  const code = Number.parseInt(cause?.message ?? "", 10);
+  return Number.isFinite(code) ? code : 126;
+}
+
+/** Runs the command in a container through the API server (`kubectl exec` without kubectl). */
+export function podRunner(exec: ExecLike, target: PodContainer): CommandRunner {
+  return (argv) =>
+    new Promise<ProcessResult>((resolve, reject) => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let out = "";
+      let err = "";
+      stdout.on("data", (c: Buffer) => {
+        out += c.toString("utf8");
+      });
+      stderr.on("data", (c: Buffer) => {
+        err += c.toString("utf8");
+      });
+      exec
+        .exec(
+          target.namespace,
+          target.pod,
+          target.container,
+          [...argv],
+          stdout,
+          stderr,
+          null,
+          false,
+          (status) => resolve({ exitCode: exitCodeOf(status), stdout: out, stderr: err }),
+        )
+        .catch(reject);
+    });
+}

@@ -1,0 +1,30 @@
+// A probe never throws for a conformance failure: it returns a verdict with the evidence that
+// led to it. fail = the mesh broke the property; error = the probe could not tell.
+export type VerdictKind = "pass" | "fail" | "error";
+
+export interface Verdict {
+  probe: string;
+  verdict: VerdictKind;
+  /** One line naming the cause, e.g. "plain HTTP got 200 from http://10.0.0.5:15091/stats/prometheus". */
+  summary: string;
+  evidence: string[];
+}
+
+export const pass = (probe: string, summary: string, evidence: string[] = []): Verdict => ({
+  probe,
+  verdict: "pass",
+  summary,
+  evidence,
+});
+export const fail = (probe: string, summary: string, evidence: string[] = []): Verdict => ({
+  probe,
+  verdict: "fail",
+  summary,
+  evidence,
+});
+export const error = (probe: string, summary: string, evidence: string[] = []): Verdict => ({
+  probe,
+  verdict: "error",
+  summary,
+  evidence,
+});
