@@ -1,0 +1,213 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import * as tar from "tar";
+import type { Artifact } from "../catalog/artifacts.ts";
+import { InfrastructureError, UsageError } from "../errors.ts";
+
+// Tools a cell needs (kind, istioctl), fetched into the cache and verified against their published
+// SHA-256 before first use AND on every reuse: a cached binary someone swapped is refused too.
+export interface ToolSpec {
+  name: "kind" | "istioctl";
+  version: string;
+  artifact: Artifact;
+  /** How the artifact carries the binary. */
+  packaging: "tar.gz" | "binary";
+}
+
+export interface ToolOptions {
+  cacheDir: string;
+  /** Air-gapped: look here first for <name>-<version> or <name> (and an optional <file>.sha256). */
+  toolsDir?: string;
+  /** Base URL replacing https://github.com (an internal mirror; the lab's local server in tests). */
+  mirror?: string;
+  /** Named timeout for one download. */
+  downloadTimeoutMs: number;
+  /** Registers a cleanup that must run if the process is interrupted mid-download. */
+  onPartial?: (path: string) => () => void;
+  log?: (line: string) => void;
+}
+
+export interface ResolvedTool {
+  path: string;
+  sha256: string;
+  source: "cache" | "download" | "tools-dir";
+  verified: boolean;
+}
+
+const GITHUB = "https://github.com";
+
+export function sourceUrl(url: string, mirror?: string): string {
+  return mirror && url.startsWith(GITHUB) ? `${mirror.replace(/\/$/, "")}${url.slice(GITHUB.length)}` : url;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  await pipeline(createReadStream(path), h);
+  return h.digest("hex");
+}
+
+/** Parses `sha256sum` output ("<hex>  <file>") or a bare hex digest. */
+export function parseChecksum(text: string, fileName: string): string {
+  const m = /^([0-9a-fA-F]{64})(?:\s+\*?(\S+))?\s*$/m.exec(text.trim());
+  if (!m)
+    throw new InfrastructureError(
+      `checksum for ${fileName} is not a SHA-256 digest: "${text.trim().slice(0, 80)}"`,
+    );
+  if (m[2] && basename(m[2]) !== fileName) {
+    throw new InfrastructureError(`checksum file names ${m[2]}, not ${fileName}`);
+  }
+  return m[1]!.toLowerCase();
+}
+
+async function get(url: string, what: string, timeoutMs: number, toolLabel: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+  } catch (e) {
+    const err = e as Error;
+    if (err.name === "TimeoutError") {
+      throw new InfrastructureError(
+        `timed out after ${timeoutMs / 1000}s downloading ${what} ${url}; slow network? retry or use --tools-dir`,
+      );
+    }
+    const cause = (err.cause as Error | undefined)?.message ?? err.message;
+    throw new InfrastructureError(
+      `cannot download ${what} ${url} (${cause}); offline? pre-fetch it and pass --tools-dir`,
+    );
+  }
+  if (res.status === 404) {
+    throw new UsageError(`${toolLabel} does not exist: ${url} answered 404; check the version`);
+  }
+  if (!res.ok || !res.body)
+    throw new InfrastructureError(`downloading ${what} ${url} failed: HTTP ${res.status}`);
+  return res;
+}
+
+/** The published checksum. Without one nothing is used: a missing .sha256 beside an existing
+ * artifact is an infrastructure problem (exit 3); both missing means no such version (exit 2). */
+async function checksumText(sumUrl: string, url: string, label: string, timeoutMs: number): Promise<string> {
+  try {
+    return await (await get(sumUrl, `the checksum of ${label}`, timeoutMs, label)).text();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    const head = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(timeoutMs) }).catch(
+      () => undefined,
+    );
+    if (head?.ok) {
+      throw new InfrastructureError(
+        `no published checksum for ${label} (${sumUrl} answered 404); refusing an unverified download`,
+      );
+    }
+    throw e;
+  }
+}
+
+function mismatch(file: string, expected: string, actual: string, action: string): InfrastructureError {
+  return new InfrastructureError(
+    `SHA-256 mismatch for ${file}: expected ${expected}, got ${actual}; ${action}`,
+  );
+}
+
+async function fromToolsDir(spec: ToolSpec, dir: string): Promise<ResolvedTool | undefined> {
+  for (const candidate of [join(dir, `${spec.name}-${spec.version}`), join(dir, spec.name)]) {
+    if (!existsSync(candidate)) continue;
+    const actual = await sha256File(candidate);
+    const sumFile = `${candidate}.sha256`;
+    if (existsSync(sumFile)) {
+      const expected = parseChecksum(await readFile(sumFile, "utf8"), basename(candidate));
+      if (expected !== actual) throw mismatch(candidate, expected, actual, "replace the file or its .sha256");
+      return { path: candidate, sha256: actual, source: "tools-dir", verified: true };
+    }
+    return { path: candidate, sha256: actual, source: "tools-dir", verified: false };
+  }
+  return undefined;
+}
+
+/** Returns a verified path to the tool, downloading it on first use. Never returns an unverified
+ * download; a tools-dir binary without a checksum is returned with verified: false. */
+export async function ensureTool(spec: ToolSpec, o: ToolOptions): Promise<ResolvedTool> {
+  const label = `${spec.name} ${spec.version}`;
+  if (o.toolsDir) {
+    const local = await fromToolsDir(spec, o.toolsDir);
+    if (local) return local;
+  }
+  const dir = join(
+    o.cacheDir,
+    "tools",
+    spec.name,
+    spec.version,
+    spec.artifact.fileName.replace(/\.tar\.gz$/, ""),
+  );
+  const archive = join(dir, spec.artifact.fileName);
+  const published = join(dir, `${spec.artifact.fileName}.sha256`);
+  const binary = join(dir, spec.name);
+  const binarySum = join(dir, `${spec.name}.sha256`);
+
+  if (existsSync(archive) && existsSync(published) && existsSync(binary) && existsSync(binarySum)) {
+    const expected = parseChecksum(await readFile(published, "utf8"), spec.artifact.fileName);
+    const actual = await sha256File(archive);
+    const binExpected = (await readFile(binarySum, "utf8")).trim();
+    const binActual = await sha256File(binary);
+    if (expected !== actual || binExpected !== binActual) {
+      await rm(dir, { recursive: true, force: true });
+      const [file, e, a] =
+        expected !== actual ? [archive, expected, actual] : [binary, binExpected, binActual];
+      throw mismatch(file, e, a, "the cached copy was deleted; run again to download it afresh");
+    }
+    return { path: binary, sha256: actual, source: "cache", verified: true };
+  }
+
+  await mkdir(dir, { recursive: true });
+  const sumUrl = sourceUrl(spec.artifact.sha256Url, o.mirror);
+  const url = sourceUrl(spec.artifact.url, o.mirror);
+  const sumText = await checksumText(sumUrl, url, label, o.downloadTimeoutMs);
+  const expected = parseChecksum(sumText, spec.artifact.fileName);
+
+  o.log?.(`downloading ${label} from ${url}`);
+  const partial = join(dir, `.partial-${process.pid}-${spec.artifact.fileName}`);
+  const release = o.onPartial?.(partial);
+  try {
+    const res = await get(url, label, o.downloadTimeoutMs, label);
+    const hash = createHash("sha256");
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(
+        Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+        tap,
+        createWriteStream(partial),
+      );
+    } catch (e) {
+      const err = e as Error;
+      throw new InfrastructureError(
+        err.name === "TimeoutError" || err.name === "AbortError"
+          ? `timed out after ${o.downloadTimeoutMs / 1000}s downloading ${label} ${url}`
+          : `download of ${label} from ${url} broke off: ${err.message}`,
+      );
+    }
+    const actual = hash.digest("hex");
+    if (actual !== expected) throw mismatch(url, expected, actual, "the download was deleted");
+    await rename(partial, archive);
+    await writeFile(published, sumText);
+    if (spec.packaging === "tar.gz") {
+      await tar.x({ file: archive, cwd: dir, filter: (p) => basename(p) === spec.name && !p.includes("..") });
+      if (!existsSync(binary)) throw new InfrastructureError(`${archive} holds no ${spec.name} binary`);
+    } else {
+      await writeFile(binary, await readFile(archive));
+    }
+    await chmod(binary, 0o755);
+    await writeFile(binarySum, `${await sha256File(binary)}\n`);
+    return { path: binary, sha256: expected, source: "download", verified: true };
+  } finally {
+    await rm(partial, { force: true });
+    release?.();
+  }
+}
