@@ -1,4 +1,5 @@
 import { IMAGES, probeClientImage, prometheusOperatorBundleUrl } from "../catalog/images.ts";
+import { ownerLabels } from "../cluster/ownership.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
 import type { Params } from "./template.ts";
@@ -227,7 +228,7 @@ export function commonParams(cell: Cell, runId: string, namespace: string | unde
   return {
     NAMESPACE: namespace ?? ISTIO_NAMESPACE,
     ISTIO_NAMESPACE,
-    COMMON_LABELS: { "app.kubernetes.io/managed-by": "ssc", "ssc.istio.io/run-id": runId },
+    COMMON_LABELS: ownerLabels(runId),
     HTTPBIN_IMAGE: IMAGES.httpbin,
     PROMETHEUS_IMAGE: IMAGES.prometheus,
     PROBE_IMAGE: probeClientImage(cell.istioVersion),
