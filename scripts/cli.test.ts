@@ -33,7 +33,7 @@ describe("ssc plan", () => {
     ]);
     for (const c of plan.cells) {
       expect(c.nodeImage).toMatch(/^kindest\/node:v1\.36\.1@sha256:[0-9a-f]{64}$/);
-      expect(c.steps[0]!.id).toBe("fetch-tools");
+      expect(c.steps[0]!.id).toBe("preflight");
       expect(c.steps.at(-1)!.id).toBe("delete-cluster");
       for (const t of c.tests) expect(["run", "pending", "skip"]).toContain(t.status);
     }

@@ -1,6 +1,9 @@
 import { describeCapability as gate, hasCapability } from "../catalog/capabilities.ts";
+import { byoObstacle } from "../cluster/ownership.ts";
 import type { ConformanceTest } from "../registry/define.ts";
+import { scenarioDefinition } from "../render/scenarios.ts";
 import type { Cell } from "./cells.ts";
+import type { Provider } from "./steps.ts";
 
 export interface Selection {
   /** --test: run only these ids. */
@@ -20,7 +23,11 @@ export interface TestDecision {
 }
 
 /** Why a test does not apply to a cell, or undefined when it does. Pure data, no cluster needed. */
-export function inapplicableReason(test: ConformanceTest, cell: Cell): string | undefined {
+export function inapplicableReason(
+  test: ConformanceTest,
+  cell: Cell,
+  provider: Provider = "kind",
+): string | undefined {
   if (!test.profiles.includes(cell.profile)) {
     return `runs in profile ${test.profiles.join(", ")} only; this cell is ${cell.profile}`;
   }
@@ -33,6 +40,12 @@ export function inapplicableReason(test: ConformanceTest, cell: Cell): string | 
   if (missing.length > 0) return `needs ${missing.map(gate).join(", ")}; this cell runs ${cell.istioVersion}`;
   const excluded = test.excludedBy.filter((c) => hasCapability(cell.istioVersion, c));
   if (excluded.length > 0) return `ruled out by ${excluded.map(gate).join(", ")} in ${cell.istioVersion}`;
+  if (provider === "existing") {
+    for (const s of test.scenarios[cell.secureMetricsMode] ?? []) {
+      const obstacle = byoObstacle(scenarioDefinition(s, cell));
+      if (obstacle) return `bring-your-own cluster: scenario ${s} ${obstacle}`;
+    }
+  }
   return undefined;
 }
 
@@ -42,6 +55,7 @@ export function decideTests(
   tests: readonly ConformanceTest[],
   cell: Cell,
   selection: Selection = {},
+  provider: Provider = "kind",
 ): TestDecision[] {
   return tests.map((test) => {
     const skip = (reason: string): TestDecision => ({ id: test.id, status: "skip", reason });
@@ -49,7 +63,7 @@ export function decideTests(
       return skip("not selected (--test)");
     }
     if (selection.skip?.includes(test.id)) return skip("skipped by --skip");
-    const reason = inapplicableReason(test, cell);
+    const reason = inapplicableReason(test, cell, provider);
     if (reason) return skip(reason);
     if (!test.run) return { id: test.id, status: "pending", reason: "not implemented yet" };
     return { id: test.id, status: "run" };

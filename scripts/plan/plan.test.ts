@@ -78,6 +78,7 @@ describe("buildPlan", () => {
     );
     expect(cell!.scenarios).toEqual(["secure-prometheus", "httpbin-native"]);
     expect(cell!.steps.map((s) => s.id)).toEqual([
+      "preflight",
       "fetch-tools",
       "render-manifests",
       "create-cluster",
@@ -140,5 +141,72 @@ describe("buildPlan", () => {
     const [cell] = buildPlan({ istio: ["1.31.0-rc.0"], profiles: ["ambient"], ...ctx }, implemented);
     expect(clusterName(cell!, "abcdef")).toBe("ssc-1.31.0-rc.0-ambient-abcdef");
     expect(() => clusterName(cell!, "X_Y")).toThrow(/naming rules/);
+  });
+
+  it("keeps each kind cell's kubeconfig in its own folder, never ~/.kube/config", () => {
+    const cells = buildPlan({ istio: ["1.30", "1.31"], profiles: ["default"], ...ctx }, implemented);
+    const paths = cells.map((c) => {
+      const argv = c.steps.find((s) => s.id === "create-cluster")!.argv!;
+      return argv[argv.indexOf("--kubeconfig") + 1];
+    });
+    expect(paths).toEqual([
+      ".ssc/runs/r1/istio-1.30.5-default-k8s-1.36/kubeconfig",
+      ".ssc/runs/r1/istio-1.31.1-default-k8s-1.36/kubeconfig",
+    ]);
+    for (const c of cells)
+      for (const s of c.steps) expect(s.argv?.join(" ") ?? "").not.toMatch(/\.kube\/config/);
+  });
+
+  it("on an existing cluster: connects, detects Istio, installs nothing and deletes only its own objects", () => {
+    const [cell] = buildPlan(
+      {
+        istio: ["1.31"],
+        profiles: ["default"],
+        ...ctx,
+        provider: "existing",
+        kubeconfig: "/home/v/.kube/config",
+        context: "prod",
+      },
+      CONFORMANCE_TESTS,
+    );
+    const ids = cell!.steps.map((s) => s.id);
+    expect(ids).toContain("connect");
+    expect(ids).toContain("detect-istio");
+    expect(ids).toContain("delete-owned");
+    for (const banned of ["create-cluster", "install-istio", "install-gateway-api-crds", "delete-cluster"]) {
+      expect(ids).not.toContain(banned);
+    }
+    expect(ids.filter((i) => i.startsWith("patch-"))).toEqual([]);
+    expect(cell!.steps.find((s) => s.id === "delete-owned")!.argv!.join(" ")).toContain(
+      "-l app.kubernetes.io/managed-by=ssc,ssc.istio.io/run-id=r1",
+    );
+    expect(cell!.steps.find((s) => s.id === "connect")!.argv).toEqual([
+      "kubectl",
+      "--kubeconfig",
+      "/home/v/.kube/config",
+      "--context",
+      "prod",
+      "version",
+    ]);
+    const ingress = cell!.tests.find((t) => t.id === "IngressGatewaySecureMetrics")!;
+    expect(ingress).toMatchObject({ status: "skip" });
+    expect(ingress.reason).toMatch(
+      /bring-your-own cluster: scenario ingress-gateway-native patches istio-system\/istio-ingressgateway/,
+    );
+    expect(cell!.tests.find((t) => t.id === "ServiceMonitorScrapeUnderStrict")!.reason).toMatch(
+      /installs prometheus-operator/,
+    );
+  });
+
+  it("on k3s: starts a container instead of kind, and says which Kubernetes it can do", () => {
+    const [cell] = buildPlan(
+      { istio: ["1.31"], profiles: ["default"], ...ctx, provider: "k3s" },
+      implemented,
+    );
+    expect(cell!.steps.map((s) => s.id)).toContain("start-k3s");
+    expect(cell!.steps.map((s) => s.id)).not.toContain("create-cluster");
+    expect(() =>
+      buildPlan({ istio: ["1.24"], profiles: ["default"], ...ctx, provider: "k3s" }, implemented),
+    ).toThrow(/k3s has no image for Kubernetes 1\.31/);
   });
 });

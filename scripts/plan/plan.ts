@@ -20,7 +20,7 @@ export function buildPlan(input: PlanInput, tests: readonly ConformanceTest[]): 
   }
   const byId = new Map(tests.map((t) => [t.id, t]));
   return expandMatrix(input).map((cell) => {
-    const decisions = decideTests(tests, cell, input);
+    const decisions = decideTests(tests, cell, input, input.provider);
     // Pending tests shape the plan too: it shows what the cell will set up for every test that
     // applies, while the run step says which of them have no body yet.
     const applicable = decisions.filter((d) => d.status !== "skip");

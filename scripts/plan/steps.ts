@@ -1,22 +1,57 @@
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
+import { k3sImageFor } from "../catalog/k3s-images.ts";
+import { ownerSelector } from "../cluster/ownership.ts";
 import { istioInstallSettings } from "../mesh/install-options.ts";
 import { SCENARIOS, type ScenarioId } from "../registry/scenarios.ts";
-import { patchFileName, scenarioDefinition } from "../render/scenarios.ts";
+import { type PatchTarget, patchFileName, scenarioDefinition } from "../render/scenarios.ts";
 import type { Cell } from "./cells.ts";
 import type { TestDecision } from "./gates.ts";
 import { shellJoin } from "./shell.ts";
+
+/** Where a cell's cluster comes from. */
+export type Provider = "kind" | "k3s" | "existing";
+export const PROVIDERS: readonly Provider[] = ["kind", "k3s", "existing"];
+
+/** What the executor does for a step. Display (description, argv) and execution come from the
+ * same record, so `--dry-run` prints exactly what a run does. */
+export type Action =
+  | { type: "preflight" }
+  | { type: "fetch-tools"; kind?: string; istioctl: string }
+  | { type: "render" }
+  | { type: "kind-create"; name: string }
+  | { type: "k3s-start"; image: string }
+  | { type: "connect" }
+  | { type: "detect-istio" }
+  | { type: "apply-url"; url: string }
+  | { type: "require-crds"; group: string }
+  | { type: "istio-install" }
+  | { type: "wait-istio"; ingressGateway: boolean }
+  | { type: "apply-manifest"; scenario: ScenarioId; file: string }
+  | { type: "patch"; scenario: ScenarioId; target: PatchTarget; file: string }
+  | { type: "run-tests" }
+  | { type: "collect" }
+  | {
+      type: "teardown";
+      what: "kind-export-logs" | "kind-delete" | "k3s-stop" | "delete-owned";
+      name?: string;
+    };
 
 export interface Step {
   id: string;
   description: string;
   /** The command this step runs, or its exact equivalent for API calls (server-side apply, waits). */
   argv?: readonly string[];
+  action: Action;
 }
 
 export interface StepContext {
   runId: string;
   /** Per-run work folder holding kubeconfigs and rendered manifests, e.g. .ssc/runs/<runId>. */
   workDir: string;
+  provider?: Provider;
+  /** Existing cluster: the user's kubeconfig and context (the suite writes its own otherwise). */
+  kubeconfig?: string;
+  context?: string;
 }
 
 const GATEWAY_API_SCENARIOS: readonly ScenarioId[] = ["gateway-api-native", "gateway-api-docs-path"];
@@ -30,14 +65,20 @@ export function clusterName(cell: Cell, runId: string): string {
   return name;
 }
 
+/** Each cell's own folder; its kubeconfig lives here, never in ~/.kube/config. */
+export const cellDir = (ctx: StepContext, cell: Cell) => `${ctx.workDir}/${cell.id}`;
+export function cellKubeconfig(ctx: StepContext, cell: Cell): string {
+  return ctx.provider === "existing" && ctx.kubeconfig ? ctx.kubeconfig : `${cellDir(ctx, cell)}/kubeconfig`;
+}
+
 /** Scenarios in deployment order (catalog order), deduplicated. */
 export function orderScenarios(scenarios: Iterable<ScenarioId>): ScenarioId[] {
   const wanted = new Set(scenarios);
   return (Object.keys(SCENARIOS) as ScenarioId[]).filter((s) => wanted.has(s));
 }
 
-/** The ordered steps a kind-provisioned cell takes. Deploy steps cover only the given scenarios,
- * which the plan derives from the tests that will run. */
+/** The ordered steps of a cell. Deploy steps cover only the given scenarios, which the plan derives
+ * from the tests that will run. */
 export function cellSteps(
   cell: Cell,
   scenarios: readonly ScenarioId[],
@@ -46,16 +87,34 @@ export function cellSteps(
 ): Step[] {
   if (applicable.length === 0) {
     return [
-      { id: "nothing-to-run", description: "no selected test applies to this cell: no cluster is created" },
+      {
+        id: "nothing-to-run",
+        description: "no selected test applies to this cell: no cluster is created",
+        action: { type: "collect" },
+      },
     ];
   }
-  const name = clusterName(cell, ctx.runId);
-  const dir = `${ctx.workDir}/${cell.id}`;
-  const kubeconfig = `${dir}/kubeconfig`;
+  const provider = ctx.provider ?? "kind";
+  const dir = cellDir(ctx, cell);
+  const kubeconfig = cellKubeconfig(ctx, cell);
+  const kubectl = ["kubectl", "--kubeconfig", kubeconfig, ...(ctx.context ? ["--context", ctx.context] : [])];
   const steps: Step[] = [
     {
+      id: "preflight",
+      description:
+        provider === "existing"
+          ? `check the kubeconfig ${kubeconfig}${ctx.context ? ` (context ${ctx.context})` : ""}`
+          : "check Docker is reachable, inotify limits and free memory",
+      action: { type: "preflight" },
+    },
+    {
       id: "fetch-tools",
-      description: `download kind ${cell.kindVersion} and istioctl ${cell.istioVersion} into the cache, SHA-256 verified`,
+      description: `download ${provider === "kind" ? `kind ${cell.kindVersion} and ` : ""}istioctl ${cell.istioVersion} into the cache, SHA-256 verified`,
+      action: {
+        type: "fetch-tools",
+        kind: provider === "kind" ? cell.kindVersion : undefined,
+        istioctl: cell.istioVersion,
+      },
     },
     {
       id: "render-manifests",
@@ -72,10 +131,14 @@ export function cellSteps(
         "--out",
         `${dir}/manifests`,
       ],
+      action: { type: "render" },
     },
-    {
+  ];
+  const name = clusterName(cell, ctx.runId);
+  if (provider === "kind") {
+    steps.push({
       id: "create-cluster",
-      description: `create kind cluster ${name} with Kubernetes ${cell.kubernetesVersion} (node image pinned by digest)`,
+      description: `create kind cluster ${name} with Kubernetes ${cell.kubernetesVersion} (node image pinned by digest); kubeconfig only in ${kubeconfig}`,
       argv: [
         "kind",
         "create",
@@ -91,93 +154,173 @@ export function cellSteps(
         "--wait",
         "180s",
       ],
-    },
-  ];
+      action: { type: "kind-create", name },
+    });
+  } else if (provider === "k3s") {
+    const image = k3sImageFor(cell.kubernetesVersion);
+    steps.push({
+      id: "start-k3s",
+      description: `start a k3s container (${image}) through testcontainers; kubeconfig only in ${kubeconfig}`,
+      action: { type: "k3s-start", image },
+    });
+  } else {
+    steps.push(
+      {
+        id: "connect",
+        description: "check the API server answers with these credentials",
+        argv: [...kubectl, "version"],
+        action: { type: "connect" },
+      },
+      {
+        id: "detect-istio",
+        description: `read istio-system/istiod: use it when it runs ${cell.istioVersion} (or --use-existing-istio); never install over it or remove it`,
+        argv: [
+          ...kubectl,
+          "-n",
+          "istio-system",
+          "get",
+          "deployment",
+          "istiod",
+          "-o",
+          "jsonpath={.spec.template.spec.containers[0].image}",
+        ],
+        action: { type: "detect-istio" },
+      },
+    );
+  }
   if (scenarios.some((s) => GATEWAY_API_SCENARIOS.includes(s))) {
     const v = gatewayApiVersionFor(cell.istioMinor);
-    steps.push({
-      id: "install-gateway-api-crds",
-      description: `install Gateway API ${v} CRDs (the version Istio ${cell.istioMinor} was built against)`,
-      argv: ["kubectl", "--kubeconfig", kubeconfig, "apply", "--server-side", "-f", gatewayApiCrdsUrl(v)],
-    });
+    steps.push(
+      provider === "existing"
+        ? {
+            id: "require-gateway-api-crds",
+            description:
+              "check the Gateway API CRDs are installed (a bring-your-own cluster manages its CRDs)",
+            argv: [...kubectl, "get", "crd", "gateways.gateway.networking.k8s.io"],
+            action: { type: "require-crds", group: "gateway.networking.k8s.io" },
+          }
+        : {
+            id: "install-gateway-api-crds",
+            description: `install Gateway API ${v} CRDs (the version Istio ${cell.istioMinor} was built against)`,
+            argv: [...kubectl, "apply", "--server-side", "-f", gatewayApiCrdsUrl(v)],
+            action: { type: "apply-url", url: gatewayApiCrdsUrl(v) },
+          },
+    );
   }
-  const install = istioInstallSettings(cell, scenarios);
-  steps.push(
-    {
-      id: "install-istio",
-      description: [`istioctl ${cell.istioVersion} install, profile ${cell.profile}`, ...install.notes].join(
-        "; ",
-      ),
-      argv: [
-        "istioctl",
-        "install",
-        "-y",
-        "--kubeconfig",
-        kubeconfig,
-        "-f",
-        `${dir}/manifests/istio/install.yaml`,
-      ],
-    },
-    {
-      id: "wait-istio",
-      description:
-        cell.profile === "ambient"
-          ? "watch istiod Available, istio-cni and ztunnel DaemonSets ready"
-          : "watch istiod Available",
-    },
-  );
-  for (const s of scenarios) steps.push(...deploySteps(s, cell, kubeconfig, `${dir}/manifests/${s}`));
+  if (provider !== "existing") {
+    const install = istioInstallSettings(cell, scenarios);
+    const ingress =
+      cell.profile === "default" || install.overlay.spec.components?.ingressGateways?.[0]?.enabled === true;
+    steps.push(
+      {
+        id: "install-istio",
+        description: [
+          `istioctl ${cell.istioVersion} install, profile ${cell.profile}`,
+          ...install.notes,
+        ].join("; "),
+        argv: [
+          "istioctl",
+          "install",
+          "-y",
+          "--kubeconfig",
+          kubeconfig,
+          "-f",
+          `${dir}/manifests/istio/install.yaml`,
+        ],
+        action: { type: "istio-install" },
+      },
+      {
+        id: "wait-istio",
+        description: [
+          "watch istiod Available",
+          ...(cell.profile === "ambient" ? ["istio-cni and ztunnel DaemonSets ready"] : []),
+          ...(ingress ? ["istio-ingressgateway Available"] : []),
+        ].join(", "),
+        action: { type: "wait-istio", ingressGateway: ingress },
+      },
+    );
+  }
+  for (const s of scenarios) steps.push(...deploySteps(s, cell, kubectl, `${dir}/manifests/${s}`));
   const ids = (status: TestDecision["status"]) =>
     applicable.filter((d) => d.status === status).map((d) => d.id);
   const pending = ids("pending");
-  steps.push({
-    id: "run-tests",
-    description: [
-      `run ${ids("run").length} test(s)${ids("run").length ? `: ${ids("run").join(", ")}` : ""}`,
-      pending.length ? `not implemented yet, reported skipped: ${pending.join(", ")}` : "",
-    ]
-      .filter(Boolean)
-      .join("; "),
-    argv: ["vitest", "run", "--project", "conformance"],
-  });
   steps.push(
+    {
+      id: "run-tests",
+      description: [
+        `run ${ids("run").length} test(s)${ids("run").length ? `: ${ids("run").join(", ")}` : ""}`,
+        pending.length ? `not implemented yet, reported skipped: ${pending.join(", ")}` : "",
+      ]
+        .filter(Boolean)
+        .join("; "),
+      argv: ["vitest", "run", "--project", "conformance"],
+      action: { type: "run-tests" },
+    },
     {
       id: "collect",
       description: "write results; on failure, dump proxy configs, pod logs, events and Prometheus targets",
-    },
-    {
-      id: "export-logs",
-      description: "export kind logs into the cell's artifacts",
-      argv: ["kind", "export", "logs", `${dir}/kind-logs`, "--name", name],
-    },
-    {
-      id: "delete-cluster",
-      description: "delete the cluster (kept with --keep, or on failure with --keep-on-failure)",
-      argv: ["kind", "delete", "cluster", "--name", name],
+      action: { type: "collect" },
     },
   );
+  if (provider === "kind") {
+    steps.push(
+      {
+        id: "export-logs",
+        description: "export kind logs into the cell's artifacts",
+        argv: ["kind", "export", "logs", `${dir}/kind-logs`, "--name", name],
+        action: { type: "teardown", what: "kind-export-logs", name },
+      },
+      {
+        id: "delete-cluster",
+        description: "delete the cluster (kept with --keep, or on failure with --keep-on-failure)",
+        argv: ["kind", "delete", "cluster", "--name", name],
+        action: { type: "teardown", what: "kind-delete", name },
+      },
+    );
+  } else if (provider === "k3s") {
+    steps.push({
+      id: "stop-k3s",
+      description: "stop and remove the k3s container (kept with --keep / --keep-on-failure)",
+      action: { type: "teardown", what: "k3s-stop" },
+    });
+  } else {
+    steps.push({
+      id: "delete-owned",
+      description: `delete what this run created (namespaces and cluster-scoped objects labelled ${ownerSelector(ctx.runId)}), nothing else`,
+      argv: [
+        ...kubectl,
+        "delete",
+        "namespace,clusterrole,clusterrolebinding",
+        "-l",
+        ownerSelector(ctx.runId),
+      ],
+      action: { type: "teardown", what: "delete-owned" },
+    });
+  }
   return steps;
 }
 
 /** Deploying one scenario: its prerequisites, its objects (server-side apply), its patches, in
- * the order `ssc render` writes them. Waits follow each apply. */
-function deploySteps(s: ScenarioId, cell: Cell, kubeconfig: string, dir: string): Step[] {
+ * the order `ssc render` writes them, each followed by a watch until its workloads are ready. */
+function deploySteps(s: ScenarioId, cell: Cell, kubectl: readonly string[], dir: string): Step[] {
   const def = scenarioDefinition(s, cell);
-  const kubectl = ["kubectl", "--kubeconfig", kubeconfig];
   const steps: Step[] = def.prerequisites.map((p, i) => ({
     id: `deploy-${s}-prerequisite-${i + 1}`,
     description: `${p.description}; server-side apply, then watch until established`,
     argv: [...kubectl, "apply", "--server-side", "-f", p.url],
+    action: { type: "apply-url", url: p.url },
   }));
   if (def.namespace || def.objects.length > 0) {
     steps.push({
       id: `deploy-${s}`,
-      description: `${SCENARIOS[s]}; server-side apply, then watch until ready`,
+      description: `${SCENARIOS[s]}; server-side apply, then watch its Deployments until Available`,
       argv: [...kubectl, "apply", "--server-side", "-f", `${dir}/manifest.yaml`],
+      action: { type: "apply-manifest", scenario: s, file: `${dir}/manifest.yaml` },
     });
   }
   for (const p of def.patches) {
     const t = p.target;
+    const file = `${dir}/${patchFileName(t)}`;
     steps.push({
       id: `patch-${s}`,
       description: `${SCENARIOS[s]}; strategic-merge patch of ${t.namespace}/${t.name}, then watch the rollout`,
@@ -191,8 +334,9 @@ function deploySteps(s: ScenarioId, cell: Cell, kubeconfig: string, dir: string)
         "--type",
         "strategic",
         "--patch-file",
-        `${dir}/${patchFileName(t)}`,
+        file,
       ],
+      action: { type: "patch", scenario: s, target: t, file },
     });
   }
   return steps;
