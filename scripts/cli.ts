@@ -1,5 +1,15 @@
 #!/usr/bin/env node
-import { LIST_FLAGS, PLAN_FLAGS, PROBE_FLAGS, RENDER_FLAGS, SELFTEST_FLAGS } from "./cli/flags.ts";
+import {
+  DOCTOR_FLAGS,
+  DOWN_FLAGS,
+  LIST_FLAGS,
+  PLAN_FLAGS,
+  PROBE_FLAGS,
+  RENDER_FLAGS,
+  RUN_FLAGS,
+  SELFTEST_FLAGS,
+  UP_FLAGS,
+} from "./cli/flags.ts";
 import { bool, type FlagSpec, helpText, type Options, parseCommandLine } from "./cli/options.ts";
 import { ExitCode, InfrastructureError, UsageError } from "./errors.ts";
 
@@ -16,7 +26,38 @@ interface Command {
 
 // Commands appear here only once they work; nothing is listed that would merely say "not yet".
 // Each loads its module on use, so `ssc plan` never pays for the lab or the Kubernetes client.
+const lifecycle = () => import("./cli/lifecycle-command.ts");
+
 const COMMANDS: Record<string, Command> = {
+  run: {
+    usage:
+      "ssc run [--istio v,...] [--profile p,...] [--test id,...] [--kubeconfig f --no-provision] [--keep | --keep-on-failure] [--dry-run]",
+    summary:
+      "Plan, provision each cell (kind by default), deploy the scenarios, run the cell's tests, collect and tear down.",
+    flags: RUN_FLAGS,
+    run: async (o) => (await lifecycle()).runCommand(o),
+  },
+  up: {
+    usage: "ssc up --istio <v> --profile <p> [--cluster kind|k3s] [--test id,...] [--dry-run]",
+    summary:
+      "Provision one cell (cluster, Istio, scenarios) and leave it running for you; ssc down removes it.",
+    flags: UP_FLAGS,
+    run: async (o) => (await lifecycle()).upCommand(o),
+  },
+  down: {
+    usage: "ssc down --run-id <id> | --all [--kubeconfig f]",
+    summary:
+      "Remove what ssc created (kind clusters named ssc-*, objects labelled with the run id), nothing else.",
+    flags: DOWN_FLAGS,
+    run: async (o) => (await lifecycle()).downCommand(o),
+  },
+  doctor: {
+    usage: "ssc doctor [--format json]",
+    summary:
+      "Check this machine: Docker, kind, istioctl, curl, kubectl, Prometheus, inotify limits, memory; each OK or what to do.",
+    flags: DOCTOR_FLAGS,
+    run: async (o) => (await lifecycle()).doctorCommand(o),
+  },
   plan: {
     usage: "ssc plan [--istio v,...] [--profile p,...] [--k8s minor] [--test id,...] [--format json]",
     summary:

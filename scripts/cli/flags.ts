@@ -7,8 +7,8 @@ export const MATRIX_FLAGS: readonly FlagSpec[] = [
     name: "istio",
     type: "string",
     list: true,
-    description: "Istio versions: 1.31.1, a minor (1.31 = latest known patch) or latest",
-    default: ["latest"],
+    description:
+      "Istio versions: 1.31.1, a minor (1.31 = latest known patch) or latest (default: latest; on an existing cluster, its installed version)",
     valueName: "versions",
   },
   {
@@ -120,3 +120,118 @@ export const PROBE_FLAGS: readonly FlagSpec[] = [
 export const LIST_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];
 
 export const SELFTEST_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];
+
+export const PROVISION_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "cluster",
+    type: "string",
+    description: "where cells run: kind or k3s (testcontainers)",
+    default: "kind",
+    valueName: "kind|k3s",
+  },
+  {
+    name: "kubeconfig",
+    type: "string",
+    description: "test an existing cluster instead (bring your own); implies --no-provision",
+    valueName: "file",
+  },
+  {
+    name: "context",
+    type: "string",
+    description: "kubeconfig context of the existing cluster",
+    valueName: "name",
+  },
+  {
+    name: "no-provision",
+    type: "boolean",
+    description: "create no cluster: use the one --kubeconfig points at",
+  },
+  {
+    name: "use-existing-istio",
+    type: "boolean",
+    description: "existing cluster: test its Istio even if it is not the --istio version",
+  },
+  {
+    name: "tools-dir",
+    type: "string",
+    description: "folder with kind/istioctl binaries for air-gapped use (env SSC_TOOLS_DIR)",
+    valueName: "dir",
+  },
+  {
+    name: "mirror",
+    type: "string",
+    description: "base URL replacing https://github.com for downloads (env SSC_MIRROR)",
+    valueName: "url",
+  },
+  {
+    name: "timeout",
+    type: "string",
+    list: true,
+    description: "override a named wait, e.g. istioReady=10m,workloadReady=90s",
+    valueName: "name=duration",
+  },
+  {
+    name: "dry-run",
+    type: "boolean",
+    description: "print every command and API call, in order, and execute nothing",
+  },
+  {
+    name: "keep-on-failure",
+    type: "boolean",
+    description: "keep the cluster and work folder when something fails",
+  },
+  {
+    name: "run-id",
+    type: "string",
+    description: "id used in cluster names and object labels (default: random)",
+    valueName: "id",
+  },
+  {
+    name: "work-dir",
+    type: "string",
+    description: "folder for kubeconfigs and rendered manifests",
+    default: ".ssc/runs",
+    valueName: "dir",
+  },
+];
+
+export const UP_FLAGS: readonly FlagSpec[] = [
+  ...MATRIX_FLAGS,
+  ...SELECTION_FLAGS,
+  ...PROVISION_FLAGS,
+  ...COMMON_FLAGS,
+];
+
+export const RUN_FLAGS: readonly FlagSpec[] = [
+  ...MATRIX_FLAGS,
+  ...SELECTION_FLAGS,
+  ...PROVISION_FLAGS,
+  { name: "keep", type: "boolean", description: "keep clusters and work folders after the run" },
+  ...COMMON_FLAGS,
+];
+
+export const DOWN_FLAGS: readonly FlagSpec[] = [
+  { name: "run-id", type: "string", description: "remove what this run created", valueName: "id" },
+  {
+    name: "all",
+    type: "boolean",
+    description: "remove every kind cluster ssc created (named ssc-*), nothing else",
+  },
+  {
+    name: "kubeconfig",
+    type: "string",
+    description: "existing cluster: delete the objects labelled with --run-id there",
+    valueName: "file",
+  },
+  { name: "context", type: "string", description: "kubeconfig context", valueName: "name" },
+  {
+    name: "work-dir",
+    type: "string",
+    description: "folder of the runs' work folders",
+    default: ".ssc/runs",
+    valueName: "dir",
+  },
+  ...COMMON_FLAGS,
+];
+
+export const DOCTOR_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];

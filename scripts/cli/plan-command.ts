@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { buildPlan, type PlannedCell } from "../plan/plan.ts";
-import { stepCommand } from "../plan/steps.ts";
+import { type StepContext, stepCommand } from "../plan/steps.ts";
 import { bool, formatOf, list, type Options, str } from "./options.ts";
 import { renderTable } from "./table.ts";
 
@@ -9,11 +9,12 @@ export function newRunId(): string {
   return randomBytes(3).toString("hex");
 }
 
-export function planFromOptions(o: Options): PlannedCell[] {
+export function planFromOptions(o: Options, placement: Partial<StepContext> = {}): PlannedCell[] {
   const runId = str(o, "run-id") ?? newRunId();
   return buildPlan(
     {
-      istio: list(o, "istio"),
+      ...placement,
+      istio: list(o, "istio").length > 0 ? list(o, "istio") : ["latest"],
       profiles: list(o, "profile"),
       kubernetes: str(o, "k8s"),
       allowUnsupportedKubernetes: bool(o, "allow-unsupported-k8s"),

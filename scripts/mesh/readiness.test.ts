@@ -90,3 +90,46 @@ describe("readiness rules", () => {
     expect(hasSidecar({ spec: { containers: [{ name: "app" }] } })).toBe(false);
   });
 });
+
+describe("what to watch after an apply", () => {
+  it("includes controller-made workloads and CRDs", async () => {
+    const { workloadsToWatch, watchPath } = await import("./readiness.ts");
+    const items = workloadsToWatch([
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "ssc-gateway-api" } },
+      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "httpbin", namespace: "ssc-native" } },
+      {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        metadata: { name: "secure-gateway", namespace: "ssc-gateway-api" },
+        spec: { gatewayClassName: "istio" },
+      },
+      {
+        apiVersion: "networking.istio.io/v1",
+        kind: "Gateway",
+        metadata: { name: "metrics-gateway", namespace: "x" },
+      },
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "Prometheus",
+        metadata: { name: "secure", namespace: "ssc-operator" },
+      },
+      {
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name: "gateways.gateway.networking.k8s.io" },
+      },
+    ]);
+    expect(items).toEqual([
+      { kind: "Deployment", namespace: "ssc-native", name: "httpbin" },
+      { kind: "Deployment", namespace: "ssc-gateway-api", name: "secure-gateway-istio" },
+      { kind: "StatefulSet", namespace: "ssc-operator", name: "prometheus-secure" },
+      { kind: "CustomResourceDefinition", name: "gateways.gateway.networking.k8s.io" },
+    ]);
+    expect(items.map(watchPath)).toEqual([
+      "/apis/apps/v1/namespaces/ssc-native/deployments",
+      "/apis/apps/v1/namespaces/ssc-gateway-api/deployments",
+      "/apis/apps/v1/namespaces/ssc-operator/statefulsets",
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+    ]);
+  });
+});

@@ -75,3 +75,76 @@ export function hasSidecar(pod: {
   const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
   return names.includes("istio-proxy");
 }
+
+/** StatefulSet (prometheus-operator's Prometheus) with every replica ready. */
+export function statefulSetReady(s: Workload): boolean {
+  const want = s.spec?.replicas ?? 1;
+  return (
+    (s.status?.readyReplicas ?? 0) >= want &&
+    (s.status?.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0)
+  );
+}
+
+/** CustomResourceDefinition accepted by the API server. */
+export function crdEstablished(c: Workload): boolean {
+  return c.status?.conditions?.some((x) => x.type === "Established" && x.status === "True") ?? false;
+}
+
+export interface WatchItem {
+  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "CustomResourceDefinition";
+  namespace?: string;
+  name: string;
+}
+
+interface Applied {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: { gatewayClassName?: string; replicas?: number };
+}
+
+/**
+ * What to watch after applying objects: their own workloads, plus those their controllers create
+ * (a Gateway API Gateway's Deployment <name>-<class>; a Prometheus's StatefulSet prometheus-<name>)
+ * and CRDs, which must be established before anything uses them.
+ */
+export function workloadsToWatch(objects: readonly Applied[]): WatchItem[] {
+  return objects.flatMap((o): WatchItem[] => {
+    const name = o.metadata?.name ?? "";
+    const namespace = o.metadata?.namespace;
+    if (o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "DaemonSet")
+      return [{ kind: o.kind, namespace, name }];
+    if (o.kind === "CustomResourceDefinition") return [{ kind: o.kind, name }];
+    if (o.kind === "Gateway" && o.apiVersion?.startsWith("gateway.networking.k8s.io/")) {
+      return [{ kind: "Deployment", namespace, name: `${name}-${o.spec?.gatewayClassName}` }];
+    }
+    if (o.kind === "Prometheus" && o.apiVersion?.startsWith("monitoring.coreos.com/")) {
+      return [{ kind: "StatefulSet", namespace, name: `prometheus-${name}` }];
+    }
+    return [];
+  });
+}
+
+const API: Record<WatchItem["kind"], string> = {
+  Deployment: "/apis/apps/v1",
+  StatefulSet: "/apis/apps/v1",
+  DaemonSet: "/apis/apps/v1",
+  CustomResourceDefinition: "/apis/apiextensions.k8s.io/v1",
+};
+const PLURAL: Record<WatchItem["kind"], string> = {
+  Deployment: "deployments",
+  StatefulSet: "statefulsets",
+  DaemonSet: "daemonsets",
+  CustomResourceDefinition: "customresourcedefinitions",
+};
+export const READY: Record<WatchItem["kind"], (o: Workload) => boolean> = {
+  Deployment: deploymentReady,
+  StatefulSet: statefulSetReady,
+  DaemonSet: daemonSetReady,
+  CustomResourceDefinition: crdEstablished,
+};
+
+/** The watch path of an item's collection, e.g. /apis/apps/v1/namespaces/x/deployments. */
+export function watchPath(i: WatchItem): string {
+  return `${API[i.kind]}${i.namespace ? `/namespaces/${i.namespace}` : ""}/${PLURAL[i.kind]}`;
+}

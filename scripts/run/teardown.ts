@@ -54,6 +54,8 @@ export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 export interface TeardownPolicy {
   keep: boolean;
   keepOnFailure: boolean;
+  /** `ssc up` leaves what it made when it succeeds; that is its purpose. */
+  keepOnSuccess?: boolean;
 }
 
 /**
@@ -83,7 +85,7 @@ export async function withTeardown<T>(
     failed = false;
     return result;
   } finally {
-    await t.runOnce(policy.keep || (failed && policy.keepOnFailure));
+    await t.runOnce(policy.keep || (failed ? policy.keepOnFailure : (policy.keepOnSuccess ?? false)));
     for (const [sig, h] of handlers) process.off(sig, h);
   }
 }

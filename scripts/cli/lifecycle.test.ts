@@ -1,0 +1,120 @@
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { checkDocker } from "../cluster/preflight.ts";
+import { UsageError } from "../errors.ts";
+import { placementFromOptions, waitsFromOptions } from "./lifecycle-command.ts";
+
+const ssc = (...args: string[]) => execa(process.execPath, ["scripts/cli.ts", ...args], { reject: false });
+const dockerUp = (await checkDocker()).status === "ok";
+
+describe("without Docker", () => {
+  it.skipIf(dockerUp)("ssc doctor names Docker as missing, with the fix, and exits 3", async () => {
+    const r = await ssc("doctor", "--format", "json");
+    expect(r.exitCode).toBe(3);
+    const { checks } = JSON.parse(r.stdout) as { checks: { id: string; status: string; fix?: string }[] };
+    expect(checks.find((c) => c.id === "docker")).toMatchObject({
+      status: "fail",
+      fix: expect.stringMatching(/start Docker/),
+    });
+    expect(checks.map((c) => c.id)).toEqual([
+      "docker",
+      "kind",
+      "istioctl",
+      "curl",
+      "kubectl",
+      "prometheus",
+      "inotify",
+      "memory",
+    ]);
+  });
+
+  it.skipIf(dockerUp)(
+    "ssc up exits 3 within 5 s saying Docker is not reachable, leaving nothing",
+    async () => {
+      const start = Date.now();
+      const r = await ssc("up", "--istio", "1.31", "--profile", "default", "--work-dir", ".ssc/test-runs");
+      expect(Date.now() - start).toBeLessThan(5_000);
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toMatch(/Docker is not reachable/);
+      expect((await execa("sh", ["-c", "ls .ssc/test-runs 2>/dev/null | wc -l"])).stdout.trim()).toBe("0");
+    },
+  );
+});
+
+describe("bad input is exit 2 before anything runs", () => {
+  it.each([
+    [["run", "--kubeconfig", "does-not-exist.yaml"], /--kubeconfig does-not-exist\.yaml: no such file/],
+    [["up", "--no-provision"], /--no-provision needs --kubeconfig/],
+    [["up", "--cluster", "minikube"], /--cluster minikube is unknown/],
+    [["up", "--istio", "1.30,1.31"], /ssc up provisions one cell/],
+    [["up", "--timeout", "istioReady=soon"], /not a duration/],
+    [["down"], /needs --run-id <id> .* or --all/],
+  ])("ssc %j", async (args, message) => {
+    const r = await ssc(...args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it("parses placements and named timeouts", () => {
+    expect(placementFromOptions({ cluster: "k3s" })).toEqual({ provider: "k3s" });
+    expect(() => placementFromOptions({ cluster: "k3s", kubeconfig: "package.json" })).toThrow(UsageError);
+    expect(placementFromOptions({ kubeconfig: "package.json", context: "c" })).toEqual({
+      provider: "existing",
+      kubeconfig: "package.json",
+      context: "c",
+    });
+    const w = waitsFromOptions({ timeout: ["istioReady=10m", "workloadReady=90s", "download=1500ms"] });
+    expect(w).toMatchObject({ istioReady: 600_000, workloadReady: 90_000, download: 1_500 });
+    expect(() => waitsFromOptions({ timeout: ["nap=1s"] })).toThrow(
+      /unknown wait "nap" \(known: clusterCreate, istioReady, workloadReady, download\)/,
+    );
+  });
+});
+
+describe("ssc up --dry-run", () => {
+  it("prints the full ordered sequence for 1.31 ambient and executes nothing", async () => {
+    const r = await ssc("up", "--dry-run", "--istio", "1.31", "--profile", "ambient", "--run-id", "dry");
+    expect(r.exitCode).toBe(0);
+    const out = r.stdout;
+    const order = [
+      "preflight:",
+      "fetch-tools: download kind v0.32.0 and istioctl 1.31.1",
+      "$ kind create cluster --name ssc-1.31.1-ambient-dry --config kind-config.yaml --image kindest/node:v1.36.1@sha256:3489c767",
+      "gateway-api/releases/download/v1.6.0/standard-install.yaml",
+      "$ istioctl install -y --kubeconfig",
+      "wait-istio: watch istiod Available, istio-cni and ztunnel DaemonSets ready, istio-ingressgateway Available",
+      "deploy-secure-prometheus",
+      "$ kubectl --kubeconfig .ssc/runs/dry/istio-1.31.1-ambient-k8s-1.36/kubeconfig -n istio-system patch deployment istio-ingressgateway --type strategic",
+      "deploy-ambient",
+      "prometheus-operator/releases/download/v0.93.0/bundle.yaml",
+      "deploy-probe-client",
+    ];
+    let at = 0;
+    for (const piece of order) {
+      const i = out.indexOf(piece, at);
+      expect(i, piece).toBeGreaterThan(-1);
+      at = i;
+    }
+    expect(out).not.toContain("run-tests");
+    expect(out).not.toContain("delete cluster");
+    expect((await execa("sh", ["-c", "ls .ssc/runs/dry 2>/dev/null | wc -l"])).stdout.trim()).toBe("0");
+  });
+
+  it("on an existing cluster prints no install and no patch", async () => {
+    const r = await ssc(
+      "run",
+      "--dry-run",
+      "--kubeconfig",
+      "package.json",
+      "--istio",
+      "1.31",
+      "--run-id",
+      "byo",
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).not.toMatch(/istioctl install|kind create|patch deployment/);
+    expect(r.stdout).toMatch(
+      /delete namespace,clusterrole,clusterrolebinding -l app\.kubernetes\.io\/managed-by=ssc,ssc\.istio\.io\/run-id=byo/,
+    );
+  });
+});
