@@ -1,3 +1,6 @@
+import { checkZtunnelWorkloads } from "../scripts/probes/istioctl-output.ts";
+import { probeAllSeries } from "../scripts/probes/prometheus.ts";
+import { error } from "../scripts/probes/verdict.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
 
 // Seed 001, ambient. A sidecar pod is never captured by ztunnel, so mutual_tls from
@@ -8,11 +11,24 @@ import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
 export const AmbientScrapeIsMutualTls = defineConformanceTest({
   id: "AmbientScrapeIsMutualTls",
   description:
-    'istio_tcp_sent_bytes_total{source_workload="prometheus"} destination_workload_namespace=<ambient apps>: at least one series, all mutual_tls, none unknown (API-server watches are plain TCP by design)',
+    'istio_tcp_sent_bytes_total{source_workload="prometheus"} by destination_workload_namespace=<ambient apps>: at least one series, all mutual_tls, none unknown (API-server watches are plain TCP by design)',
   seed: "001",
   features: ["Ambient"],
   profiles: ["ambient"],
   scenarios: anyMode("ambient", "probe-client"),
+  run: async (t) => {
+    const api = t.prometheus("http://prometheus.ssc-ambient.svc:9090", await t.probeClient());
+    return {
+      verdicts: [
+        await probeAllSeries(api, {
+          query:
+            'sum by (destination_workload, connection_security_policy, reporter) (istio_tcp_sent_bytes_total{source_workload="prometheus", destination_workload_namespace="ssc-ambient"})',
+          labels: { connection_security_policy: "mutual_tls" },
+          timeoutMs: t.timeouts.promql,
+        }),
+      ],
+    };
+  },
 });
 
 export const AmbientWorkloadsHbone = defineConformanceTest({
@@ -21,5 +37,23 @@ export const AmbientWorkloadsHbone = defineConformanceTest({
   seed: "001",
   features: ["Ambient"],
   profiles: ["ambient"],
-  scenarios: anyMode("ambient", "probe-client"),
+  scenarios: anyMode("ambient"),
+  run: async (t) => {
+    // Top-level from 1.23, `istioctl x` before; ADDRESS column from 1.24, IP before (§5.2).
+    const args = [...(t.has("ztunnelConfigTopLevel") ? [] : ["x"]), "ztunnel-config", "workloads"];
+    const r = await t.istioctl(args);
+    if (r.exitCode !== 0)
+      return {
+        verdicts: [error("ztunnel-workloads", `istioctl ${args.join(" ")} failed: ${r.stderr.trim()}`)],
+      };
+    return {
+      verdicts: [
+        checkZtunnelWorkloads(r.stdout, t.has("ztunnelConfigAddressColumn"), [
+          { namespace: "ssc-ambient", podPrefix: "httpbin" },
+          { namespace: "ssc-ambient", podPrefix: "metrics-app" },
+          { namespace: "ssc-ambient", podPrefix: "prometheus" },
+        ]),
+      ],
+    };
+  },
 });

@@ -1,7 +1,9 @@
+import { localhostOnlyChecks } from "../scripts/conformance/checks.ts";
 import { defineConformanceTest } from "../scripts/registry/define.ts";
 
 // Seed 000, "fully hardened": METRICS_LOCALHOST_ACCESS_ONLY (>= 1.23) locks the plaintext metrics
-// ports to loopback while the mTLS path keeps working (istio-facts.md §2.4).
+// ports to loopback while the mTLS path keeps working (istio-facts.md §2.4). The requests come
+// from the secure Prometheus pod, which is "another pod" for httpbin.
 
 export const HardenedPlaintextPortsLocalOnly = defineConformanceTest({
   id: "HardenedPlaintextPortsLocalOnly",
@@ -10,9 +12,10 @@ export const HardenedPlaintextPortsLocalOnly = defineConformanceTest({
   seed: "000",
   features: ["HardenedMetrics"],
   requires: ["metricsLocalhostAccessOnly"],
+  // In legacy cells httpbin-hardened carries its own Sidecar ingress on 15091.
   scenarios: {
-    native: ["secure-prometheus", "httpbin-hardened", "probe-client"],
-    // In legacy cells httpbin-hardened carries its own Sidecar ingress on 15091.
-    legacy: ["secure-prometheus", "httpbin-hardened", "probe-client"],
+    native: ["secure-prometheus", "httpbin-hardened"],
+    legacy: ["secure-prometheus", "httpbin-hardened"],
   },
+  run: async (t) => ({ verdicts: await localhostOnlyChecks(t, await t.pod("ssc-hardened", "app=httpbin")) }),
 });

@@ -1,7 +1,10 @@
+import { endpointChecks, SECURE_JOBS, targetChecks } from "../scripts/conformance/checks.ts";
 import { defineConformanceTest } from "../scripts/registry/define.ts";
+import { PORTS } from "../scripts/render/scenarios.ts";
 
 // Seed 000, legacy workaround for Istio < 1.31. Never combined with the native ports: a Sidecar
 // ingress on 15091 is silently dropped when ENVOY_SECURE_METRICS_PORT=15091 (istio-facts.md §2.5).
+const legacyPort = [{ port: PORTS.legacy, job: SECURE_JOBS.merged }];
 
 export const LegacySidecarSecureScrape = defineConformanceTest({
   id: "LegacySidecarSecureScrape",
@@ -9,7 +12,15 @@ export const LegacySidecarSecureScrape = defineConformanceTest({
     "Sidecar ingress 15091 -> 127.0.0.1:15020: mTLS scrape 200, Prometheus target UP, plaintext rejected",
   seed: "000",
   features: ["LegacySecureMetrics", "PrometheusSecureJobs"],
-  scenarios: { legacy: ["secure-prometheus", "legacy-sidecar", "probe-client"] },
+  scenarios: { legacy: ["secure-prometheus", "legacy-sidecar"] },
+  run: async (t) => {
+    const pod = await t.pod("ssc-legacy", "app=httpbin");
+    const [endpoints, targets] = await Promise.all([
+      endpointChecks(t, pod, ["mtls", "plaintext"], legacyPort),
+      targetChecks(t, pod, legacyPort),
+    ]);
+    return { verdicts: [...endpoints, ...targets] };
+  },
 });
 
 export const LegacyGatewaySecureScrape = defineConformanceTest({
@@ -19,4 +30,12 @@ export const LegacyGatewaySecureScrape = defineConformanceTest({
   seed: "000",
   features: ["LegacySecureMetrics", "IngressGateway", "PrometheusSecureJobs"],
   scenarios: { legacy: ["secure-prometheus", "legacy-gateway"] },
+  run: async (t) => {
+    const pod = await t.pod("istio-system", "istio=ingressgateway");
+    const [endpoints, targets] = await Promise.all([
+      endpointChecks(t, pod, ["mtls"], legacyPort),
+      targetChecks(t, pod, legacyPort),
+    ]);
+    return { verdicts: [...endpoints, ...targets] };
+  },
 });

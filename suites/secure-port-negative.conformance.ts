@@ -1,4 +1,10 @@
+import { endpointChecks, identityChecks } from "../scripts/conformance/checks.ts";
+import type { CellContext } from "../scripts/conformance/context.ts";
 import { defineConformanceTest } from "../scripts/registry/define.ts";
+
+/** httpbin with the secure ports of this cell's mode. */
+const target = (t: CellContext) =>
+  t.pod(t.secureMetricsMode === "native" ? "ssc-native" : "ssc-legacy", "app=httpbin");
 
 // What the seeds leave unchecked: only mesh clients may scrape. Each rejection test first proves
 // the port alive over mTLS, so a dead target is an error, never a pass. They apply to the native
@@ -11,9 +17,10 @@ export const SecurePortRejectsPlaintext = defineConformanceTest({
   seed: "000",
   features: ["SecureScrapeNegative"],
   scenarios: {
-    native: ["secure-prometheus", "httpbin-native", "probe-client"],
-    legacy: ["secure-prometheus", "legacy-sidecar", "probe-client"],
+    native: ["secure-prometheus", "httpbin-native"],
+    legacy: ["secure-prometheus", "legacy-sidecar"],
   },
+  run: async (t) => ({ verdicts: await endpointChecks(t, await target(t), ["plaintext"]) }),
 });
 
 export const SecurePortRejectsNoClientCert = defineConformanceTest({
@@ -22,6 +29,7 @@ export const SecurePortRejectsNoClientCert = defineConformanceTest({
   seed: "beyond",
   features: ["SecureScrapeNegative"],
   scenarios: SecurePortRejectsPlaintext.scenarios,
+  run: async (t) => ({ verdicts: await endpointChecks(t, await target(t), ["no-cert"]) }),
 });
 
 export const SecurePortRejectsForeignCa = defineConformanceTest({
@@ -30,6 +38,7 @@ export const SecurePortRejectsForeignCa = defineConformanceTest({
   seed: "beyond",
   features: ["SecureScrapeNegative"],
   scenarios: SecurePortRejectsPlaintext.scenarios,
+  run: async (t) => ({ verdicts: await endpointChecks(t, await target(t), ["foreign-ca"]) }),
 });
 
 export const SecurePortServesWorkloadIdentity = defineConformanceTest({
@@ -39,4 +48,5 @@ export const SecurePortServesWorkloadIdentity = defineConformanceTest({
   seed: "beyond",
   features: ["WorkloadIdentity"],
   scenarios: SecurePortRejectsPlaintext.scenarios,
+  run: async (t) => ({ verdicts: await identityChecks(t, await target(t)) }),
 });

@@ -1,4 +1,9 @@
+import { endpointChecks, listenerChecks, targetChecks } from "../scripts/conformance/checks.ts";
+import { secureListenerExpectations } from "../scripts/probes/istioctl-output.ts";
+import { fail, pass } from "../scripts/probes/verdict.ts";
 import { defineConformanceTest } from "../scripts/registry/define.ts";
+
+const httpbin = "app=httpbin";
 
 // Seed 000: the native secure metrics ports on a sidecar (Istio >= 1.31), as istio.io's
 // secure-metrics task and Istio's TestSecureMetricsPorts describe them (istio-facts.md §2.3, §3).
@@ -10,6 +15,9 @@ export const SidecarSecureListeners = defineConformanceTest({
   seed: "000",
   features: ["SidecarSecureMetrics"],
   scenarios: { native: ["httpbin-native"] },
+  run: async (t) => ({
+    verdicts: await listenerChecks(t, await t.pod("ssc-native", httpbin), secureListenerExpectations(false)),
+  }),
 });
 
 export const SidecarSecureScrapeMtls = defineConformanceTest({
@@ -19,6 +27,7 @@ export const SidecarSecureScrapeMtls = defineConformanceTest({
   seed: "000",
   features: ["SidecarSecureMetrics"],
   scenarios: { native: ["secure-prometheus", "httpbin-native"] },
+  run: async (t) => ({ verdicts: await endpointChecks(t, await t.pod("ssc-native", httpbin), ["mtls"]) }),
 });
 
 export const SecurePortAutoAnnotation = defineConformanceTest({
@@ -28,6 +37,20 @@ export const SecurePortAutoAnnotation = defineConformanceTest({
   features: ["SidecarSecureMetrics"],
   requires: ["secureMetricsPortAutoAnnotation"],
   scenarios: { native: ["httpbin-native"] },
+  run: async (t) => {
+    const pod = await t.pod("ssc-native", httpbin);
+    const value = pod.annotations["prometheus.istio.io/secure-port"];
+    return {
+      verdicts: [
+        value === "15092"
+          ? pass("annotation", `${pod.namespace}/${pod.name} has prometheus.istio.io/secure-port: "15092"`)
+          : fail(
+              "annotation",
+              `${pod.namespace}/${pod.name} has prometheus.istio.io/secure-port ${value === undefined ? "unset" : `"${value}"`}, not "15092"`,
+            ),
+      ],
+    };
+  },
 });
 
 export const PrometheusSecureTargetsUp = defineConformanceTest({
@@ -37,4 +60,5 @@ export const PrometheusSecureTargetsUp = defineConformanceTest({
   seed: "000",
   features: ["SidecarSecureMetrics", "PrometheusSecureJobs"],
   scenarios: { native: ["secure-prometheus", "httpbin-native"] },
+  run: async (t) => ({ verdicts: await targetChecks(t, await t.pod("ssc-native", httpbin)) }),
 });

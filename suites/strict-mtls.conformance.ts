@@ -1,4 +1,9 @@
+import { endpointChecks, SECURE_JOBS } from "../scripts/conformance/checks.ts";
+import { curl, describeResult } from "../scripts/probes/curl.ts";
+import { probeTarget } from "../scripts/probes/prometheus.ts";
+import { error, fail, pass } from "../scripts/probes/verdict.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
+import { PORTS } from "../scripts/render/scenarios.ts";
 
 // STRICT mTLS interplay. Seed 002 (Big Bang guidance) plus a finding: the native ports are
 // captured inbound, so under STRICT the sidecar may terminate TLS before the static listener
@@ -10,7 +15,29 @@ export const SecureScrapeUnderStrictMtls = defineConformanceTest({
     "native secure scrape with PeerAuthentication STRICT: works, or fails the way the facts predict; recorded as a finding",
   seed: "finding",
   features: ["SidecarSecureMetrics", "StrictMtls"],
-  scenarios: { native: ["secure-prometheus", "httpbin-native", "strict-mtls"] },
+  scenarios: { native: ["secure-prometheus", "strict-mtls"] },
+  run: async (t) => {
+    const pod = await t.pod("ssc-strict", "app=httpbin");
+    const [v] = await endpointChecks(
+      t,
+      pod,
+      ["mtls"],
+      [{ port: PORTS.secureMerged, job: SECURE_JOBS.merged }],
+    );
+    const evidence = v!.evidence.join(" ");
+    // The facts predict either a working scrape, or the sidecar terminating TLS and the static
+    // listener resetting the plaintext it then receives: a 503 "connection termination" or a reset.
+    const predicted = v!.verdict === "pass" || /HTTP 503|connection termination|rejected/.test(evidence);
+    const finding =
+      v!.verdict === "pass"
+        ? "under STRICT the native secure port still answers mTLS scrapes (the sidecar passes the TLS through)"
+        : `under STRICT the native secure port breaks: ${v!.summary}; exclude 15091/15092 from inbound capture or make them PERMISSIVE at port level`;
+    if (v!.verdict === "error") return { verdicts: [v!] };
+    return {
+      verdicts: [predicted ? pass("strict", finding, v!.evidence) : fail("strict", finding, v!.evidence)],
+      finding,
+    };
+  },
 });
 
 export const ServiceMonitorScrapeUnderStrict = defineConformanceTest({
@@ -20,6 +47,20 @@ export const ServiceMonitorScrapeUnderStrict = defineConformanceTest({
   seed: "002",
   features: ["PrometheusOperator", "StrictMtls"],
   scenarios: anyMode("prometheus-operator", "strict-mtls", "probe-client"),
+  run: async (t) => {
+    const app = await t.pod("ssc-strict", "app=metrics-app");
+    // The operator's Prometheus image has no curl; its API is read from the probe client.
+    const api = t.prometheus("http://prometheus-operated.ssc-operator.svc:9090", await t.probeClient());
+    return {
+      verdicts: [
+        await probeTarget(api, {
+          job: "serviceMonitor/ssc-operator/metrics-app/0",
+          scrapeUrl: `https://${app.ip}:9090/metrics`,
+          timeoutMs: t.timeouts.targetsUp,
+        }),
+      ],
+    };
+  },
 });
 
 export const PermissiveMetricsPortException = defineConformanceTest({
@@ -28,5 +69,47 @@ export const PermissiveMetricsPortException = defineConformanceTest({
     "STRICT with portLevelMtls PERMISSIVE on one app's metrics port: a plaintext scrape works there, and is refused on the same port of a STRICT app",
   seed: "002",
   features: ["StrictMtls"],
-  scenarios: anyMode("strict-mtls", "probe-client"),
+  scenarios: anyMode("secure-prometheus", "strict-mtls", "probe-client"),
+  run: async (t) => {
+    const [open, strict] = await Promise.all([
+      t.pod("ssc-strict", "app=metrics-app-permissive"),
+      t.pod("ssc-strict", "app=metrics-app"),
+    ]);
+    const outside = await t.probeClient();
+    const mesh = await t.meshClient();
+    const url = (ip: string, scheme = "http") => `${scheme}://${ip}:9090/metrics`;
+    const [plainOpen, plainStrict, meshStrict] = await Promise.all([
+      curl(outside, { url: url(open.ip), timeoutMs: t.timeouts.request }),
+      curl(outside, { url: url(strict.ip), timeoutMs: t.timeouts.request }),
+      // Shows the STRICT app alive: Istio mTLS from the mesh client is what STRICT lets in.
+      curl(mesh.run, { url: url(strict.ip, "https"), tls: mesh.tls, timeoutMs: t.timeouts.request }),
+    ]);
+    const ev = [
+      describeResult(url(open.ip), plainOpen),
+      describeResult(url(strict.ip), plainStrict),
+      describeResult(url(strict.ip, "https"), meshStrict),
+    ];
+    const ok = (r: typeof plainOpen) => r.outcome === "response" && r.status === 200;
+    if (!ok(plainOpen))
+      return {
+        verdicts: [
+          fail(
+            "permissive-port",
+            `the PERMISSIVE exception does not let a plaintext scrape in: ${ev[0]}`,
+            ev,
+          ),
+        ],
+      };
+    if (ok(plainStrict))
+      return { verdicts: [fail("permissive-port", `the STRICT app also serves plaintext: ${ev[1]}`, ev)] };
+    if (!ok(meshStrict))
+      return {
+        verdicts: [error("permissive-port", `could not show the STRICT app alive over mTLS: ${ev[2]}`, ev)],
+      };
+    return {
+      verdicts: [
+        pass("permissive-port", "plaintext works on the excepted port only; the STRICT app refuses it", ev),
+      ],
+    };
+  },
 });

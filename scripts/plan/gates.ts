@@ -16,10 +16,16 @@ export interface Selection {
  * skipped ("not implemented") while the plan still shows what it will need. skip: does not apply. */
 export type TestStatus = "run" | "pending" | "skip";
 
+/** Why a test is skipped: it cannot apply to the cell (version, profile, mode), the user left it
+ * out (--test/--skip), or the environment forbids it (a bring-your-own cluster). Only the first is
+ * full conformance; the others make a result "partial". */
+export type SkipKind = "applicability" | "selection" | "environment";
+
 export interface TestDecision {
   id: string;
   status: TestStatus;
   reason?: string;
+  skip?: SkipKind;
 }
 
 /** Why a test does not apply to a cell, or undefined when it does. Pure data, no cluster needed. */
@@ -27,7 +33,20 @@ export function inapplicableReason(
   test: ConformanceTest,
   cell: Cell,
   provider: Provider = "kind",
-): string | undefined {
+): { reason: string; kind: SkipKind } | undefined {
+  const reason = applicability(test, cell);
+  if (reason) return { reason, kind: "applicability" };
+  if (provider === "existing") {
+    for (const s of test.scenarios[cell.secureMetricsMode] ?? []) {
+      const obstacle = byoObstacle(scenarioDefinition(s, cell));
+      if (obstacle)
+        return { reason: `bring-your-own cluster: scenario ${s} ${obstacle}`, kind: "environment" };
+    }
+  }
+  return undefined;
+}
+
+function applicability(test: ConformanceTest, cell: Cell): string | undefined {
   if (!test.profiles.includes(cell.profile)) {
     return `runs in profile ${test.profiles.join(", ")} only; this cell is ${cell.profile}`;
   }
@@ -40,12 +59,6 @@ export function inapplicableReason(
   if (missing.length > 0) return `needs ${missing.map(gate).join(", ")}; this cell runs ${cell.istioVersion}`;
   const excluded = test.excludedBy.filter((c) => hasCapability(cell.istioVersion, c));
   if (excluded.length > 0) return `ruled out by ${excluded.map(gate).join(", ")} in ${cell.istioVersion}`;
-  if (provider === "existing") {
-    for (const s of test.scenarios[cell.secureMetricsMode] ?? []) {
-      const obstacle = byoObstacle(scenarioDefinition(s, cell));
-      if (obstacle) return `bring-your-own cluster: scenario ${s} ${obstacle}`;
-    }
-  }
   return undefined;
 }
 
@@ -58,13 +71,18 @@ export function decideTests(
   provider: Provider = "kind",
 ): TestDecision[] {
   return tests.map((test) => {
-    const skip = (reason: string): TestDecision => ({ id: test.id, status: "skip", reason });
+    const skip = (reason: string, kind: SkipKind): TestDecision => ({
+      id: test.id,
+      status: "skip",
+      reason,
+      skip: kind,
+    });
     if (selection.only && selection.only.length > 0 && !selection.only.includes(test.id)) {
-      return skip("not selected (--test)");
+      return skip("not selected (--test)", "selection");
     }
-    if (selection.skip?.includes(test.id)) return skip("skipped by --skip");
-    const reason = inapplicableReason(test, cell, provider);
-    if (reason) return skip(reason);
+    if (selection.skip?.includes(test.id)) return skip("skipped by --skip", "selection");
+    const why = inapplicableReason(test, cell, provider);
+    if (why) return skip(why.reason, why.kind);
     if (!test.run) return { id: test.id, status: "pending", reason: "not implemented yet" };
     return { id: test.id, status: "run" };
   });

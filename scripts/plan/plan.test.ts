@@ -6,7 +6,7 @@ import { buildPlan } from "./plan.ts";
 import { clusterName } from "./steps.ts";
 
 const ctx = { runId: "r1", workDir: ".ssc/runs/r1" };
-const body = async () => {};
+const body = async () => ({ verdicts: [] });
 
 // Records with bodies, so the plan's "run" path is exercised independently of which catalog
 // tests are implemented at the moment.
@@ -95,6 +95,7 @@ describe("buildPlan", () => {
       id: "Hardened",
       status: "skip",
       reason: "not selected (--test)",
+      skip: "selection",
     });
   });
 

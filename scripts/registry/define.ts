@@ -1,4 +1,6 @@
 import type { Capability, SecureMetricsMode } from "../catalog/capabilities.ts";
+import type { CellContext } from "../conformance/context.ts";
+import type { Verdict } from "../probes/verdict.ts";
 import type { Feature } from "./features.ts";
 import type { ScenarioId } from "./scenarios.ts";
 
@@ -9,14 +11,13 @@ export const PROFILES: readonly Profile[] = ["default", "ambient"];
  * "beyond" (properties the seeds leave unchecked) or "finding" (documents a docs-vs-reality gap). */
 export type Seed = "000" | "001" | "002" | "beyond" | "finding";
 
-/** What a running test sees of its cell. Filled by `ssc run`; the bodies come with the probes. */
-export interface ConformanceTestContext {
-  cellId: string;
-  istioVersion: string;
-  profile: Profile;
+/** What a test body returns: the probes' verdicts, and for provisional tests the finding. */
+export interface TestOutcome {
+  verdicts: Verdict[];
+  finding?: string;
 }
 
-export type ConformanceRun = (t: ConformanceTestContext) => Promise<void>;
+export type ConformanceRun = (t: CellContext) => Promise<TestOutcome>;
 
 /** One conformance test, after Gateway API's ConformanceTest record. Gating is data so `ssc list`
  * and `ssc plan` can tell, before any cluster exists, what runs where and why the rest is skipped. */

@@ -11,6 +11,10 @@ import type { Params } from "./template.ts";
 export const PORTS = { secureEnvoy: 15091, secureMerged: 15092, legacy: 15091 } as const;
 export const ISTIO_NAMESPACE = "istio-system";
 export const CERT_DIR = "/etc/istio-certs";
+/** Where the secure Prometheus's client container finds the foreign-CA client (root-cert.pem,
+ * cert-chain.pem, key.pem), from a Secret the suite creates at run time. */
+export const FOREIGN_CERT_DIR = "/etc/ssc-foreign";
+export const FOREIGN_SECRET = "ssc-foreign-client";
 export const SCRAPE = { interval: "5s", timeout: "4s" } as const;
 
 export interface PatchTarget {
@@ -39,6 +43,8 @@ export interface ScenarioDefinition {
   prometheusConfig?: TemplateUse;
   /** Remote manifests applied before the scenario's own objects (e.g. an operator bundle). */
   prerequisites: { description: string; url: string }[];
+  /** Secrets the suite makes at run time (key material never lands in a rendered file). */
+  runtimeSecrets?: { name: string; content: "foreign-client" }[];
 }
 
 const INGRESS_GATEWAY: PatchTarget = {
@@ -113,6 +119,7 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
             params: { CLUSTER_ROLE: clusterScopedName("secure-prometheus", runId) },
           },
         ],
+        runtimeSecrets: [{ name: FOREIGN_SECRET, content: "foreign-client" }],
         prometheusConfig: { file: "secure-prometheus/prometheus.yml" },
       };
     case "httpbin-native":
@@ -233,6 +240,8 @@ export function commonParams(cell: Cell, runId: string, namespace: string | unde
     PROMETHEUS_IMAGE: IMAGES.prometheus,
     PROBE_IMAGE: probeClientImage(cell.istioVersion),
     CERT_DIR,
+    FOREIGN_CERT_DIR,
+    FOREIGN_SECRET,
     SCRAPE_INTERVAL: SCRAPE.interval,
     SCRAPE_TIMEOUT: SCRAPE.timeout,
     SECURE_ENVOY_PORT: PORTS.secureEnvoy,

@@ -1,0 +1,136 @@
+import {
+  probeForeignCaRejected,
+  probeIdentity,
+  probeLocalhostOnly,
+  probeMtls,
+  probeNoClientCertRejected,
+  probePlaintextRejected,
+  type SecurePortTarget,
+} from "../probes/http-probes.ts";
+import { checkListeners, type ListenerExpectation } from "../probes/istioctl-output.ts";
+import { probeTarget } from "../probes/prometheus.ts";
+import { error, type Verdict } from "../probes/verdict.ts";
+import { PORTS } from "../render/scenarios.ts";
+import type { CellContext, PodInfo } from "./context.ts";
+
+// Building blocks the suites compose, so suites/ stays declarations and assertions. Every block
+// returns verdicts from the probes the lab proves; nothing here decides pass or fail by itself.
+export const SECURE_JOBS = {
+  merged: "istio-secure-merged-metrics",
+  envoy: "istio-secure-envoy-metrics",
+} as const;
+
+export interface SecurePort {
+  port: number;
+  job: (typeof SECURE_JOBS)[keyof typeof SECURE_JOBS];
+}
+
+/** The ports a workload's metrics are scraped on over mTLS in this cell's mode. */
+export function securePorts(t: CellContext): SecurePort[] {
+  return t.secureMetricsMode === "native"
+    ? [
+        { port: PORTS.secureEnvoy, job: SECURE_JOBS.envoy },
+        { port: PORTS.secureMerged, job: SECURE_JOBS.merged },
+      ]
+    : [{ port: PORTS.legacy, job: SECURE_JOBS.merged }];
+}
+
+export const statsUrl = (pod: PodInfo, port: number, scheme = "https") =>
+  `${scheme}://${pod.ip}:${port}/stats/prometheus`;
+
+export type EndpointCheck = "mtls" | "plaintext" | "no-cert" | "foreign-ca";
+
+/** The HTTP checks from the secure Prometheus pod (its own certificate files) against each port. */
+export async function endpointChecks(
+  t: CellContext,
+  pod: PodInfo,
+  checks: readonly EndpointCheck[],
+  ports: readonly SecurePort[] = securePorts(t),
+): Promise<Verdict[]> {
+  const client = await t.meshClient();
+  const target = (port: number): SecurePortTarget => ({
+    url: statsUrl(pod, port),
+    meshClient: client.tls,
+    timeoutMs: t.timeouts.request,
+  });
+  const runs = ports.flatMap(({ port }) =>
+    checks.map((c) => {
+      const tg = target(port);
+      switch (c) {
+        case "mtls":
+          return probeMtls(client.run, tg);
+        case "plaintext":
+          return probePlaintextRejected(client.run, tg);
+        case "no-cert":
+          return probeNoClientCertRejected(client.run, tg);
+        case "foreign-ca":
+          return probeForeignCaRejected(client.run, tg, client.foreign);
+      }
+    }),
+  );
+  return Promise.all(runs);
+}
+
+export async function identityChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  const client = await t.meshClient();
+  const expected = `spiffe://${await t.trustDomain()}/ns/${pod.namespace}/sa/${pod.serviceAccount}`;
+  return Promise.all(
+    securePorts(t).map(({ port }) =>
+      probeIdentity(
+        client.run,
+        { url: statsUrl(pod, port), meshClient: client.tls, timeoutMs: t.timeouts.request },
+        expected,
+      ),
+    ),
+  );
+}
+
+/** The secure Prometheus lists the pod UP in each job at the port the mode uses. */
+export async function targetChecks(
+  t: CellContext,
+  pod: PodInfo,
+  ports: readonly SecurePort[] = securePorts(t),
+): Promise<Verdict[]> {
+  const client = await t.meshClient();
+  // The client container shares the Prometheus pod's network: its API is on localhost.
+  const api = t.prometheus("http://127.0.0.1:9090", client.run);
+  return Promise.all(
+    ports.map((p) =>
+      probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port), timeoutMs: t.timeouts.targetsUp }),
+    ),
+  );
+}
+
+export async function listenerChecks(
+  t: CellContext,
+  pod: PodInfo,
+  expected: readonly ListenerExpectation[],
+): Promise<Verdict[]> {
+  const r = await t.istioctl(["proxy-config", "listeners", `${pod.name}.${pod.namespace}`]);
+  if (r.exitCode !== 0) {
+    return [
+      error(
+        "listeners",
+        `istioctl proxy-config listeners ${pod.name}.${pod.namespace} failed: ${r.stderr.trim()}`,
+      ),
+    ];
+  }
+  return [checkListeners(r.stdout, expected)];
+}
+
+export async function localhostOnlyChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  const client = await t.meshClient();
+  const merged = securePorts(t).find((p) => p.job === SECURE_JOBS.merged)!;
+  return [
+    await probeLocalhostOnly(client.run, {
+      secure: { url: statsUrl(pod, merged.port), meshClient: client.tls, timeoutMs: t.timeouts.request },
+      envoyStatsUrl: statsUrl(pod, 15090, "http"),
+      agentStatsUrl: statsUrl(pod, 15020, "http"),
+    }),
+  ];
+}
+
+/** The 15091/15092 rows only (gateways carry other 15090 rows than sidecars). */
+export function secureRows(expected: readonly ListenerExpectation[]): ListenerExpectation[] {
+  return expected.filter((e) => e.port !== 15090);
+}

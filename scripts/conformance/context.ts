@@ -1,0 +1,118 @@
+import { CoreV1Api, Exec, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { execa } from "execa";
+import { hasCapability, type SecureMetricsMode } from "../catalog/capabilities.ts";
+import { loadKubeConfig } from "../mesh/kube.ts";
+import { DEFAULT_TIMEOUTS, type Timeouts } from "../probes/backoff.ts";
+import type { ClientTls, CommandRunner, ProcessResult } from "../probes/curl.ts";
+import { type PrometheusApi, prometheusApi } from "../probes/prometheus.ts";
+import { podRunner } from "../probes/runners.ts";
+import type { Profile } from "../registry/define.ts";
+import { CERT_DIR, FOREIGN_CERT_DIR } from "../render/scenarios.ts";
+
+// What a conformance test body sees of its cell: the cluster, the in-pod transports and the
+// Prometheus APIs, all built on the same probes the lab proves.
+export interface CellContextFile {
+  cellId: string;
+  istioVersion: string;
+  profile: Profile;
+  secureMetricsMode: SecureMetricsMode;
+  runId: string;
+  kubeconfig: string;
+  context?: string;
+  istioctlPath: string;
+  timeouts?: Partial<Timeouts>;
+}
+
+export interface PodInfo {
+  name: string;
+  namespace: string;
+  ip: string;
+  serviceAccount: string;
+  annotations: Record<string, string>;
+}
+
+export interface Finding {
+  test: string;
+  summary: string;
+}
+
+export interface CellContext extends CellContextFile {
+  kc: KubeConfig;
+  timeouts: Timeouts;
+  /** The first Running, Ready pod matching the label selector. */
+  pod(namespace: string, labelSelector: string): Promise<PodInfo>;
+  /** Runs argv in a container through the API server's exec. */
+  exec(pod: PodInfo, container: string): CommandRunner;
+  istioctl(args: readonly string[]): Promise<ProcessResult>;
+  /** The secure Prometheus pod's client container and the files its sidecar wrote. */
+  meshClient(): Promise<{ run: CommandRunner; tls: ClientTls; foreign: ClientTls }>;
+  /** The client outside the mesh (for Prometheus APIs without curl, and "another pod" checks). */
+  probeClient(): Promise<CommandRunner>;
+  prometheus(baseUrl: string, run: CommandRunner): PrometheusApi;
+  trustDomain(): Promise<string>;
+  has(capability: Parameters<typeof hasCapability>[1]): boolean;
+}
+
+const files = (dir: string): ClientTls => ({
+  ca: `${dir}/root-cert.pem`,
+  cert: `${dir}/cert-chain.pem`,
+  key: `${dir}/key.pem`,
+});
+
+export function cellContext(file: CellContextFile): CellContext {
+  const kc = loadKubeConfig(file.kubeconfig, file.context);
+  const core = kc.makeApiClient(CoreV1Api);
+  const exec = new Exec(kc);
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...file.timeouts };
+  const ready = (p: V1Pod) =>
+    p.status?.phase === "Running" &&
+    (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+  const ctx: CellContext = {
+    ...file,
+    kc,
+    timeouts,
+    async pod(namespace, labelSelector) {
+      const list = await core.listNamespacedPod({ namespace, labelSelector });
+      const p = list.items.find(ready);
+      if (!p?.status?.podIP) {
+        throw new Error(
+          `no Running, Ready pod ${labelSelector} in ${namespace} (found ${list.items.length})`,
+        );
+      }
+      return {
+        name: p.metadata!.name!,
+        namespace,
+        ip: p.status.podIP,
+        serviceAccount: p.spec?.serviceAccountName ?? "default",
+        annotations: p.metadata?.annotations ?? {},
+      };
+    },
+    exec: (pod, container) => podRunner(exec, { namespace: pod.namespace, pod: pod.name, container }),
+    async istioctl(args) {
+      const r = await execa(
+        file.istioctlPath,
+        [...args, "--kubeconfig", file.kubeconfig, ...(file.context ? ["--context", file.context] : [])],
+        {
+          reject: false,
+        },
+      );
+      return { exitCode: r.exitCode ?? 127, stdout: String(r.stdout), stderr: String(r.stderr) };
+    },
+    async meshClient() {
+      const pod = await ctx.pod("ssc-prometheus", "app=prometheus");
+      return { run: ctx.exec(pod, "client"), tls: files(CERT_DIR), foreign: files(FOREIGN_CERT_DIR) };
+    },
+    async probeClient() {
+      return ctx.exec(await ctx.pod("ssc-probe", "app=probe-client"), "client");
+    },
+    prometheus: (baseUrl, run) => prometheusApi(run, baseUrl, timeouts.request),
+    async trustDomain() {
+      const cm = await core
+        .readNamespacedConfigMap({ name: "istio", namespace: "istio-system" })
+        .catch(() => undefined);
+      return /trustDomain:\s*["']?([^\s"']+)/.exec(cm?.data?.mesh ?? "")?.[1] ?? "cluster.local";
+    },
+    has: (capability) => hasCapability(file.istioVersion, capability),
+  };
+  return ctx;
+}
