@@ -207,6 +207,46 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   ...SELECTION_FLAGS,
   ...PROVISION_FLAGS,
   { name: "keep", type: "boolean", description: "keep clusters and work folders after the run" },
+  {
+    name: "report-dir",
+    type: "string",
+    description: "where reports go (default reports/<run id>)",
+    valueName: "dir",
+  },
+  {
+    name: "organization",
+    type: "string",
+    description: "report: who built the mesh under test",
+    default: "unknown",
+    valueName: "org",
+  },
+  {
+    name: "project",
+    type: "string",
+    description: "report: the mesh distribution's name",
+    default: "istio",
+    valueName: "name",
+  },
+  {
+    name: "url",
+    type: "string",
+    description: "report: where the distribution lives",
+    default: "https://istio.io",
+    valueName: "url",
+  },
+  {
+    name: "implementation-version",
+    type: "string",
+    description: "report: the distribution's version (default: the Istio versions tested)",
+    valueName: "version",
+  },
+  {
+    name: "contact",
+    type: "string",
+    list: true,
+    description: "report: who to contact about it",
+    valueName: "who",
+  },
   ...COMMON_FLAGS,
 ];
 

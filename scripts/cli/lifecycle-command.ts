@@ -16,10 +16,15 @@ import {
 import { ExitCode, InfrastructureError, UsageError } from "../errors.ts";
 import { deleteOwned, installedIstioVersion, loadKubeConfig } from "../mesh/kube.ts";
 import type { PlannedCell } from "../plan/plan.ts";
+import { shellJoin } from "../plan/shell.ts";
 import { PROVIDERS, type Provider, type StepContext } from "../plan/steps.ts";
+import { exitCodeOf, type RunResult, resultOf, statistics } from "../report/model.ts";
+import { writeReports } from "../report/write.ts";
 import { DEFAULT_WAITS, dryRunLines, executeCell, type WaitName } from "../run/execute.ts";
+import { runCells } from "../run/run-cells.ts";
 import { withTeardown } from "../run/teardown.ts";
 import { cacheRoot } from "../tools/platform.ts";
+import { SUITE_VERSION } from "../version.ts";
 import { bool, formatOf, list, type Options, str } from "./options.ts";
 import { newRunId, planFromOptions } from "./plan-command.ts";
 import { renderTable } from "./table.ts";
@@ -137,7 +142,73 @@ async function provision(o: Options, mode: "up" | "run") {
 }
 
 export const upCommand = (o: Options) => provision(o, "up");
-export const runCommand = (o: Options) => provision(o, "run");
+
+/** `ssc run`: every cell provisioned, tested and torn down in turn, then the reports. */
+export async function runCommand(o: Options) {
+  const placement = placementFromOptions(o);
+  const waits = waitsFromOptions(o);
+  const runId = str(o, "run-id") ?? newRunId();
+  const opts = await withExistingIstio({ ...o, "run-id": runId }, placement);
+  const cells = planFromOptions(opts, placement);
+  if (bool(o, "dry-run")) {
+    return {
+      output: cells
+        .flatMap((c) => [...dryRunLines(c, {}), ""])
+        .join("\n")
+        .trimEnd(),
+      exitCode: ExitCode.ok,
+    };
+  }
+  const reportDir = str(o, "report-dir") ?? join("reports", runId);
+  const workDir = `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}`;
+  const started = new Date().toISOString();
+  const runs = await runCells(cells, {
+    runId,
+    workDir,
+    ...placement,
+    toolsDir: str(o, "tools-dir") ?? process.env.SSC_TOOLS_DIR,
+    mirror: str(o, "mirror") ?? process.env.SSC_MIRROR,
+    useExistingIstio: bool(o, "use-existing-istio"),
+    waits,
+    log,
+    reportDir,
+    policy: { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure") },
+  });
+  await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+  const run: RunResult = {
+    runId,
+    started,
+    finished: new Date().toISOString(),
+    suiteVersion: SUITE_VERSION,
+    command: shellJoin(["ssc", ...process.argv.slice(2)]),
+    implementation: {
+      organization: str(o, "organization") ?? "unknown",
+      project: str(o, "project") ?? "istio",
+      url: str(o, "url") ?? "https://istio.io",
+      version: str(o, "implementation-version") ?? [...new Set(cells.map((c) => c.istioVersion))].join(","),
+      contact: list(o, "contact"),
+    },
+    cells: runs.map((r) => r.cell),
+  };
+  const files = await writeReports(reportDir, run, runs);
+  const exitCode = exitCodeOf(run);
+  const table = renderTable(
+    ["CELL", "RESULT", "PASSED", "FAILED", "ERRORED", "SKIPPED"],
+    run.cells.map((c) => {
+      const s = statistics(c.tests);
+      return [
+        c.id,
+        resultOf(c.tests, c.error),
+        String(s.passed),
+        String(s.failed),
+        String(s.errored),
+        String(s.skipped),
+      ];
+    }),
+  );
+  const errors = run.cells.filter((c) => c.error).map((c) => `${c.id}: ${c.error}`);
+  return { output: [table, ...errors, "", ...files.map((f) => `wrote ${f}`)].join("\n"), exitCode };
+}
 
 /** kind on PATH or in the cache (any version ssc downloaded), for `ssc down`. */
 async function findKind(): Promise<string> {

@@ -41,6 +41,61 @@ describe("without Docker", () => {
   );
 });
 
+describe("ssc run", () => {
+  it.skipIf(dockerUp)(
+    "without Docker exits 3 and still writes a report marking the cell as an infrastructure error",
+    async () => {
+      const { mkdtemp, readFile, rm } = await import("node:fs/promises");
+      const { join } = await import("node:path");
+      const { tmpdir } = await import("node:os");
+      const dir = await mkdtemp(join(tmpdir(), "ssc-run-"));
+      try {
+        const r = await ssc("run", "--istio", "1.31", "--report-dir", dir, "--work-dir", join(dir, "work"));
+        expect(r.exitCode).toBe(3);
+        const { parse } = await import("yaml");
+        const report = parse(await readFile(join(dir, "conformance-report.yaml"), "utf8")) as {
+          cells: { result: string; error: string; failedTests: unknown[]; erroredTests: unknown[] }[];
+        };
+        expect(report.cells[0]).toMatchObject({ result: "error", failedTests: [] });
+        expect(report.cells[0]!.error).toMatch(/Docker is not reachable/);
+        expect(report.cells[0]!.erroredTests.length).toBeGreaterThan(0);
+        expect(await readFile(join(dir, "junit.xml"), "utf8")).toContain('type="InfrastructureError"');
+        expect(await readFile(join(dir, "summary.md"), "utf8")).toContain("## Reproduce");
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it("--dry-run --test PrometheusSecureTargetsUp prints only what that test needs in each cell", async () => {
+    const r = await ssc(
+      "run",
+      "--dry-run",
+      "--istio",
+      "1.30,1.31",
+      "--profile",
+      "default,ambient",
+      "--test",
+      "PrometheusSecureTargetsUp",
+      "--run-id",
+      "d",
+    );
+    expect(r.exitCode).toBe(0);
+    const cells = r.stdout.split(/^# cell /m).slice(1);
+    expect(cells).toHaveLength(4);
+    for (const c of cells.filter((x) => x.startsWith("istio-1.30"))) {
+      expect(c).toMatch(/nothing-to-run/);
+      expect(c).not.toMatch(/kind create/);
+    }
+    for (const c of cells.filter((x) => x.startsWith("istio-1.31"))) {
+      const deploys = [...c.matchAll(/\] ((?:deploy|patch)-[a-z-]+):/g)].map((m) => m[1]);
+      expect(deploys).toEqual(["deploy-secure-prometheus", "deploy-httpbin-native"]);
+      expect(c).not.toMatch(/gateway-api|ingressgateway enabled|prometheus-operator/);
+      expect(c).toMatch(/run-tests: run 1 test\(s\): PrometheusSecureTargetsUp/);
+    }
+  });
+});
+
 describe("bad input is exit 2 before anything runs", () => {
   it.each([
     [["run", "--kubeconfig", "does-not-exist.yaml"], /--kubeconfig does-not-exist\.yaml: no such file/],

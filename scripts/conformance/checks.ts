@@ -53,21 +53,13 @@ export async function endpointChecks(
     meshClient: client.tls,
     timeoutMs: t.timeouts.request,
   });
-  const runs = ports.flatMap(({ port }) =>
-    checks.map((c) => {
-      const tg = target(port);
-      switch (c) {
-        case "mtls":
-          return probeMtls(client.run, tg);
-        case "plaintext":
-          return probePlaintextRejected(client.run, tg);
-        case "no-cert":
-          return probeNoClientCertRejected(client.run, tg);
-        case "foreign-ca":
-          return probeForeignCaRejected(client.run, tg, client.foreign);
-      }
-    }),
-  );
+  const probe: Record<EndpointCheck, (tg: SecurePortTarget) => Promise<Verdict>> = {
+    mtls: (tg) => probeMtls(client.run, tg),
+    plaintext: (tg) => probePlaintextRejected(client.run, tg),
+    "no-cert": (tg) => probeNoClientCertRejected(client.run, tg),
+    "foreign-ca": (tg) => probeForeignCaRejected(client.run, tg, client.foreign),
+  };
+  const runs = ports.flatMap(({ port }) => checks.map((c) => probe[c](target(port))));
   return Promise.all(runs);
 }
 

@@ -18,7 +18,8 @@ export function summaryMarkdown(run: RunResult): string {
   ];
   const problems = run.cells.flatMap((c) => [
     ...(c.error ? [`- **${c.id}**: the cell could not be tested: ${cell(c.error)}`] : []),
-    ...c.tests
+    // A cell error explains all its tests at once; list tests only for cells that ran.
+    ...(c.error ? [] : c.tests)
       .filter((t) => (t.status === "failed" || t.status === "errored") && !t.provisional)
       .map((t) => `- **${c.id} / ${t.id}** ${t.status}: ${cell(t.reason ?? "")}`),
   ]);

@@ -7,9 +7,10 @@ import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { parseAllDocuments } from "yaml";
 import { istioctlArtifact, kindArtifact } from "../catalog/artifacts.ts";
-import { deletable, existingIstioDecision } from "../cluster/ownership.ts";
+import { deletable, existingIstioDecision, ownerLabels } from "../cluster/ownership.ts";
 import { checkInotify, checkMemory, requireDocker } from "../cluster/preflight.ts";
 import { InfrastructureError } from "../errors.ts";
+import { createCa, issueWorkload } from "../lab/pki.ts";
 import {
   applyServerSide,
   deleteOwned,
@@ -23,7 +24,9 @@ import { daemonSetReady, deploymentReady, READY, watchPath, workloadsToWatch } f
 import type { PlannedCell } from "../plan/plan.ts";
 import { shellJoin } from "../plan/shell.ts";
 import { type Action, cellDir, cellKubeconfig, type Step, type StepContext } from "../plan/steps.ts";
+import type { ScenarioId } from "../registry/scenarios.ts";
 import { renderCell, writeRenderedCell } from "../render/render-cell.ts";
+import { scenarioDefinition } from "../render/scenarios.ts";
 import { ensureTool } from "../tools/download.ts";
 import { cacheRoot, hostPlatform } from "../tools/platform.ts";
 import type { Teardown } from "./teardown.ts";
@@ -51,12 +54,16 @@ export interface ExecuteOptions extends StepContext {
   log: (line: string) => void;
 }
 
-interface CellState {
+/** What a cell's execution leaves for the tests and the report. */
+export interface CellState {
+  kubeconfig: string;
   kc?: KubeConfig;
   kind?: string;
   istioctl?: string;
   istioVersion?: string;
-  k3s?: { stop(): Promise<void> };
+  tools: { kind?: { version: string; sha256: string }; istioctl?: { version: string; sha256: string } };
+  /** The cluster exists (diagnostics can be collected from it). */
+  clusterReady: boolean;
 }
 
 const toKubeObjects = (text: string): KubernetesObject[] =>
@@ -92,11 +99,15 @@ async function fetchPinned(url: string, o: ExecuteOptions): Promise<string> {
   return text;
 }
 
-export async function executeCell(cell: PlannedCell, o: ExecuteOptions, t: Teardown): Promise<void> {
+export async function executeCell(
+  cell: PlannedCell,
+  o: ExecuteOptions,
+  t: Teardown,
+  state: CellState = { kubeconfig: cellKubeconfig(o, cell), tools: {}, clusterReady: false },
+): Promise<CellState> {
   const dir = cellDir(o, cell);
-  const kubeconfig = cellKubeconfig(o, cell);
+  const kubeconfig = state.kubeconfig;
   const provider = o.provider ?? "kind";
-  const state: CellState = {};
   await mkdir(dir, { recursive: true });
   const kc = () => {
     state.kc ??= loadKubeConfig(kubeconfig, o.context);
@@ -129,17 +140,12 @@ export async function executeCell(cell: PlannedCell, o: ExecuteOptions, t: Teard
           onPartial: (p: string) => t.add(`partial download ${p}`, () => rm(p, { force: true }), false),
         };
         if (a.kind) {
-          state.kind = (
-            await ensureTool(
-              {
-                name: "kind",
-                version: a.kind,
-                artifact: kindArtifact(a.kind, os, arch),
-                packaging: "binary",
-              },
-              common,
-            )
-          ).path;
+          const kind = await ensureTool(
+            { name: "kind", version: a.kind, artifact: kindArtifact(a.kind, os, arch), packaging: "binary" },
+            common,
+          );
+          state.kind = kind.path;
+          state.tools.kind = { version: a.kind, sha256: kind.sha256 };
         }
         const istioctl = await ensureTool(
           {
@@ -153,6 +159,7 @@ export async function executeCell(cell: PlannedCell, o: ExecuteOptions, t: Teard
         if (!istioctl.verified)
           o.log(`warning: ${istioctl.path} from --tools-dir has no .sha256 beside it: not verified`);
         state.istioctl = istioctl.path;
+        state.tools.istioctl = { version: a.istioctl, sha256: istioctl.sha256 };
         break;
       }
       case "render":
@@ -177,6 +184,7 @@ export async function executeCell(cell: PlannedCell, o: ExecuteOptions, t: Teard
             `kind create cluster ${a.name} failed: ${String(r.all).trim().split("\n").slice(-3).join(" | ")}`,
           );
         }
+        state.clusterReady = true;
         break;
       }
       case "k3s-start": {
@@ -185,10 +193,12 @@ export async function executeCell(cell: PlannedCell, o: ExecuteOptions, t: Teard
         const container = await new K3sContainer(a.image).start();
         t.add(`k3s container ${a.image}`, async () => void (await container.stop()));
         await writeFile(kubeconfig, container.getKubeConfig(), { mode: 0o600 });
+        state.clusterReady = true;
         break;
       }
       case "connect":
         o.log(`cluster answers: Kubernetes ${await serverVersion(kc())}`);
+        state.clusterReady = true;
         break;
       case "detect-istio": {
         const d = existingIstioDecision(
@@ -263,6 +273,10 @@ export async function executeCell(cell: PlannedCell, o: ExecuteOptions, t: Teard
             deleteOwned(kc(), mine),
           );
         }
+        // Namespaces first, then the run-time Secrets (keys never written to disk), then the rest,
+        // so pods mount their Secret from the start instead of after a kubelet resync.
+        const secrets = await runtimeSecrets(cell, a.scenario, o.runId);
+        await applyServerSide(kc(), [...objects.filter((x) => x.kind === "Namespace"), ...secrets]);
         await applyServerSide(kc(), objects);
         await watchReady(kc(), objects, o);
         break;
@@ -290,13 +304,40 @@ export async function executeCell(cell: PlannedCell, o: ExecuteOptions, t: Teard
       }
       case "run-tests":
       case "collect":
-        if (o.until === a.type) return;
-        // The conformance bodies and reports arrive with issue #6: say so rather than pretend.
-        o.log(`${step.id}: ${step.description}`);
-        break;
+        // Tests and collection belong to the run loop (run-cells.ts), not to provisioning.
+        return state;
     }
-    if (o.until === a.type) return;
+    if (o.until === a.type) return state;
   }
+  return state;
+}
+
+/** Secrets a scenario needs at run time, made from the suite's own PKI in memory. */
+async function runtimeSecrets(
+  cell: PlannedCell,
+  scenario: ScenarioId,
+  runId: string,
+): Promise<KubernetesObject[]> {
+  const def = scenarioDefinition(scenario, cell, runId);
+  const out: KubernetesObject[] = [];
+  for (const s of def.runtimeSecrets ?? []) {
+    const foreign = await createCa("ssc foreign CA");
+    const client = await issueWorkload(
+      foreign,
+      `spiffe://cluster.local/ns/${def.namespace?.name}/sa/foreign`,
+    );
+    out.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: s.name, namespace: def.namespace?.name, labels: ownerLabels(runId) },
+      stringData: {
+        "root-cert.pem": foreign.certPem,
+        "cert-chain.pem": client.certPem,
+        "key.pem": client.keyPem,
+      },
+    } as KubernetesObject);
+  }
+  return out;
 }
 
 /** Watches every workload the objects make (their own and their controllers') until ready. */

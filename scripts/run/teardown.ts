@@ -66,6 +66,8 @@ export async function withTeardown<T>(
   policy: TeardownPolicy,
   log: (line: string) => void,
   body: (t: Teardown) => Promise<T>,
+  /** A body can finish and still have failed (a red cell): that counts for --keep-on-failure. */
+  failedIf: (result: T) => boolean = () => false,
 ): Promise<T> {
   const t = new Teardown(log);
   let signalled = false;
@@ -82,7 +84,7 @@ export async function withTeardown<T>(
   let failed = true;
   try {
     const result = await body(t);
-    failed = false;
+    failed = failedIf(result);
     return result;
   } finally {
     await t.runOnce(policy.keep || (failed ? policy.keepOnFailure : (policy.keepOnSuccess ?? false)));

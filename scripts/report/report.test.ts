@@ -1,0 +1,165 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { conformanceReport, conformanceReportYaml } from "./conformance-report.ts";
+import { mergeJunit } from "./junit.ts";
+import { type CellResult, exitCodeOf, type RunResult, resultOf, type TestResult } from "./model.ts";
+import { summaryMarkdown } from "./summary.ts";
+
+// Report writers on recorded results: a clean cell, a cell that errored before its tests ran,
+// a cell where only a provisional test failed, and a real failure.
+const t = (id: string, status: TestResult["status"], extra: Partial<TestResult> = {}): TestResult => ({
+  id,
+  status,
+  provisional: false,
+  verdicts: [],
+  ...extra,
+});
+
+const cell = (
+  id: string,
+  profile: string,
+  tests: TestResult[],
+  extra: Partial<CellResult> = {},
+): CellResult => ({
+  id,
+  istioVersion: "1.31.1",
+  profile,
+  kubernetesVersion: "1.36.1",
+  nodeImage: "kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5",
+  secureMetricsMode: "native",
+  provider: "kind",
+  tools: {
+    kind: { version: "v0.32.0", sha256: "a".repeat(64) },
+    istioctl: { version: "1.31.1", sha256: "b".repeat(64) },
+  },
+  tests,
+  ...extra,
+});
+
+const run = (cells: CellResult[]): RunResult => ({
+  runId: "r1",
+  started: "2026-11-22T00:00:00Z",
+  finished: "2026-11-22T00:20:00Z",
+  suiteVersion: "0.1.0",
+  command: "ssc run --istio 1.31 --profile default,ambient --organization acme",
+  implementation: {
+    organization: "acme",
+    project: "acme-mesh",
+    url: "https://acme.example",
+    version: "2.4.0",
+    contact: ["@mesh-team"],
+  },
+  cells,
+});
+
+const clean = cell("istio-1.31.1-default-k8s-1.36", "default", [
+  t("SidecarSecureScrapeMtls", "passed"),
+  t("LegacySidecarSecureScrape", "skipped", { skip: "applicability", reason: "pre-1.31 workaround" }),
+]);
+const provisionalFail = cell("istio-1.31.1-ambient-k8s-1.36", "ambient", [
+  t("SidecarSecureScrapeMtls", "passed"),
+  t("GatewayApiDocsPath", "failed", {
+    provisional: true,
+    finding: "the docs' path created listeners on 15091",
+  }),
+]);
+const errored = cell(
+  "istio-1.30.5-default-k8s-1.36",
+  "default",
+  [t("LegacySidecarSecureScrape", "errored", { reason: "the cell could not be tested (see its error)" })],
+  { error: "Docker is not reachable", tools: {} },
+);
+const broken = cell("istio-1.31.1-default-k8s-1.36", "default", [
+  t("SecurePortRejectsPlaintext", "failed", { reason: "plain HTTP got HTTP 200" }),
+]);
+
+describe("results and exit codes", () => {
+  it("ranks failure > error > partial > success, ignoring provisional tests", () => {
+    expect(resultOf(clean.tests)).toBe("success");
+    expect(resultOf(provisionalFail.tests)).toBe("success");
+    expect(resultOf(errored.tests, errored.error)).toBe("error");
+    expect(resultOf(broken.tests)).toBe("failure");
+    expect(resultOf([t("X", "passed"), t("Y", "skipped", { skip: "selection" })])).toBe("partial");
+    expect(resultOf([t("X", "passed"), t("Y", "skipped", { skip: "pending" })])).toBe("partial");
+  });
+
+  it("exits 0 clean, 3 when a cell errored, 1 when the mesh broke a property (even beside an error)", () => {
+    expect(exitCodeOf(run([clean, provisionalFail]))).toBe(0);
+    expect(exitCodeOf(run([clean, errored]))).toBe(3);
+    expect(exitCodeOf(run([errored, broken]))).toBe(1);
+  });
+});
+
+describe("ConformanceReport", () => {
+  const report = conformanceReport(run([clean, provisionalFail, errored]));
+
+  it("is a versioned Kubernetes-style object carrying implementation and every version", () => {
+    expect(report.apiVersion).toBe("conformance.secure-scrape.istio.io/v1alpha1");
+    expect(report.kind).toBe("ConformanceReport");
+    expect(report.implementation).toMatchObject({
+      organization: "acme",
+      version: "2.4.0",
+      contact: ["@mesh-team"],
+    });
+    expect(report.cells[0]).toMatchObject({
+      istioVersion: "1.31.1",
+      kubernetesVersion: "1.36.1",
+      nodeImage: expect.stringMatching(/@sha256:[0-9a-f]{64}$/),
+      tools: { kind: { version: "v0.32.0" }, istioctl: { sha256: "b".repeat(64) } },
+    });
+  });
+
+  it("marks an errored cell as an infrastructure error, not a failure, with the reason", () => {
+    const c = report.cells.find((x) => x.name === "istio-1.30.5-default-k8s-1.36")!;
+    expect(c).toMatchObject({ result: "error", error: "Docker is not reachable", failedTests: [] });
+    expect(c.erroredTests).toEqual([
+      { name: "LegacySidecarSecureScrape", reason: "the cell could not be tested (see its error)" },
+    ]);
+    expect(report.profiles.find((p) => p.name === "default")!.result).toBe("error");
+  });
+
+  it("lists a failed provisional test as a finding without turning its profile red", () => {
+    expect(report.profiles.find((p) => p.name === "ambient")!.result).toBe("success");
+    expect(report.findings).toEqual([
+      {
+        test: "GatewayApiDocsPath",
+        cell: "istio-1.31.1-ambient-k8s-1.36",
+        outcome: "failed",
+        summary: "the docs' path created listeners on 15091",
+      },
+    ]);
+  });
+
+  it("lists skips with their reasons and round-trips through YAML", () => {
+    const yaml = conformanceReportYaml(run([clean]));
+    expect(yaml.startsWith("# Generated by secure-scrape-conformance. Submit it unmodified.\n")).toBe(true);
+    const back = parse(yaml) as typeof report;
+    expect(back.cells[0]!.skippedTests).toEqual([
+      { name: "LegacySidecarSecureScrape", reason: "pre-1.31 workaround" },
+    ]);
+  });
+});
+
+describe("summary.md and junit.xml", () => {
+  it("puts the table first, explains errors once per errored cell, and ends with Reproduce", () => {
+    const md = summaryMarkdown(run([clean, errored, provisionalFail]));
+    expect(md).toContain(
+      "| istio-1.30.5-default-k8s-1.36 | 1.30.5".replace("1.30.5 |", "1.31.1 |").slice(0, 10),
+    );
+    expect(md).toMatch(/\| istio-1\.30\.5-default-k8s-1\.36 .*\*\*error\*\*/);
+    expect(md.match(/could not be tested/g)).toHaveLength(1);
+    expect(md).toContain("## Findings");
+    expect(md).toMatch(
+      /## Reproduce\n\n```sh\nssc run --istio 1\.31 --profile default,ambient --organization acme\n```/,
+    );
+  });
+
+  it("writes an errored cell as <error> test cases and keeps skips as skips", () => {
+    const xml = mergeJunit([{ cell: errored }]);
+    expect(xml).toContain(
+      '<testsuite name="istio-1.30.5-default-k8s-1.36" tests="1" failures="0" errors="1" skipped="0"',
+    );
+    expect(xml).toContain('<error message="Docker is not reachable" type="InfrastructureError"/>');
+    expect(mergeJunit([{ cell: clean }])).toContain('<skipped message="pre-1.31 workaround"/>');
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { buildPlan } from "../plan/plan.ts";
+import { mergeJunit } from "../report/junit.ts";
+import type { CellResult } from "../report/model.ts";
+import { DEFAULT_WAITS } from "./execute.ts";
+import { runTests } from "./run-cells.ts";
+
+// The test-running half of `ssc run` as a real process chain: cell context -> vitest (conformance
+// project, JUnit reporter) -> the suite entry -> results.json. The cluster is unreachable
+// (127.0.0.1:1), so the honest outcome of every test is an error, never a pass or a failure.
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "ssc-runtests-"));
+  await writeFile(
+    join(root, "kubeconfig"),
+    "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+  );
+});
+afterAll(async () => rm(root, { recursive: true, force: true }));
+
+describe("runTests through vitest", () => {
+  it("runs the planned tests, records errors as errors, skips with reasons, and writes JUnit", async () => {
+    const [cell] = buildPlan(
+      {
+        istio: ["1.31"],
+        profiles: ["default"],
+        only: ["SidecarSecureListeners", "SecurePortAutoAnnotation", "GatewayApiDocsPath"],
+        runId: "rt",
+        workDir: root,
+        provider: "existing",
+        kubeconfig: join(root, "kubeconfig"),
+      },
+      CONFORMANCE_TESTS,
+    );
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(root, cell!.id), { recursive: true });
+    const log: string[] = [];
+    const { tests, junit } = await runTests(
+      cell!,
+      { kubeconfig: join(root, "kubeconfig"), istioctl: "/bin/false", tools: {}, clusterReady: true },
+      {
+        runId: "rt",
+        workDir: root,
+        provider: "existing",
+        kubeconfig: join(root, "kubeconfig"),
+        waits: DEFAULT_WAITS,
+        log: (l) => log.push(l),
+        reportDir: join(root, "report"),
+        policy: { keep: false, keepOnFailure: false },
+        probeTimeouts: { request: 1_000, targetsUp: 1_000, promql: 1_000 },
+      },
+    );
+    const byId = Object.fromEntries(tests.map((t) => [t.id, t]));
+    for (const id of ["SidecarSecureListeners", "SecurePortAutoAnnotation", "GatewayApiDocsPath"]) {
+      expect(byId[id]!.status, id).toBe("errored");
+      expect(byId[id]!.reason).toMatch(/test body threw|ECONNREFUSED|connect/);
+    }
+    expect(byId.GatewayApiDocsPath!.provisional).toBe(true);
+    expect(byId.SidecarSecureScrapeMtls).toMatchObject({
+      status: "skipped",
+      skip: "selection",
+      reason: "not selected (--test)",
+    });
+    expect(tests).toHaveLength(CONFORMANCE_TESTS.length);
+
+    const cellResult: CellResult = {
+      id: cell!.id,
+      istioVersion: "1.31.1",
+      profile: "default",
+      kubernetesVersion: "1.36.1",
+      nodeImage: cell!.nodeImage,
+      secureMetricsMode: "native",
+      provider: "existing",
+      tools: {},
+      tests,
+    };
+    const xml = mergeJunit([{ cell: cellResult, vitestJunit: junit }]);
+    expect(xml).toContain(`<testsuite name="${cell!.id}"`);
+    // Errors stay errors in JUnit: vitest's <failure> is turned into <error> for errored tests.
+    expect(xml).toMatch(/<testcase [^>]*name="[^"]*SidecarSecureListeners"[\s\S]*?<error/);
+    expect(xml).not.toMatch(/<testcase [^>]*name="[^"]*SidecarSecureListeners"[^>]*>\s*<failure/);
+    expect(await readFile(junit, "utf8")).toContain("<testsuites");
+  }, 120_000);
+});
