@@ -2,6 +2,20 @@ import { COMMON_FLAGS, type FlagSpec } from "./options.ts";
 
 // Every command's flags as data, in a module that imports nothing heavy: the CLI parses and
 // answers --help without loading the lab, the PKI or the Kubernetes client.
+
+const RUN_ID_FLAG: FlagSpec = {
+  name: "run-id",
+  type: "string",
+  description: "id used in cluster names and object labels (default: random)",
+  valueName: "id",
+};
+const WORK_DIR_FLAG: FlagSpec = {
+  name: "work-dir",
+  type: "string",
+  description: "folder for kubeconfigs and rendered manifests",
+  default: ".ssc/runs",
+  valueName: "dir",
+};
 export const MATRIX_FLAGS: readonly FlagSpec[] = [
   {
     name: "istio",
@@ -51,19 +65,8 @@ export const SELECTION_FLAGS: readonly FlagSpec[] = [
 export const PLAN_FLAGS: readonly FlagSpec[] = [
   ...MATRIX_FLAGS,
   ...SELECTION_FLAGS,
-  {
-    name: "run-id",
-    type: "string",
-    description: "id used in cluster names (default: random)",
-    valueName: "id",
-  },
-  {
-    name: "work-dir",
-    type: "string",
-    description: "folder for kubeconfigs and rendered manifests",
-    default: ".ssc/runs",
-    valueName: "dir",
-  },
+  RUN_ID_FLAG,
+  WORK_DIR_FLAG,
   ...COMMON_FLAGS,
 ];
 
@@ -180,19 +183,8 @@ export const PROVISION_FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     description: "keep the cluster and work folder when something fails",
   },
-  {
-    name: "run-id",
-    type: "string",
-    description: "id used in cluster names and object labels (default: random)",
-    valueName: "id",
-  },
-  {
-    name: "work-dir",
-    type: "string",
-    description: "folder for kubeconfigs and rendered manifests",
-    default: ".ssc/runs",
-    valueName: "dir",
-  },
+  RUN_ID_FLAG,
+  WORK_DIR_FLAG,
 ];
 
 export const UP_FLAGS: readonly FlagSpec[] = [

@@ -20,7 +20,13 @@ import { shellJoin } from "../plan/shell.ts";
 import { PROVIDERS, type Provider, type StepContext } from "../plan/steps.ts";
 import { exitCodeOf, type RunResult, resultOf, statistics } from "../report/model.ts";
 import { writeReports } from "../report/write.ts";
-import { DEFAULT_WAITS, dryRunLines, executeCell, type WaitName } from "../run/execute.ts";
+import {
+  DEFAULT_WAITS,
+  dryRunLines,
+  type ExecuteOptions,
+  executeCell,
+  type WaitName,
+} from "../run/execute.ts";
 import { runCells } from "../run/run-cells.ts";
 import { withTeardown } from "../run/teardown.ts";
 import { cacheRoot } from "../tools/platform.ts";
@@ -87,29 +93,24 @@ async function withExistingIstio(
   return { ...o, istio: [resolveIstioVersion(found, { allowUnlisted: true })] };
 }
 
-async function provision(o: Options, mode: "up" | "run") {
+/** What `up` and `run` share: where cells run, how long to wait, the plan, the executor options;
+ * or, with --dry-run, the printed sequence and nothing else. */
+async function prepare(o: Options, until?: "run-tests") {
   const placement = placementFromOptions(o);
   const waits = waitsFromOptions(o);
   const runId = str(o, "run-id") ?? newRunId();
-  const opts = await withExistingIstio({ ...o, "run-id": runId }, placement);
-  const cells = planFromOptions(opts, placement);
-  if (mode === "up" && cells.length !== 1) {
-    throw new UsageError(
-      `ssc up provisions one cell; --istio and --profile give ${cells.length}. Use ssc run for a matrix`,
-    );
-  }
-  const until = mode === "up" ? "run-tests" : undefined;
-  if (bool(o, "dry-run")) {
-    return {
-      output: cells
-        .flatMap((c) => [...dryRunLines(c, { until }), ""])
-        .join("\n")
-        .trimEnd(),
-      exitCode: ExitCode.ok,
-    };
-  }
+  const cells = planFromOptions(await withExistingIstio({ ...o, "run-id": runId }, placement), placement);
+  const dryRun = bool(o, "dry-run")
+    ? {
+        output: cells
+          .flatMap((c) => [...dryRunLines(c, { until }), ""])
+          .join("\n")
+          .trimEnd(),
+        exitCode: ExitCode.ok,
+      }
+    : undefined;
   const workDir = `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}`;
-  const execOpts = {
+  const exec: ExecuteOptions = {
     runId,
     workDir,
     ...placement,
@@ -119,10 +120,21 @@ async function provision(o: Options, mode: "up" | "run") {
     waits,
     until,
     log,
-  } as const;
+  };
+  return { runId, cells, dryRun, workDir, exec, placement };
+}
+
+export async function upCommand(o: Options) {
+  const { runId, cells, dryRun, workDir, exec: execOpts, placement } = await prepare(o, "run-tests");
+  if (cells.length !== 1) {
+    throw new UsageError(
+      `ssc up provisions one cell; --istio and --profile give ${cells.length}. Use ssc run for a matrix`,
+    );
+  }
+  if (dryRun) return dryRun;
   const done: PlannedCell[] = [];
   await withTeardown(
-    { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure"), keepOnSuccess: mode === "up" },
+    { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure"), keepOnSuccess: true },
     log,
     async (t) => {
       await mkdir(workDir, { recursive: true });
@@ -133,44 +145,21 @@ async function provision(o: Options, mode: "up" | "run") {
       }
     },
   );
-  const lines = done.map((c) =>
-    mode === "up"
-      ? `cell ${c.id} is up: export KUBECONFIG=${placement.kubeconfig ?? `${workDir}/${c.id}/kubeconfig`}; remove it with: ssc down --run-id ${runId}`
-      : `cell ${c.id}: provisioned, deployed and torn down; the conformance bodies and reports arrive with issue #6`,
+  const lines = done.map(
+    (c) =>
+      `cell ${c.id} is up: export KUBECONFIG=${placement.kubeconfig ?? `${workDir}/${c.id}/kubeconfig`}; remove it with: ssc down --run-id ${runId}`,
   );
   return { output: lines.join("\n"), exitCode: ExitCode.ok };
 }
 
-export const upCommand = (o: Options) => provision(o, "up");
-
 /** `ssc run`: every cell provisioned, tested and torn down in turn, then the reports. */
 export async function runCommand(o: Options) {
-  const placement = placementFromOptions(o);
-  const waits = waitsFromOptions(o);
-  const runId = str(o, "run-id") ?? newRunId();
-  const opts = await withExistingIstio({ ...o, "run-id": runId }, placement);
-  const cells = planFromOptions(opts, placement);
-  if (bool(o, "dry-run")) {
-    return {
-      output: cells
-        .flatMap((c) => [...dryRunLines(c, {}), ""])
-        .join("\n")
-        .trimEnd(),
-      exitCode: ExitCode.ok,
-    };
-  }
+  const { runId, cells, dryRun, workDir, exec } = await prepare(o);
+  if (dryRun) return dryRun;
   const reportDir = str(o, "report-dir") ?? join("reports", runId);
-  const workDir = `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}`;
   const started = new Date().toISOString();
   const runs = await runCells(cells, {
-    runId,
-    workDir,
-    ...placement,
-    toolsDir: str(o, "tools-dir") ?? process.env.SSC_TOOLS_DIR,
-    mirror: str(o, "mirror") ?? process.env.SSC_MIRROR,
-    useExistingIstio: bool(o, "use-existing-istio"),
-    waits,
-    log,
+    ...exec,
     reportDir,
     policy: { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure") },
   });

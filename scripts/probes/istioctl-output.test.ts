@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tabwrite } from "../lab/golden.ts";
+import { SIDECAR_LISTENER_ROWS, tabwrite } from "../lab/golden.ts";
 import {
   checkListeners,
   checkZtunnelWorkloads,
@@ -7,21 +7,8 @@ import {
   secureListenerExpectations,
 } from "./istioctl-output.ts";
 
-const SIDECAR = [
-  ["ADDRESSES", "PORT", "MATCH", "DESTINATION"],
-  ["10.96.0.10", "53", "ALL", "Cluster: outbound|53||kube-dns.kube-system.svc.cluster.local"],
-  ["0.0.0.0", "15001", "ALL", "PassthroughCluster"],
-  [
-    "0.0.0.0",
-    "15006",
-    "Trans: tls; App: istio-http/1.0,istio-http/1.1,istio-h2; Addr: *:8080",
-    "InboundPassthroughCluster",
-  ],
-  ["0.0.0.0", "15090", "ALL", "Inline Route: /stats/prometheus*"],
-  ["0.0.0.0", "15091", "Trans: tls", "Inline Route: /stats/prometheus*"],
-  ["0.0.0.0", "15092", "Trans: tls", "Inline Route: /stats/prometheus*, /metrics*"],
-  ["0.0.0.0", "15021", "ALL", "Inline Route: /healthz/ready*"],
-];
+// The golden sidecar rows, with 15090 on 0.0.0.0 as without METRICS_LOCALHOST_ACCESS_ONLY.
+const SIDECAR = SIDECAR_LISTENER_ROWS.map((r) => (r[1] === "15090" ? ["0.0.0.0", ...r.slice(1)] : [...r]));
 
 describe("istioctl proxy-config listeners", () => {
   it("parses tabwriter output with one-space gaps and spaces inside cells", () => {

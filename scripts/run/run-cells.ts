@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -127,6 +127,9 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
       o.policy,
       o.log,
       async (t) => {
+        const dir = cellDir(o, cell);
+        // Holds the cell's kubeconfig: kept with the cluster on --keep / --keep-on-failure.
+        t.add(`work folder ${dir}`, () => rm(dir, { recursive: true, force: true }));
         try {
           await executeCell(cell, { ...o, until: "run-tests" }, t, state);
           const r = await runTests(cell, state, o);
