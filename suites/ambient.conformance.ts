@@ -2,6 +2,9 @@ import { checkZtunnelWorkloads } from "../scripts/probes/istioctl-output.ts";
 import { probeAllSeries } from "../scripts/probes/prometheus.ts";
 import { error } from "../scripts/probes/verdict.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
+import { SCRAPE } from "../scripts/render/scenarios.ts";
+
+const SCRAPE_INTERVAL_MS = Number.parseInt(SCRAPE.interval, 10) * 1000;
 
 // Seed 001, ambient. A sidecar pod is never captured by ztunnel, so mutual_tls from
 // source_workload="prometheus" needs a sidecar-less Prometheus enrolled in ambient
@@ -25,6 +28,7 @@ export const AmbientScrapeIsMutualTls = defineConformanceTest({
             'sum by (destination_workload, connection_security_policy, reporter) (istio_tcp_sent_bytes_total{source_workload="prometheus", destination_workload_namespace="ssc-ambient"})',
           labels: { connection_security_policy: "mutual_tls" },
           timeoutMs: t.timeouts.promql,
+          settleMs: 2 * SCRAPE_INTERVAL_MS,
         }),
       ],
     };

@@ -17,6 +17,7 @@ const cell = JSON.parse(readFileSync(file, "utf8")) as CellContextFile & {
 };
 const t = cellContext(cell);
 const results: TestResult[] = [];
+const TEST_BUDGET_MS = 540_000; // vitest's conformance testTimeout is 600 s
 
 afterAll(() => {
   writeFileSync(cell.resultsPath, JSON.stringify(results, null, 2));
@@ -41,7 +42,15 @@ describe.concurrent(cell.cellId, () => {
       const start = performance.now();
       let outcome: Awaited<ReturnType<NonNullable<typeof test.run>>>;
       try {
-        outcome = await test.run!(t);
+        // Our own budget, under vitest's, so a hung body becomes an error in the results.
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<never>((_r, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no verdict within ${TEST_BUDGET_MS / 1000}s`)),
+            TEST_BUDGET_MS,
+          );
+        });
+        outcome = await Promise.race([test.run!(t), limit]).finally(() => clearTimeout(timer));
       } catch (e) {
         // A body that throws could not tell: an error, never a failure or a pass.
         outcome = { verdicts: [error(decision.id, `test body threw: ${(e as Error).message}`)] };

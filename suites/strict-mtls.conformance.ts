@@ -15,15 +15,29 @@ export const SecureScrapeUnderStrictMtls = defineConformanceTest({
     "native secure scrape with PeerAuthentication STRICT: works, or fails the way the facts predict; recorded as a finding",
   seed: "finding",
   features: ["SidecarSecureMetrics", "StrictMtls"],
-  scenarios: { native: ["secure-prometheus", "strict-mtls"] },
+  scenarios: { native: ["secure-prometheus", "httpbin-native", "strict-mtls"] },
   run: async (t) => {
-    const pod = await t.pod("ssc-strict", "app=httpbin");
-    const [v] = await endpointChecks(
-      t,
-      pod,
-      ["mtls"],
-      [{ port: PORTS.secureMerged, job: SECURE_JOBS.merged }],
-    );
+    const merged = [{ port: PORTS.secureMerged, job: SECURE_JOBS.merged }];
+    const [strict, baseline] = await Promise.all([
+      t.pod("ssc-strict", "app=httpbin"),
+      t.pod("ssc-native", "app=httpbin"),
+    ]);
+    // The same port on the PERMISSIVE httpbin must work first: otherwise a STRICT "failure" could
+    // be a port that is simply not there.
+    const [base] = await endpointChecks(t, baseline, ["mtls"], merged);
+    if (base!.verdict !== "pass") {
+      return {
+        verdicts: [
+          error(
+            "strict",
+            `baseline failed: the secure port does not work even without STRICT (${base!.summary})`,
+            base!.evidence,
+          ),
+        ],
+      };
+    }
+    const [v] = await endpointChecks(t, strict, ["mtls"], merged);
+    if (v!.verdict === "error") return { verdicts: [v!] };
     const evidence = v!.evidence.join(" ");
     // The facts predict either a working scrape, or the sidecar terminating TLS and the static
     // listener resetting the plaintext it then receives: a 503 "connection termination" or a reset.
@@ -31,8 +45,7 @@ export const SecureScrapeUnderStrictMtls = defineConformanceTest({
     const finding =
       v!.verdict === "pass"
         ? "under STRICT the native secure port still answers mTLS scrapes (the sidecar passes the TLS through)"
-        : `under STRICT the native secure port breaks: ${v!.summary}; exclude 15091/15092 from inbound capture or make them PERMISSIVE at port level`;
-    if (v!.verdict === "error") return { verdicts: [v!] };
+        : `under STRICT the native secure port breaks (${v!.summary}) while it works under PERMISSIVE; exclude 15091/15092 from inbound capture or make them PERMISSIVE at port level`;
     return {
       verdicts: [predicted ? pass("strict", finding, v!.evidence) : fail("strict", finding, v!.evidence)],
       finding,

@@ -64,7 +64,9 @@ export function cellContext(file: CellContextFile): CellContext {
   const core = kc.makeApiClient(CoreV1Api);
   const exec = new Exec(kc);
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...file.timeouts };
+  // A pod being deleted (the old replica of a rollout) may still be Ready: never pick it.
   const ready = (p: V1Pod) =>
+    !p.metadata?.deletionTimestamp &&
     p.status?.phase === "Running" &&
     (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
   const ctx: CellContext = {

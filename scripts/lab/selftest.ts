@@ -110,6 +110,7 @@ function otherProbes(
         query: `istio_tcp_sent_bytes_total{source_workload="prometheus",destination_workload_namespace="${faulty ? FAULT_NS : "ssc-ambient"}"}`,
         labels: { connection_security_policy: "mutual_tls" },
         timeoutMs: WAIT_MS,
+        settleMs: 1_500,
       }),
     listeners: async () => checkListeners(tabwrite(listenerRows), secureListenerExpectations(true)),
     "ztunnel-workloads": async () =>

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import {
+  HttpMethod,
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
@@ -54,14 +55,48 @@ export async function serverVersion(kc: KubeConfig): Promise<string> {
   }
 }
 
+/**
+ * Server-side apply with the object sent as it is. client-node's own patch() runs built-in kinds
+ * through its typed serializer, which drops CRD schema keys it does not model (x-kubernetes-*,
+ * enum, default, $ref): a CRD applied that way is rejected or loses its validation.
+ */
+class RawApplyApi extends KubernetesObjectApi {
+  static forConfig(kc: KubeConfig): RawApplyApi {
+    const api = kc.makeApiClient(RawApplyApi);
+    api.setDefaultNamespace(kc);
+    return api;
+  }
+
+  async apply(spec: KubernetesObject): Promise<void> {
+    const path = await this.specUriPath(spec, "patch");
+    const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+    ctx.setHeaderParam("Accept", "application/json");
+    ctx.setHeaderParam("Content-Type", PatchStrategy.ServerSideApply);
+    ctx.setQueryParam("fieldManager", FIELD_MANAGER);
+    ctx.setQueryParam("force", "true");
+    ctx.setBody(JSON.stringify(spec));
+    await this.requestPromise(ctx);
+  }
+}
+
+/** The reason an API call failed: the status line and the server's message, not just the code. */
+export function apiReason(e: unknown): string {
+  const err = e as { code?: number; body?: unknown; message?: string };
+  const body = typeof err.body === "string" ? err.body : JSON.stringify(err.body ?? "");
+  const message = /"message":"((?:[^"\\]|\\.)*)"/.exec(body)?.[1];
+  return [err.code ? `HTTP ${err.code}` : "", message ?? String(err.message ?? e).split("\n")[0]]
+    .filter(Boolean)
+    .join(": ");
+}
+
 export async function applyServerSide(kc: KubeConfig, objects: readonly KubernetesObject[]): Promise<void> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
+  const api = RawApplyApi.forConfig(kc);
   for (const o of objects) {
     try {
-      await api.patch(o, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      await api.apply(o);
     } catch (e) {
       throw new InfrastructureError(
-        `server-side apply of ${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name} failed: ${(e as Error).message.split("\n")[0]}`,
+        `server-side apply of ${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name} failed: ${apiReason(e)}`,
       );
     }
   }
@@ -80,7 +115,7 @@ export async function patchStrategic(kc: KubeConfig, target: KubernetesObject, b
     );
   } catch (e) {
     throw new InfrastructureError(
-      `patch of ${target.kind} ${target.metadata?.namespace}/${target.metadata?.name} failed: ${(e as Error).message.split("\n")[0]}`,
+      `patch of ${target.kind} ${target.metadata?.namespace}/${target.metadata?.name} failed: ${apiReason(e)}`,
     );
   }
 }
@@ -104,46 +139,52 @@ export async function waitUntil(
   timeout: { name: string; ms: number },
 ): Promise<void> {
   let last: Workload | undefined;
-  let controller: AbortController | undefined;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      controller?.abort();
-      reject(
-        new InfrastructureError(
-          `timeout ${timeout.name} (${timeout.ms / 1000}s): ${t.kind} ${t.namespace}/${t.name} not ready; last seen: ${describeState(last)}`,
-        ),
-      );
-    }, timeout.ms);
-    const finish = (err?: Error) => {
-      clearTimeout(timer);
-      controller?.abort();
-      if (err) reject(err);
-      else resolve();
-    };
-    new Watch(kc)
-      .watch(
-        t.path,
-        { fieldSelector: `metadata.name=${t.name}` },
-        (_phase, obj: Workload) => {
-          last = { ...obj, kind: t.kind };
-          if (ready(last)) finish();
-        },
-        (err: unknown) => {
-          // The server closes watches now and then; a close before readiness is not a verdict.
-          if (err && !(err instanceof Error && err.name === "AbortError")) {
-            finish(
-              new InfrastructureError(`watch of ${t.kind} ${t.namespace}/${t.name} failed: ${String(err)}`),
+  const deadline = Date.now() + timeout.ms;
+  // A watch ends on its own: the server closes it, or client-node's 30 s inactivity timer fires
+  // while nothing changes (images pulling). Neither is a verdict: watch again until the deadline.
+  while (Date.now() < deadline) {
+    const outcome = await new Promise<"ready" | "closed" | Error>((resolve) => {
+      let controller: AbortController | undefined;
+      let settled = false;
+      const settle = (v: "ready" | "closed" | Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        controller?.abort();
+        resolve(v);
+      };
+      const timer = setTimeout(() => settle("closed"), Math.max(0, deadline - Date.now()));
+      new Watch(kc)
+        .watch(
+          t.path,
+          { fieldSelector: `metadata.name=${t.name}` },
+          (_phase, obj: Workload) => {
+            last = { ...obj, kind: t.kind };
+            if (ready(last)) settle("ready");
+          },
+          (err: unknown) => {
+            const name = (err as { name?: string } | null)?.name;
+            settle(
+              !err || name === "AbortError" || name === "TimeoutError" ? "closed" : new Error(String(err)),
             );
-          }
-        },
-      )
-      .then(
-        (c) => {
-          controller = c;
-        },
-        (e: Error) => finish(new InfrastructureError(`cannot watch ${t.path}: ${e.message}`)),
-      );
-  });
+          },
+        )
+        .then(
+          (c) => {
+            controller = c;
+            if (settled) c.abort();
+          },
+          (e: Error) => settle(e),
+        );
+    });
+    if (outcome === "ready") return;
+    if (outcome instanceof Error) {
+      throw new InfrastructureError(`watch of ${t.kind} ${t.namespace}/${t.name} failed: ${outcome.message}`);
+    }
+  }
+  throw new InfrastructureError(
+    `timeout ${timeout.name} (${timeout.ms / 1000}s): ${t.kind} ${t.namespace}/${t.name} not ready; last seen: ${describeState(last)}`,
+  );
 }
 
 /** Deletes what this run created: objects labelled with its run id, nothing else. */
@@ -153,7 +194,11 @@ export async function deleteOwned(kc: KubeConfig, objects: readonly KubernetesOb
     try {
       await api.delete(o, undefined, undefined, undefined, undefined, "Background");
     } catch (e) {
-      if (!/404|not found/i.test((e as Error).message)) throw e;
+      if (!/404|not found/i.test(apiReason(e))) {
+        throw new InfrastructureError(
+          `delete of ${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name} failed: ${apiReason(e)}`,
+        );
+      }
     }
   }
 }
@@ -180,4 +225,47 @@ export async function installedIstioVersion(
       `cannot read istiod in ${namespace}: ${(e as Error).message.split("\n")[0]}`,
     );
   }
+}
+
+/** Whether an object exists (404 is false; any other failure is an infrastructure error). */
+export async function exists(kc: KubeConfig, o: KubernetesObject): Promise<boolean> {
+  try {
+    await KubernetesObjectApi.makeApiClient(kc).read(o as KubernetesObject & { metadata: { name: string } });
+    return true;
+  } catch (e) {
+    if (/404|not found/i.test(apiReason(e))) return false;
+    throw new InfrastructureError(`cannot read ${o.kind} ${o.metadata?.name}: ${apiReason(e)}`);
+  }
+}
+
+export async function patchMerge(
+  kc: KubeConfig,
+  target: KubernetesObject,
+  body: { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> } },
+): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  const metadata = { ...body.metadata, name: target.metadata?.name, namespace: target.metadata?.namespace };
+  const spec = { ...body, apiVersion: target.apiVersion, kind: target.kind, metadata } as KubernetesObject;
+  try {
+    await api.patch(spec, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+  } catch (e) {
+    throw new InfrastructureError(
+      `patch of ${target.kind} ${metadata.namespace}/${metadata.name} failed: ${apiReason(e)}`,
+    );
+  }
+}
+
+/** The env variable names of a Deployment's istio-proxy container (empty when there is none). */
+export async function proxyEnv(kc: KubeConfig, namespace: string, name: string): Promise<string[]> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  const d = (await api.read({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace },
+  })) as {
+    spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string }[] }[] } } };
+  };
+  return (
+    d.spec?.template?.spec?.containers?.find((c) => c.name === "istio-proxy")?.env?.map((e) => e.name) ?? []
+  );
 }

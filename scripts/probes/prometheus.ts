@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { eventually } from "./backoff.ts";
 import { type CommandRunner, curl } from "./curl.ts";
 import { error, fail, pass, type Verdict } from "./verdict.ts";
@@ -120,6 +121,9 @@ interface Series {
 
 export interface SeriesExpectation {
   query: string;
+  /** After the first series appear, wait this long and judge a fresh result (one more scrape), so
+   * "none unknown" is not decided on whatever happened to be there first. */
+  settleMs?: number;
   /** Every series must carry these label values. */
   labels: Record<string, string>;
   timeoutMs: number;
@@ -133,7 +137,12 @@ export async function probeAllSeries(api: PrometheusApi, want: SeriesExpectation
     const series = (r.data as { result: Series[] }).result;
     return series.length > 0 ? { done: true, value: { series } } : { done: false, last: { series } };
   }, want.timeoutMs);
-  const v = result.value;
+  let v = result.value;
+  if (!result.timedOut && want.settleMs) {
+    await delay(want.settleMs);
+    const again = await api.get(`/api/v1/query?query=${encodeURIComponent(want.query)}`);
+    v = again.ok ? { series: (again.data as { result: Series[] }).result } : { problem: again.problem };
+  }
   if ("problem" in v) return error("promql", `Prometheus API unreachable: ${v.problem}`, []);
   if (v.series.length === 0)
     return fail("promql", `no series for ${want.query} within ${want.timeoutMs} ms`, []);

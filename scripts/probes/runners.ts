@@ -26,14 +26,34 @@ export function exitCodeOf(status: V1Status): number {
   return Number.isFinite(code) ? code : 126;
 }
 
-/** Runs the command in a container through the API server (`kubectl exec` without kubectl). */
-export function podRunner(exec: ExecLike, target: PodContainer): CommandRunner {
+/** Runs the command in a container through the API server (`kubectl exec` without kubectl). It
+ * settles on the exec status, on the socket closing without one, or after `timeoutMs`, so a lost
+ * connection is an error the probe reports instead of a test that hangs. */
+export function podRunner(exec: ExecLike, target: PodContainer, timeoutMs = 120_000): CommandRunner {
   return (argv) =>
     new Promise<ProcessResult>((resolve, reject) => {
       const stdout = new PassThrough();
       const stderr = new PassThrough();
       let out = "";
       let err = "";
+      let done = false;
+      const finish = (f: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        f();
+      };
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(
+              new Error(
+                `exec in ${target.namespace}/${target.pod}/${target.container} timed out after ${timeoutMs / 1000}s`,
+              ),
+            ),
+          ),
+        timeoutMs,
+      );
       stdout.on("data", (c: Buffer) => {
         out += c.toString("utf8");
       });
@@ -50,8 +70,21 @@ export function podRunner(exec: ExecLike, target: PodContainer): CommandRunner {
           stderr,
           null,
           false,
-          (status) => resolve({ exitCode: exitCodeOf(status), stdout: out, stderr: err }),
+          (status) => finish(() => resolve({ exitCode: exitCodeOf(status), stdout: out, stderr: err })),
         )
-        .catch(reject);
+        .then(
+          (ws) =>
+            ws.on?.("close", () =>
+              // The status frame comes before the close; a close without one lost the result.
+              setTimeout(
+                () =>
+                  finish(() =>
+                    reject(new Error(`exec in ${target.namespace}/${target.pod} closed without a status`)),
+                  ),
+                1_000,
+              ),
+            ),
+          (e: Error) => finish(() => reject(e)),
+        );
     });
 }

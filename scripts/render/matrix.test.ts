@@ -169,6 +169,8 @@ describe("structural facts per scenario", () => {
       expect(labels["istio.io/dataplane-mode"]).toBe("ambient");
       expect(find(objectsOf(r, "ambient"), "Namespace")!.metadata.labels).toEqual({
         "istio.io/dataplane-mode": "ambient",
+        "app.kubernetes.io/managed-by": "ssc",
+        "ssc.istio.io/run-id": "t",
       });
     }
   });

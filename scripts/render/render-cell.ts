@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Document, type Scalar } from "yaml";
+import { ownerLabels } from "../cluster/ownership.ts";
 import { istioInstallSettings } from "../mesh/install-options.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
@@ -58,9 +59,9 @@ export function renderScenario(
   const common = { ...commonParams(cell, runId, def.namespace?.name), ...overrides };
   const objects: Document[] = [];
   if (def.namespace) {
-    objects.push(
-      ...render("workloads/namespace.yaml", { ...common, NAMESPACE_LABELS: def.namespace.labels }),
-    );
+    // Owner labels on the Namespace too: on a bring-your-own cluster it is what teardown removes.
+    const labels = { ...def.namespace.labels, ...ownerLabels(runId) };
+    objects.push(...render("workloads/namespace.yaml", { ...common, NAMESPACE_LABELS: labels }));
   }
   let prometheusConfig: string | undefined;
   if (def.prometheusConfig) {

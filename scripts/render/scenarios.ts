@@ -92,9 +92,14 @@ const httpbin = (annotations: Record<string, string>): TemplateUse => ({
   file: "workloads/httpbin.yaml",
   params: { POD_ANNOTATIONS: annotations },
 });
-const metricsApp = (name: string, annotations: Record<string, string> = {}): TemplateUse => ({
+const metricsApp = (name: string, runId: string, annotations: Record<string, string> = {}): TemplateUse => ({
   file: "workloads/metrics-app.yaml",
-  params: { APP_NAME: name, POD_ANNOTATIONS: annotations, SERVICE_LABELS: { app: name } },
+  // The ServiceMonitor selects the Service by its app label; the owner labels let teardown find it.
+  params: {
+    APP_NAME: name,
+    POD_ANNOTATIONS: annotations,
+    SERVICE_LABELS: { app: name, ...ownerLabels(runId) },
+  },
 });
 const announceMetrics = {
   "prometheus.io/scrape": "true",
@@ -178,8 +183,8 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
           },
           // httpbin with the native ports, for the STRICT finding; no test uses it in legacy cells.
           ...(native ? [httpbin(nativePodAnnotations())] : []),
-          metricsApp("metrics-app"),
-          metricsApp("metrics-app-permissive"),
+          metricsApp("metrics-app", runId),
+          metricsApp("metrics-app-permissive", runId),
         ],
       };
     case "ambient":
@@ -188,7 +193,7 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
         namespace: { name: "ssc-ambient", labels: { "istio.io/dataplane-mode": "ambient" } },
         objects: [
           httpbin({}),
-          metricsApp("metrics-app", announceMetrics),
+          metricsApp("metrics-app", runId, announceMetrics),
           {
             file: "ambient/prometheus.yaml",
             params: { CLUSTER_ROLE: clusterScopedName("ambient-prometheus", runId) },
@@ -219,7 +224,7 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
       return {
         ...base,
         namespace: { name: "ssc-merging", labels: INJECTED },
-        objects: [metricsApp("metrics-app", announceMetrics)],
+        objects: [metricsApp("metrics-app", runId, announceMetrics)],
       };
     case "probe-client":
       return {

@@ -14,6 +14,7 @@ export interface DiagnosticsInput {
   kc: KubeConfig;
   istioctl?: string;
   kubeconfig: string;
+  context?: string;
   namespaces: readonly string[];
   dir: string;
 }
@@ -49,10 +50,11 @@ export class CappedWriter {
 export async function collectDiagnostics(d: DiagnosticsInput): Promise<CappedWriter> {
   const out = new CappedWriter(d.dir);
   const core = d.kc.makeApiClient(CoreV1Api);
+  const target = ["--kubeconfig", d.kubeconfig, ...(d.context ? ["--context", d.context] : [])];
   const note = (what: string, e: unknown) =>
     out.write(`meta/errors/${what.replaceAll("/", "_")}.txt`, String(e));
   if (d.istioctl) {
-    const v = await execa(d.istioctl, ["version", "--kubeconfig", d.kubeconfig], {
+    const v = await execa(d.istioctl, ["version", ...target], {
       reject: false,
       all: true,
     });
@@ -76,14 +78,10 @@ export async function collectDiagnostics(d: DiagnosticsInput): Promise<CappedWri
           await out.write(`podlogs/${ns}/${name}/${c}.log`, String(log));
         }
         if (d.istioctl && containers.includes("istio-proxy")) {
-          const pc = await execa(
-            d.istioctl,
-            ["proxy-config", "all", `${name}.${ns}`, "--kubeconfig", d.kubeconfig],
-            {
-              reject: false,
-              all: true,
-            },
-          );
+          const pc = await execa(d.istioctl, ["proxy-config", "all", `${name}.${ns}`, ...target], {
+            reject: false,
+            all: true,
+          });
           await out.write(`envoy/${ns}/${name}/proxy-config.txt`, String(pc.all));
         }
       }

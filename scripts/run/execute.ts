@@ -14,9 +14,12 @@ import { createCa, issueWorkload } from "../lab/pki.ts";
 import {
   applyServerSide,
   deleteOwned,
+  exists,
   installedIstioVersion,
   loadKubeConfig,
+  patchMerge,
   patchStrategic,
+  proxyEnv,
   serverVersion,
   waitUntil,
 } from "../mesh/kube.ts";
@@ -45,6 +48,8 @@ export const DEFAULT_WAITS = {
 export type WaitName = keyof typeof DEFAULT_WAITS;
 
 export interface ExecuteOptions extends StepContext {
+  /** Where logs that must outlive the work folder go (kind export logs), e.g. the report folder. */
+  artifactsDir?: string;
   toolsDir?: string;
   mirror?: string;
   useExistingIstio?: boolean;
@@ -166,17 +171,23 @@ export async function executeCell(
         await writeRenderedCell(join(dir, "manifests"), renderCell(cell, cell.scenarios, o.runId));
         break;
       case "kind-create": {
-        const r = await execa(state.kind!, step.argv!.slice(1), {
+        // The plan shows the repository-relative config; run it from any working folder.
+        const argv = step.argv!.slice(1).map((x) => (x === "kind-config.yaml" ? KIND_CONFIG : x));
+        const r = await execa(state.kind!, argv, {
           reject: false,
           timeout: o.waits.clusterCreate,
           all: true,
           env,
         });
         // Registered even when creation failed half-way: kind may leave a node container behind.
-        t.add(`kind cluster ${a.name}`, async () => {
-          await execa(state.kind!, ["export", "logs", join(dir, "kind-logs"), "--name", a.name], {
-            reject: false,
-          });
+        // Logs go to the artifacts, outside the work folder that teardown removes.
+        const logs = join(
+          o.artifactsDir ?? join(o.workDir, "..", "..", "logs", o.runId),
+          cell.id,
+          "kind-logs",
+        );
+        t.add(`kind cluster ${a.name} (logs exported to ${logs})`, async () => {
+          await execa(state.kind!, ["export", "logs", logs, "--name", a.name], { reject: false });
           await execa(state.kind!, ["delete", "cluster", "--name", a.name], { reject: false });
         });
         if (r.exitCode !== 0) {
@@ -211,11 +222,16 @@ export async function executeCell(
         break;
       }
       case "require-crds": {
-        const r = await execa("kubectl", ["get", "crd", `gateways.${a.group}`], { reject: false, env });
-        if (r.exitCode !== 0)
+        const crd = {
+          apiVersion: "apiextensions.k8s.io/v1",
+          kind: "CustomResourceDefinition",
+          metadata: { name: `gateways.${a.group}` },
+        };
+        if (!(await exists(kc(), crd))) {
           throw new InfrastructureError(
-            `the cluster has no ${a.group} CRDs; install them or skip the Gateway API tests`,
+            `the cluster has no ${a.group} CRDs; install them, or --skip the Gateway API tests`,
           );
+        }
         break;
       }
       case "apply-url": {
@@ -263,10 +279,11 @@ export async function executeCell(
       }
       case "apply-manifest": {
         const objects = toKubeObjects(await readFile(a.file, "utf8"));
+        const secrets = await runtimeSecrets(cell, a.scenario, o.runId);
         if (provider === "existing") {
           // Only what carries this run's labels is ever deleted.
           const mine = deletable(
-            objects as { metadata?: { labels?: Record<string, string> } }[],
+            [...objects, ...secrets] as { metadata?: { labels?: Record<string, string> } }[],
             o.runId,
           ) as KubernetesObject[];
           t.add(`${a.scenario} objects (${mine.length}, labelled with run ${o.runId})`, () =>
@@ -275,10 +292,10 @@ export async function executeCell(
         }
         // Namespaces first, then the run-time Secrets (keys never written to disk), then the rest,
         // so pods mount their Secret from the start instead of after a kubelet resync.
-        const secrets = await runtimeSecrets(cell, a.scenario, o.runId);
         await applyServerSide(kc(), [...objects.filter((x) => x.kind === "Namespace"), ...secrets]);
         await applyServerSide(kc(), objects);
         await watchReady(kc(), objects, o);
+        await ensureGatewayEnv(kc(), objects, o);
         break;
       }
       case "patch": {
@@ -338,6 +355,40 @@ async function runtimeSecrets(
     } as KubernetesObject);
   }
   return out;
+}
+
+/**
+ * Istio's deployment controller reads a Gateway's ProxyConfig when it reconciles the Gateway and
+ * does not watch ProxyConfig, so a gateway rendered before istiod saw its ProxyConfig lacks the
+ * ENVOY_SECURE_* env. Touching the Gateway makes it reconcile; the tests then judge the result.
+ */
+async function ensureGatewayEnv(
+  kc: KubeConfig,
+  objects: readonly KubernetesObject[],
+  o: ExecuteOptions,
+): Promise<void> {
+  if (!objects.some((x) => x.kind === "ProxyConfig")) return;
+  for (const gw of objects.filter(
+    (x) => x.kind === "Gateway" && x.apiVersion?.startsWith("gateway.networking.k8s.io/"),
+  )) {
+    const ns = gw.metadata!.namespace!;
+    const name = `${gw.metadata!.name}-${(gw as { spec?: { gatewayClassName?: string } }).spec?.gatewayClassName}`;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const env = await proxyEnv(kc, ns, name);
+      if (env.includes("ENVOY_SECURE_METRICS_PORT")) return;
+      o.log(
+        `gateway ${ns}/${name} has no ENVOY_SECURE_* env yet (ProxyConfig not seen): reconciling (${attempt}/3)`,
+      );
+      await patchMerge(kc, gw, {
+        metadata: { annotations: { "ssc.istio.io/reconcile": String(Date.now()) } },
+      });
+      await watchReady(
+        kc,
+        [{ apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: ns } }],
+        o,
+      );
+    }
+  }
 }
 
 /** Watches every workload the objects make (their own and their controllers') until ready. */

@@ -131,7 +131,12 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
         // Holds the cell's kubeconfig: kept with the cluster on --keep / --keep-on-failure.
         t.add(`work folder ${dir}`, () => rm(dir, { recursive: true, force: true }));
         try {
-          await executeCell(cell, { ...o, until: "run-tests" }, t, state);
+          await executeCell(
+            cell,
+            { ...o, until: "run-tests", artifactsDir: join(o.reportDir, "diagnostics") },
+            t,
+            state,
+          );
           const r = await runTests(cell, state, o);
           result.tests = r.tests;
           junit = r.junit;
@@ -151,6 +156,7 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
               kc: loadKubeConfig(state.kubeconfig, o.context),
               istioctl: state.istioctl,
               kubeconfig: state.kubeconfig,
+              context: o.context,
               namespaces: [
                 ...new Set(
                   cell.scenarios.flatMap((s) => scenarioDefinition(s, cell, o.runId).namespace?.name ?? []),
