@@ -200,6 +200,12 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   ...PROVISION_FLAGS,
   { name: "keep", type: "boolean", description: "keep clusters and work folders after the run" },
   {
+    name: "reuse",
+    type: "string",
+    description: "test the cell `ssc up --run-id <id>` left running; nothing is created or removed",
+    valueName: "run-id",
+  },
+  {
     name: "report-dir",
     type: "string",
     description: "where reports go (default reports/<run id>)",

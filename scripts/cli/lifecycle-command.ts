@@ -96,10 +96,24 @@ async function withExistingIstio(
 /** What `up` and `run` share: where cells run, how long to wait, the plan, the executor options;
  * or, with --dry-run, the printed sequence and nothing else. */
 async function prepare(o: Options, until?: "run-tests") {
-  const placement = placementFromOptions(o);
+  const reuse = str(o, "reuse");
+  const placement = { ...placementFromOptions(o), reuse: reuse !== undefined };
+  if (reuse && placement.provider === "existing") {
+    throw new UsageError("--reuse tests a cell ssc up made; for your own cluster use --kubeconfig alone");
+  }
   const waits = waitsFromOptions(o);
-  const runId = str(o, "run-id") ?? newRunId();
+  const runId = reuse ?? str(o, "run-id") ?? newRunId();
   const cells = planFromOptions(await withExistingIstio({ ...o, "run-id": runId }, placement), placement);
+  if (reuse) {
+    for (const c of cells) {
+      const kubeconfig = `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}/${c.id}/kubeconfig`;
+      if (!existsSync(kubeconfig)) {
+        throw new UsageError(
+          `--reuse ${reuse}: no cell ${c.id} from ssc up here (${kubeconfig} is missing); run ssc up --run-id ${reuse} with the same --istio/--profile first`,
+        );
+      }
+    }
+  }
   const dryRun = bool(o, "dry-run")
     ? {
         output: cells
@@ -147,14 +161,16 @@ export async function upCommand(o: Options) {
   );
   const lines = done.map(
     (c) =>
-      `cell ${c.id} is up: export KUBECONFIG=${placement.kubeconfig ?? `${workDir}/${c.id}/kubeconfig`}; remove it with: ssc down --run-id ${runId}`,
+      `cell ${c.id} is up: export KUBECONFIG=${placement.kubeconfig ?? `${workDir}/${c.id}/kubeconfig`}\n` +
+      `  test it:   ssc run --reuse ${runId} --istio ${c.istioVersion} --profile ${c.profile} [--test <id>]\n` +
+      `  remove it: ssc down --run-id ${runId}`,
   );
   return { output: lines.join("\n"), exitCode: ExitCode.ok };
 }
 
 /** `ssc run`: every cell provisioned, tested and torn down in turn, then the reports. */
 export async function runCommand(o: Options) {
-  const { runId, cells, dryRun, workDir, exec } = await prepare(o);
+  const { runId, cells, dryRun, workDir, exec, placement } = await prepare(o);
   if (dryRun) return dryRun;
   const reportDir = str(o, "report-dir") ?? join("reports", runId);
   const started = new Date().toISOString();
@@ -163,7 +179,8 @@ export async function runCommand(o: Options) {
     reportDir,
     policy: { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure") },
   });
-  await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+  // A reused cell's work folder holds the kubeconfig of the cluster ssc up left: keep it.
+  if (!placement.reuse) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   const run: RunResult = {
     runId,
     started,

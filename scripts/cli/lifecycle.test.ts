@@ -96,6 +96,41 @@ describe("ssc run", () => {
   });
 });
 
+describe("ssc run --reuse (the cell ssc up left)", () => {
+  it("connects instead of creating, installs nothing and tears nothing down", async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const work = await mkdtemp(join(tmpdir(), "ssc-reuse-"));
+    try {
+      await mkdir(join(work, "dev", "istio-1.31.1-default-k8s-1.36"), { recursive: true });
+      await writeFile(join(work, "dev", "istio-1.31.1-default-k8s-1.36", "kubeconfig"), "");
+      const r = await ssc(
+        "run",
+        "--reuse",
+        "dev",
+        "--istio",
+        "1.31.1",
+        "--test",
+        "SidecarSecureScrapeMtls",
+        "--work-dir",
+        work,
+        "--dry-run",
+      );
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/connect: reuse the cluster ssc up made \(ssc-1\.31\.1-default-dev\)/);
+      expect(r.stdout).not.toMatch(/kind create|istioctl install|delete cluster|export logs/);
+      const missing = await ssc("run", "--reuse", "gone", "--istio", "1.31.1", "--work-dir", work);
+      expect(missing.exitCode).toBe(2);
+      expect(missing.stderr).toMatch(
+        /--reuse gone: no cell istio-1\.31\.1-default-k8s-1\.36 from ssc up here/,
+      );
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("bad input is exit 2 before anything runs", () => {
   it.each([
     [["run", "--kubeconfig", "does-not-exist.yaml"], /--kubeconfig does-not-exist\.yaml: no such file/],

@@ -49,6 +49,8 @@ export interface StepContext {
   /** Per-run work folder holding kubeconfigs and rendered manifests, e.g. .ssc/runs/<runId>. */
   workDir: string;
   provider?: Provider;
+  /** Test a cell `ssc up` made earlier (same run id): no create, no install, no teardown. */
+  reuse?: boolean;
   /** Existing cluster: the user's kubeconfig and context (the suite writes its own otherwise). */
   kubeconfig?: string;
   context?: string;
@@ -79,6 +81,35 @@ export function orderScenarios(scenarios: Iterable<ScenarioId>): ScenarioId[] {
 
 /** The ordered steps of a cell. Deploy steps cover only the given scenarios, which the plan derives
  * from the tests that will run. */
+/** Steps of a reused cell: connect to the cluster `ssc up` left instead of making one, redeploy the
+ * scenarios (server-side apply is idempotent), run, and leave the cluster to `ssc down`. */
+const REUSE_DROPS = new Set([
+  "create-cluster",
+  "start-k3s",
+  "install-gateway-api-crds",
+  "install-istio",
+  "wait-istio",
+  "export-logs",
+  "delete-cluster",
+  "stop-k3s",
+]);
+
+function reuseSteps(steps: Step[], kubectl: readonly string[], name: string): Step[] {
+  const out: Step[] = [];
+  for (const s of steps) {
+    if (s.id === "create-cluster" || s.id === "start-k3s") {
+      out.push({
+        id: "connect",
+        description: `reuse the cluster ssc up made (${name}); nothing is created or installed`,
+        argv: [...kubectl, "version"],
+        action: { type: "connect" },
+      });
+    }
+    if (!REUSE_DROPS.has(s.id) && !s.id.includes("-prerequisite-")) out.push(s);
+  }
+  return out;
+}
+
 export function cellSteps(
   cell: Cell,
   scenarios: readonly ScenarioId[],
@@ -266,8 +297,8 @@ export function cellSteps(
     steps.push(
       {
         id: "export-logs",
-        description: "export kind logs into the cell's artifacts",
-        argv: ["kind", "export", "logs", `${dir}/kind-logs`, "--name", name],
+        description: "export kind logs into the report's diagnostics (they outlive the work folder)",
+        argv: ["kind", "export", "logs", `<report-dir>/diagnostics/${cell.id}/kind-logs`, "--name", name],
         action: { type: "teardown", what: "kind-export-logs", name },
       },
       {
@@ -297,7 +328,7 @@ export function cellSteps(
       action: { type: "teardown", what: "delete-owned" },
     });
   }
-  return steps;
+  return ctx.reuse ? reuseSteps(steps, kubectl, name) : steps;
 }
 
 /** Deploying one scenario: its prerequisites, its objects (server-side apply), its patches, in

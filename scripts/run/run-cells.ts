@@ -128,8 +128,9 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
       o.log,
       async (t) => {
         const dir = cellDir(o, cell);
-        // Holds the cell's kubeconfig: kept with the cluster on --keep / --keep-on-failure.
-        t.add(`work folder ${dir}`, () => rm(dir, { recursive: true, force: true }));
+        // Holds the cell's kubeconfig: kept with the cluster on --keep / --keep-on-failure, and
+        // always when the cell belongs to ssc up (--reuse).
+        if (!o.reuse) t.add(`work folder ${dir}`, () => rm(dir, { recursive: true, force: true }));
         try {
           await executeCell(
             cell,
