@@ -1,11 +1,8 @@
 import {
-  probeForeignCaRejected,
+  type EndpointCheck,
+  endpointProbes,
   probeIdentity,
   probeLocalhostOnly,
-  probeMtls,
-  probeNoClientCertRejected,
-  probePlaintextRejected,
-  type SecurePortTarget,
 } from "../probes/http-probes.ts";
 import { checkListeners, type ListenerExpectation } from "../probes/istioctl-output.ts";
 import { probeTarget } from "../probes/prometheus.ts";
@@ -38,8 +35,6 @@ export function securePorts(t: CellContext): SecurePort[] {
 export const statsUrl = (pod: PodInfo, port: number, scheme = "https") =>
   `${scheme}://${pod.ip}:${port}/stats/prometheus`;
 
-export type EndpointCheck = "mtls" | "plaintext" | "no-cert" | "foreign-ca";
-
 /** The HTTP checks from the secure Prometheus pod (its own certificate files) against each port. */
 export async function endpointChecks(
   t: CellContext,
@@ -48,19 +43,16 @@ export async function endpointChecks(
   ports: readonly SecurePort[] = securePorts(t),
 ): Promise<Verdict[]> {
   const client = await t.meshClient();
-  const target = (port: number): SecurePortTarget => ({
-    url: statsUrl(pod, port),
-    meshClient: client.tls,
-    timeoutMs: t.timeouts.request,
-  });
-  const probe: Record<EndpointCheck, (tg: SecurePortTarget) => Promise<Verdict>> = {
-    mtls: (tg) => probeMtls(client.run, tg),
-    plaintext: (tg) => probePlaintextRejected(client.run, tg),
-    "no-cert": (tg) => probeNoClientCertRejected(client.run, tg),
-    "foreign-ca": (tg) => probeForeignCaRejected(client.run, tg, client.foreign),
-  };
-  const runs = ports.flatMap(({ port }) => checks.map((c) => probe[c](target(port))));
-  return Promise.all(runs);
+  return Promise.all(
+    ports.flatMap(({ port }) => {
+      const probes = endpointProbes(
+        client.run,
+        { url: statsUrl(pod, port), meshClient: client.tls, timeoutMs: t.timeouts.request },
+        client.foreign,
+      );
+      return checks.map((c) => probes[c]());
+    }),
+  );
 }
 
 export async function identityChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {

@@ -1,11 +1,8 @@
 import { performance } from "node:perf_hooks";
 import {
-  probeForeignCaRejected,
+  endpointProbes,
   probeIdentity,
   probeLocalhostOnly,
-  probeMtls,
-  probeNoClientCertRejected,
-  probePlaintextRejected,
   type SecurePortTarget,
 } from "../probes/http-probes.ts";
 import {
@@ -65,10 +62,7 @@ function podProbes(lab: Lab, pod: LabPod): Record<(typeof POD_PROBES)[number], R
   });
   const api = prometheusApi(run, lab.prometheus.url, REQUEST_MS);
   return {
-    mtls: () => probeMtls(run, secure(15092)),
-    plaintext: () => probePlaintextRejected(run, secure(15092)),
-    "no-cert": () => probeNoClientCertRejected(run, secure(15092)),
-    "foreign-ca": () => probeForeignCaRejected(run, secure(15092), lab.foreignClient),
+    ...endpointProbes(run, secure(15092), lab.foreignClient),
     identity: () => probeIdentity(run, secure(15092), pod.identity),
     "localhost-only": () =>
       probeLocalhostOnly(run, {

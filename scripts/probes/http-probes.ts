@@ -82,6 +82,22 @@ export function probeForeignCaRejected(
   return probeRejected(run, t, "foreign-ca", { url: t.url, tls: foreign });
 }
 
+export type EndpointCheck = "mtls" | "plaintext" | "no-cert" | "foreign-ca";
+
+/** One secure endpoint's HTTP checks, the same for the lab and the conformance suites. */
+export function endpointProbes(
+  run: CommandRunner,
+  t: SecurePortTarget,
+  foreign: ClientTls,
+): Record<EndpointCheck, () => Promise<Verdict>> {
+  return {
+    mtls: () => probeMtls(run, t),
+    plaintext: () => probePlaintextRejected(run, t),
+    "no-cert": () => probeNoClientCertRejected(run, t),
+    "foreign-ca": () => probeForeignCaRejected(run, t, foreign),
+  };
+}
+
 /** URI SANs of a PEM certificate, e.g. ["spiffe://cluster.local/ns/a/sa/b"]. */
 export function uriSans(pem: string): string[] {
   const san = new X509Certificate(pem).subjectAltName ?? "";
