@@ -31,11 +31,6 @@ export interface PodInfo {
   annotations: Record<string, string>;
 }
 
-export interface Finding {
-  test: string;
-  summary: string;
-}
-
 export interface CellContext extends CellContextFile {
   kc: KubeConfig;
   timeouts: Timeouts;

@@ -26,7 +26,12 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
-async function waitReady(url: string, exited: () => string | undefined): Promise<void> {
+/** Waits for /-/ready; on failure stops what was started, so nothing outlives the error. */
+async function waitReady(
+  url: string,
+  exited: () => string | undefined,
+  stop: () => Promise<void>,
+): Promise<void> {
   const r = await eventually<string>(async () => {
     const gone = exited();
     if (gone) return { done: true, value: gone };
@@ -38,6 +43,7 @@ async function waitReady(url: string, exited: () => string | undefined): Promise
     }
   }, PROMETHEUS_READY_TIMEOUT_MS);
   if (r.timedOut || r.value) {
+    await stop();
     throw new InfrastructureError(`lab Prometheus at ${url} not ready: ${r.value || "timed out"}`);
   }
 }
@@ -76,12 +82,7 @@ export async function startPrometheus(configFile: string, labDir: string): Promi
         await child;
       }
     };
-    try {
-      await waitReady(url, () => exit);
-    } catch (e) {
-      await stop();
-      throw e;
-    }
+    await waitReady(url, () => exit, stop);
     return { url, how: "binary", stop };
   }
   return startContainer(configFile, labDir, url, port);
@@ -110,11 +111,6 @@ async function startContainer(
   const stop = async () => {
     await container.stop();
   };
-  try {
-    await waitReady(url, () => undefined);
-  } catch (e) {
-    await stop();
-    throw e;
-  }
+  await waitReady(url, () => undefined, stop);
   return { url, how: "container", stop };
 }

@@ -59,7 +59,3 @@ export function validateObject(o: ObjectRef): string | undefined {
     return `${describeObject(o)}: ${(e as Error).message}`;
   }
 }
-
-export function validatorKinds(): string[] {
-  return [...REGISTRY.keys()].sort();
-}
