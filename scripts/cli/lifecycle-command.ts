@@ -13,11 +13,12 @@ import {
   checkMemory,
   requireDocker,
 } from "../cluster/preflight.ts";
+import { PROVIDERS, type Provider } from "../cluster/providers.ts";
 import { ExitCode, InfrastructureError, UsageError } from "../errors.ts";
 import { deleteOwned, installedIstioVersion, loadKubeConfig } from "../mesh/kube.ts";
 import type { PlannedCell } from "../plan/plan.ts";
 import { shellJoin } from "../plan/shell.ts";
-import { PROVIDERS, type Provider, type StepContext } from "../plan/steps.ts";
+import type { StepContext } from "../plan/steps.ts";
 import { exitCodeOf, type RunResult, resultOf, statistics } from "../report/model.ts";
 import { writeReports } from "../report/write.ts";
 import {

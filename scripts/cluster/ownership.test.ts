@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expandMatrix } from "../plan/cells.ts";
-import { scenarioDefinition } from "../render/scenarios.ts";
-import {
-  byoObstacle,
-  deletable,
-  existingIstioDecision,
-  isOwnedBy,
-  ownerLabels,
-  ownerSelector,
-} from "./ownership.ts";
+import { byoObstacle, scenarioDefinition } from "../render/scenarios.ts";
+import { deletable, existingIstioDecision, isOwnedBy, ownerLabels, ownerSelector } from "./ownership.ts";
 
 describe("bring-your-own-cluster safety", () => {
   it("deletes only what carries this run's labels", () => {

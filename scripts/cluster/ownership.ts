@@ -1,6 +1,5 @@
 import semver from "semver";
 import { UsageError } from "../errors.ts";
-import type { ScenarioDefinition } from "../render/scenarios.ts";
 
 // Bring-your-own-cluster safety: the suite marks everything it creates with its run id, removes
 // only what carries that mark, never uninstalls an Istio it found, and refuses scenarios that
@@ -52,15 +51,4 @@ export function existingIstioDecision(
   throw new UsageError(
     `the cluster runs Istio ${found}, not ${wanted}; pass --istio ${found}, or --use-existing-istio to test what is installed`,
   );
-}
-
-/** Why a scenario cannot run on a cluster the suite does not own, or undefined when it can. */
-export function byoObstacle(def: ScenarioDefinition): string | undefined {
-  const patch = def.patches[0];
-  if (patch) {
-    return `patches ${patch.target.namespace}/${patch.target.name}, which a bring-your-own cluster owns`;
-  }
-  const pre = def.prerequisites[0];
-  if (pre) return `installs ${pre.description} cluster-wide, which a bring-your-own cluster manages itself`;
-  return undefined;
 }

@@ -1,12 +1,12 @@
 import { CoreV1Api, Exec, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { hasCapability, type SecureMetricsMode } from "../catalog/capabilities.ts";
+import type { Profile } from "../catalog/profiles.ts";
 import { loadKubeConfig } from "../mesh/kube.ts";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "../probes/backoff.ts";
 import type { ClientTls, CommandRunner, ProcessResult } from "../probes/curl.ts";
 import { type PrometheusApi, prometheusApi } from "../probes/prometheus.ts";
 import { podRunner } from "../probes/runners.ts";
-import type { Profile } from "../registry/define.ts";
 import { CERT_DIR, FOREIGN_CERT_DIR } from "../render/scenarios.ts";
 
 // What a conformance test body sees of its cell: the cluster, the in-pod transports and the

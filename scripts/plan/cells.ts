@@ -2,8 +2,8 @@ import semver from "semver";
 import { hasCapability, type SecureMetricsMode, secureMetricsModeOf } from "../catalog/capabilities.ts";
 import { findMinor, minorOf, type ResolveOptions, resolveIstioVersion } from "../catalog/istio-releases.ts";
 import { type KindNodeImage, nodeImageFor, PINNED_KUBERNETES_MINORS } from "../catalog/kind-images.ts";
+import { PROFILES, type Profile } from "../catalog/profiles.ts";
 import { UsageError } from "../errors.ts";
-import { PROFILES, type Profile } from "../registry/define.ts";
 
 export interface MatrixInput extends ResolveOptions {
   istio: readonly string[];

@@ -1,9 +1,8 @@
 import { describeCapability as gate, hasCapability } from "../catalog/capabilities.ts";
-import { byoObstacle } from "../cluster/ownership.ts";
+import type { Provider } from "../cluster/providers.ts";
 import type { ConformanceTest } from "../registry/define.ts";
-import { scenarioDefinition } from "../render/scenarios.ts";
+import { byoObstacle, scenarioDefinition } from "../render/scenarios.ts";
 import type { Cell } from "./cells.ts";
-import type { Provider } from "./steps.ts";
 
 export interface Selection {
   /** --test: run only these ids. */

@@ -1,16 +1,13 @@
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
 import { k3sImageFor } from "../catalog/k3s-images.ts";
 import { ownerSelector } from "../cluster/ownership.ts";
+import type { Provider } from "../cluster/providers.ts";
 import { istioInstallSettings } from "../mesh/install-options.ts";
 import { SCENARIOS, type ScenarioId } from "../registry/scenarios.ts";
 import { type PatchTarget, patchFileName, scenarioDefinition } from "../render/scenarios.ts";
 import type { Cell } from "./cells.ts";
 import type { TestDecision } from "./gates.ts";
 import { shellJoin } from "./shell.ts";
-
-/** Where a cell's cluster comes from. */
-export type Provider = "kind" | "k3s" | "existing";
-export const PROVIDERS: readonly Provider[] = ["kind", "k3s", "existing"];
 
 /** What the executor does for a step. Display (description, argv) and execution come from the
  * same record, so `--dry-run` prints exactly what a run does. */

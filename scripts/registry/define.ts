@@ -1,11 +1,9 @@
 import type { Capability, SecureMetricsMode } from "../catalog/capabilities.ts";
+import type { Profile } from "../catalog/profiles.ts";
 import type { CellContext } from "../conformance/context.ts";
 import type { Verdict } from "../probes/verdict.ts";
 import type { Feature } from "./features.ts";
 import type { ScenarioId } from "./scenarios.ts";
-
-export type Profile = "default" | "ambient";
-export const PROFILES: readonly Profile[] = ["default", "ambient"];
 
 /** Where a test comes from: a seed setup (000 sidecar/gateways, 001 ambient, 002 operator/STRICT),
  * "beyond" (properties the seeds leave unchecked) or "finding" (documents a docs-vs-reality gap). */

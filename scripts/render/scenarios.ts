@@ -254,3 +254,14 @@ export function commonParams(cell: Cell, runId: string, namespace: string | unde
     LEGACY_PORT: PORTS.legacy,
   };
 }
+
+/** Why a scenario cannot run on a cluster the suite does not own, or undefined when it can. */
+export function byoObstacle(def: ScenarioDefinition): string | undefined {
+  const patch = def.patches[0];
+  if (patch) {
+    return `patches ${patch.target.namespace}/${patch.target.name}, which a bring-your-own cluster owns`;
+  }
+  const pre = def.prerequisites[0];
+  if (pre) return `installs ${pre.description} cluster-wide, which a bring-your-own cluster manages itself`;
+  return undefined;
+}
