@@ -25,7 +25,9 @@ export default defineConfig({
         test: {
           name: "conformance",
           include: ["suites/cell.conformance.test.ts"],
-          testTimeout: 600_000,
+          // Each test sets its own budget from the cell's `tests` timeout; this is the outer bound.
+          testTimeout: 3_600_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -19,3 +19,30 @@ export class InfrastructureError extends Error {
   readonly exitCode = ExitCode.infrastructure;
   override name = "InfrastructureError";
 }
+
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+export type HandledSignal = keyof typeof SIGNAL_EXIT;
+
+/** The run was interrupted (SIGINT/SIGTERM): the cell is an error, never a failure. */
+export class Interrupted extends InfrastructureError {
+  override name = "Interrupted";
+  readonly signal: HandledSignal;
+  constructor(signal: HandledSignal) {
+    super(`interrupted by ${signal}`);
+    this.signal = signal;
+  }
+}
+
+/** Throws Interrupted when the run's abort signal fired. */
+export function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw signal.reason instanceof Interrupted ? signal.reason : new Interrupted("SIGINT");
+  }
+}
+
+/** An error's message and, for network errors (fetch failed), the cause that says why. */
+export function describeError(e: unknown): string {
+  const err = e as { message?: string; cause?: { code?: string; message?: string } } | undefined;
+  const cause = err?.cause?.code ?? err?.cause?.message;
+  return `${err?.message ?? String(e)}${cause ? ` (${cause})` : ""}`;
+}

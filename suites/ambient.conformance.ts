@@ -1,3 +1,4 @@
+import { converge } from "../scripts/probes/converge.ts";
 import { checkZtunnelWorkloads } from "../scripts/probes/istioctl-output.ts";
 import { probeAllSeries } from "../scripts/probes/prometheus.ts";
 import { error } from "../scripts/probes/verdict.ts";
@@ -23,13 +24,16 @@ export const AmbientScrapeIsMutualTls = defineConformanceTest({
     const api = t.prometheus("http://prometheus.ssc-ambient.svc:9090", await t.probeClient());
     return {
       verdicts: [
-        await probeAllSeries(api, {
-          query:
-            'sum by (destination_workload, connection_security_policy, reporter) (istio_tcp_sent_bytes_total{source_workload="prometheus", destination_workload_namespace="ssc-ambient"})',
-          labels: { connection_security_policy: "mutual_tls" },
-          timeoutMs: t.timeouts.promql,
-          settleMs: 2 * SCRAPE_INTERVAL_MS,
-        }),
+        // One scrape interval between attempts: N passes in a row span fresh scrapes.
+        await probeAllSeries(
+          api,
+          {
+            query:
+              'sum by (destination_workload, connection_security_policy, reporter) (istio_tcp_sent_bytes_total{source_workload="prometheus", destination_workload_namespace="ssc-ambient"})',
+            labels: { connection_security_policy: "mutual_tls" },
+          },
+          t.converge("promql", SCRAPE_INTERVAL_MS),
+        ),
       ],
     };
   },
@@ -45,19 +49,17 @@ export const AmbientWorkloadsHbone = defineConformanceTest({
   run: async (t) => {
     // Top-level from 1.23, `istioctl x` before; ADDRESS column from 1.24, IP before (§5.2).
     const args = [...(t.has("ztunnelConfigTopLevel") ? [] : ["x"]), "ztunnel-config", "workloads"];
-    const r = await t.istioctl(args);
-    if (r.exitCode !== 0)
-      return {
-        verdicts: [error("ztunnel-workloads", `istioctl ${args.join(" ")} failed: ${r.stderr.trim()}`)],
-      };
-    return {
-      verdicts: [
-        checkZtunnelWorkloads(r.stdout, t.has("ztunnelConfigAddressColumn"), [
-          { namespace: "ssc-ambient", podPrefix: "httpbin" },
-          { namespace: "ssc-ambient", podPrefix: "metrics-app" },
-          { namespace: "ssc-ambient", podPrefix: "prometheus" },
-        ]),
-      ],
-    };
+    const verdict = await converge(async () => {
+      const r = await t.istioctl(args);
+      if (r.exitCode !== 0) {
+        return error("ztunnel-workloads", `istioctl ${args.join(" ")} failed: ${r.stderr.trim()}`);
+      }
+      return checkZtunnelWorkloads(r.stdout, t.has("ztunnelConfigAddressColumn"), [
+        { namespace: "ssc-ambient", podPrefix: "httpbin" },
+        { namespace: "ssc-ambient", podPrefix: "metrics-app" },
+        { namespace: "ssc-ambient", podPrefix: "prometheus" },
+      ]);
+    }, t.converge("consistency"));
+    return { verdicts: [verdict] };
   },
 });

@@ -1,9 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROBE_CLIENT } from "../scripts/catalog/images.ts";
 import { type CellContextFile, cellContext } from "../scripts/conformance/context.ts";
+import { describeError } from "../scripts/errors.ts";
 import type { TestDecision } from "../scripts/plan/gates.ts";
 import { error } from "../scripts/probes/verdict.ts";
-import { statusOf, type TestResult } from "../scripts/report/model.ts";
+import { type ProbeClientRecord, statusOf, type TestResult } from "../scripts/report/model.ts";
+import type { CellResultsFile } from "../scripts/run/run-tests.ts";
+import { DEFAULT_TIMEOUTS } from "../scripts/timeouts.ts";
 import { CONFORMANCE_TESTS } from "./catalog.ts";
 
 // The single entry `ssc run` starts per cell (vitest project "conformance"). It runs exactly the
@@ -17,10 +21,25 @@ const cell = JSON.parse(readFileSync(file, "utf8")) as CellContextFile & {
 };
 const t = cellContext(cell);
 const results: TestResult[] = [];
-const TEST_BUDGET_MS = 540_000; // vitest's conformance testTimeout is 600 s
+const probeClient: ProbeClientRecord = { image: PROBE_CLIENT.image };
+// Our own budget per test, under the cell's `tests` timeout, so a hung body becomes an error in the
+// results instead of a killed process without any.
+const TEST_BUDGET_MS = Math.max(60_000, (cell.timeouts?.tests ?? DEFAULT_TIMEOUTS.tests) - 60_000);
+
+beforeAll(async () => {
+  // The report records what the probes ran with: the pinned image and its curl, as it says itself.
+  try {
+    const client = await t.meshClient();
+    const r = await client.run(["curl", "--version"]);
+    probeClient.curl = r.stdout.split("\n")[0]?.trim() || `curl --version exit ${r.exitCode}`;
+  } catch (e) {
+    probeClient.error = `could not ask the probe client: ${describeError(e)}`;
+  }
+});
 
 afterAll(() => {
-  writeFileSync(cell.resultsPath, JSON.stringify(results, null, 2));
+  const out: CellResultsFile = { tests: results, probeClient };
+  writeFileSync(cell.resultsPath, JSON.stringify(out, null, 2));
 });
 
 describe.concurrent(cell.cellId, () => {
@@ -38,11 +57,10 @@ describe.concurrent(cell.cellId, () => {
       it.skip(decision.id, () => {});
       continue;
     }
-    it(decision.id, async () => {
+    it(decision.id, { timeout: TEST_BUDGET_MS + 30_000 }, async () => {
       const start = performance.now();
       let outcome: Awaited<ReturnType<NonNullable<typeof test.run>>>;
       try {
-        // Our own budget, under vitest's, so a hung body becomes an error in the results.
         let timer: NodeJS.Timeout | undefined;
         const limit = new Promise<never>((_r, reject) => {
           timer = setTimeout(
@@ -53,7 +71,7 @@ describe.concurrent(cell.cellId, () => {
         outcome = await Promise.race([test.run!(t), limit]).finally(() => clearTimeout(timer));
       } catch (e) {
         // A body that throws could not tell: an error, never a failure or a pass.
-        outcome = { verdicts: [error(decision.id, `test body threw: ${(e as Error).message}`)] };
+        outcome = { verdicts: [error(decision.id, `test body threw: ${describeError(e)}`)] };
       }
       const status = statusOf(outcome.verdicts);
       const worst = outcome.verdicts.find((v) => v.verdict === (status === "failed" ? "fail" : "error"));

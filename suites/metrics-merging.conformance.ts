@@ -1,3 +1,4 @@
+import { converge } from "../scripts/probes/converge.ts";
 import { curl, describeResult } from "../scripts/probes/curl.ts";
 import { error, fail, pass } from "../scripts/probes/verdict.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
@@ -13,28 +14,29 @@ export const MetricsMergingExposesAppMetrics = defineConformanceTest({
   scenarios: anyMode("metrics-merging", "probe-client"),
   run: async (t) => {
     const pod = await t.pod("ssc-merging", "app=metrics-app");
+    const client = await t.probeClient();
     const url = `http://${pod.ip}:15020/stats/prometheus`;
-    const r = await curl(await t.probeClient(), { url, timeoutMs: t.timeouts.request });
-    const ev = [describeResult(url, r)];
-    if (r.outcome !== "response" || r.status !== 200) {
-      return { verdicts: [error("merged-metrics", `could not read ${url}: ${describeResult(url, r)}`, ev)] };
-    }
-    const app = /^prometheus_build_info\{/m.test(r.body);
-    const envoy = /^envoy_/m.test(r.body) || /^istio_/m.test(r.body);
-    if (app && envoy)
-      return {
-        verdicts: [
-          pass("merged-metrics", `${url} merges the app's prometheus_build_info with Istio's metrics`, ev),
-        ],
-      };
-    return {
-      verdicts: [
-        fail(
+    const verdict = await converge(async () => {
+      const r = await curl(client, { url, timeoutMs: t.timeouts.request });
+      const ev = [describeResult(url, r)];
+      if (r.outcome !== "response" || r.status !== 200) {
+        return error("merged-metrics", `could not read ${url}: ${describeResult(url, r)}`, ev);
+      }
+      const app = /^prometheus_build_info\{/m.test(r.body);
+      const envoy = /^envoy_/m.test(r.body) || /^istio_/m.test(r.body);
+      if (app && envoy) {
+        return pass(
           "merged-metrics",
-          `${url} lacks ${app ? "Istio's" : "the app's"} metrics (app metrics ${app ? "present" : "absent"})`,
+          `${url} merges the app's prometheus_build_info with Istio's metrics`,
           ev,
-        ),
-      ],
-    };
+        );
+      }
+      return fail(
+        "merged-metrics",
+        `${url} lacks ${app ? "Istio's" : "the app's"} metrics (app metrics ${app ? "present" : "absent"})`,
+        ev,
+      );
+    }, t.converge("consistency"));
+    return { verdicts: [verdict] };
   },
 });

@@ -1,4 +1,5 @@
 import { endpointChecks, listenerChecks, targetChecks } from "../scripts/conformance/checks.ts";
+import { converge } from "../scripts/probes/converge.ts";
 import { secureListenerExpectations } from "../scripts/probes/istioctl-output.ts";
 import { fail, pass } from "../scripts/probes/verdict.ts";
 import { defineConformanceTest } from "../scripts/registry/define.ts";
@@ -37,20 +38,20 @@ export const SecurePortAutoAnnotation = defineConformanceTest({
   features: ["SidecarSecureMetrics"],
   requires: ["secureMetricsPortAutoAnnotation"],
   scenarios: { native: ["httpbin-native"] },
-  run: async (t) => {
-    const pod = await t.pod("ssc-native", httpbin);
-    const value = pod.annotations["prometheus.istio.io/secure-port"];
-    return {
-      verdicts: [
-        value === "15092"
+  run: async (t) => ({
+    verdicts: [
+      await converge(async () => {
+        const pod = await t.pod("ssc-native", httpbin);
+        const value = pod.annotations["prometheus.istio.io/secure-port"];
+        return value === "15092"
           ? pass("annotation", `${pod.namespace}/${pod.name} has prometheus.istio.io/secure-port: "15092"`)
           : fail(
               "annotation",
               `${pod.namespace}/${pod.name} has prometheus.istio.io/secure-port ${value === undefined ? "unset" : `"${value}"`}, not "15092"`,
-            ),
-      ],
-    };
-  },
+            );
+      }, t.converge("consistency")),
+    ],
+  }),
 });
 
 export const PrometheusSecureTargetsUp = defineConformanceTest({

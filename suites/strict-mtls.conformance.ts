@@ -1,5 +1,7 @@
 import { endpointChecks, SECURE_JOBS } from "../scripts/conformance/checks.ts";
-import { curl, describeResult } from "../scripts/probes/curl.ts";
+import { judgeStrictScrape } from "../scripts/conformance/findings.ts";
+import { converge } from "../scripts/probes/converge.ts";
+import { type CurlResult, curl, describeResult } from "../scripts/probes/curl.ts";
 import { probeTarget } from "../scripts/probes/prometheus.ts";
 import { error, fail, pass } from "../scripts/probes/verdict.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
@@ -36,20 +38,17 @@ export const SecureScrapeUnderStrictMtls = defineConformanceTest({
         ],
       };
     }
-    const [v] = await endpointChecks(t, strict, ["mtls"], merged);
-    if (v!.verdict === "error") return { verdicts: [v!] };
-    const evidence = v!.evidence.join(" ");
-    // The facts predict either a working scrape, or the sidecar terminating TLS and the static
-    // listener resetting the plaintext it then receives: a 503 "connection termination" or a reset.
-    const predicted = v!.verdict === "pass" || /HTTP 503|connection termination|rejected/.test(evidence);
-    const finding =
-      v!.verdict === "pass"
-        ? "under STRICT the native secure port still answers mTLS scrapes (the sidecar passes the TLS through)"
-        : `under STRICT the native secure port breaks (${v!.summary}) while it works under PERMISSIVE; exclude 15091/15092 from inbound capture or make them PERMISSIVE at port level`;
-    return {
-      verdicts: [predicted ? pass("strict", finding, v!.evidence) : fail("strict", finding, v!.evidence)],
-      finding,
-    };
+    const client = await t.meshClient();
+    const url = `https://${strict.ip}:${PORTS.secureMerged}/stats/prometheus`;
+    const verdict = await converge(
+      async () =>
+        judgeStrictScrape(
+          url,
+          await curl(client.run, { url, tls: client.tls, timeoutMs: t.timeouts.request }),
+        ),
+      t.converge("consistency"),
+    );
+    return { verdicts: [verdict], finding: verdict.summary };
   },
 });
 
@@ -66,11 +65,13 @@ export const ServiceMonitorScrapeUnderStrict = defineConformanceTest({
     const api = t.prometheus("http://prometheus-operated.ssc-operator.svc:9090", await t.probeClient());
     return {
       verdicts: [
-        await probeTarget(api, {
-          job: "serviceMonitor/ssc-operator/metrics-app/0",
-          scrapeUrl: `https://${app.ip}:9090/metrics`,
-          timeoutMs: t.timeouts.targetsUp,
-        }),
+        // The operator names the scrape config (Prometheus's scrapePool) serviceMonitor/<ns>/<name>/<i>
+        // and sets the job label to the Service's name (promcfg.go, v0.93.0).
+        await probeTarget(
+          api,
+          { job: "serviceMonitor/ssc-operator/metrics-app/0", scrapeUrl: `https://${app.ip}:9090/metrics` },
+          t.converge("targetsUp"),
+        ),
       ],
     };
   },
@@ -91,38 +92,45 @@ export const PermissiveMetricsPortException = defineConformanceTest({
     const outside = await t.probeClient();
     const mesh = await t.meshClient();
     const url = (ip: string, scheme = "http") => `${scheme}://${ip}:9090/metrics`;
-    const [plainOpen, plainStrict, meshStrict] = await Promise.all([
-      curl(outside, { url: url(open.ip), timeoutMs: t.timeouts.request }),
-      curl(outside, { url: url(strict.ip), timeoutMs: t.timeouts.request }),
-      // Shows the STRICT app alive: Istio mTLS from the mesh client is what STRICT lets in.
-      curl(mesh.run, { url: url(strict.ip, "https"), tls: mesh.tls, timeoutMs: t.timeouts.request }),
-    ]);
-    const ev = [
-      describeResult(url(open.ip), plainOpen),
-      describeResult(url(strict.ip), plainStrict),
-      describeResult(url(strict.ip, "https"), meshStrict),
-    ];
-    const ok = (r: typeof plainOpen) => r.outcome === "response" && r.status === 200;
-    if (!ok(plainOpen))
-      return {
-        verdicts: [
-          fail(
-            "permissive-port",
-            `the PERMISSIVE exception does not let a plaintext scrape in: ${ev[0]}`,
-            ev,
-          ),
-        ],
-      };
-    if (ok(plainStrict))
-      return { verdicts: [fail("permissive-port", `the STRICT app also serves plaintext: ${ev[1]}`, ev)] };
-    if (!ok(meshStrict))
-      return {
-        verdicts: [error("permissive-port", `could not show the STRICT app alive over mTLS: ${ev[2]}`, ev)],
-      };
-    return {
-      verdicts: [
-        pass("permissive-port", "plaintext works on the excepted port only; the STRICT app refuses it", ev),
-      ],
-    };
+    const verdict = await converge(async () => {
+      const [plainOpen, plainStrict, meshStrict] = await Promise.all([
+        curl(outside, { url: url(open.ip), timeoutMs: t.timeouts.request }),
+        curl(outside, { url: url(strict.ip), timeoutMs: t.timeouts.request }),
+        // Shows the STRICT app alive: Istio mTLS from the mesh client is what STRICT lets in.
+        curl(mesh.run, { url: url(strict.ip, "https"), tls: mesh.tls, timeoutMs: t.timeouts.request }),
+      ]);
+      const ev = [
+        describeResult(url(open.ip), plainOpen),
+        describeResult(url(strict.ip), plainStrict),
+        describeResult(url(strict.ip, "https"), meshStrict),
+      ];
+      const ok = (r: CurlResult) => r.outcome === "response" && r.status === 200;
+      if (!ok(plainOpen)) {
+        return fail(
+          "permissive-port",
+          `the PERMISSIVE exception does not let a plaintext scrape in: ${ev[0]}`,
+          ev,
+        );
+      }
+      if (ok(plainStrict))
+        return fail("permissive-port", `the STRICT app also serves plaintext: ${ev[1]}`, ev);
+      if (!ok(meshStrict)) {
+        return error("permissive-port", `could not show the STRICT app alive over mTLS: ${ev[2]}`, ev);
+      }
+      // A timeout or a client-side problem is not a refusal: the probe could not tell.
+      if (plainStrict.outcome === "timeout" || plainStrict.outcome === "client-error") {
+        return error(
+          "permissive-port",
+          `could not tell whether the STRICT app refuses plaintext: ${ev[1]}`,
+          ev,
+        );
+      }
+      return pass(
+        "permissive-port",
+        "plaintext works on the excepted port only; the STRICT app refuses it",
+        ev,
+      );
+    }, t.converge("consistency"));
+    return { verdicts: [verdict] };
   },
 });

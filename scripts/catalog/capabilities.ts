@@ -1,4 +1,5 @@
 import semver from "semver";
+import { coreOf } from "./istio-releases.ts";
 
 // What an Istio version can do, gated with semver. Ranges use "-0" so pre-releases of the
 // first minor count (1.31.0-rc.0 already has the native secure ports). Source of each fact:
@@ -45,8 +46,9 @@ export const CAPABILITIES = {
 
 export type Capability = keyof typeof CAPABILITIES;
 
+/** Vendor builds (1.26.3-solo) are judged by their semver core; Istio's own pre-releases as they are. */
 export function hasCapability(version: string, capability: Capability): boolean {
-  return semver.satisfies(version, CAPABILITIES[capability].range, { includePrerelease: true });
+  return semver.satisfies(coreOf(version), CAPABILITIES[capability].range, { includePrerelease: true });
 }
 
 /** Human form of a capability gate, e.g. "nativeSecurePorts (Istio >=1.31.0-0)". */

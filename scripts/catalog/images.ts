@@ -5,10 +5,26 @@ export const IMAGES = {
   prometheus: "docker.io/prom/prometheus:v3.10.0",
 } as const;
 
-/** The probe client runs the cell's own proxy image: curl is in it, and it matches the mesh. */
-export function probeClientImage(istioVersion: string): string {
-  return `docker.io/istio/proxyv2:${istioVersion}`;
-}
+/** The Prometheus version the operator scenario pins its Prometheus resource to (spec.version must
+ * match spec.image: it drives the flags and configuration the operator generates). */
+export const PROMETHEUS_VERSION = "v3.10.0";
+
+/**
+ * Every probe runs from this one image, the same in every cell, never from a tool inside a
+ * version-specific Istio image (proxyv2 1.22 ships curl 7.81, without --write-out %{certs}, which
+ * needs 7.88; ambient proxies are distroless). curl 7.88.1 is the very version Debian 12's curl has,
+ * which the offline lab runs the same command lines with, so the lab proves the tool the cluster
+ * uses. Pinned by the digest two unrelated projects pin for this tag (walbeck-it
+ * determine-docker-tags' Dockerfile, a FHIR loader's Dockerfile). It runs as curl_user (uid 100,
+ * gid 101) with an entrypoint that runs its arguments; busybox sleep accepts "infinity".
+ */
+export const PROBE_CLIENT = {
+  image:
+    "docker.io/curlimages/curl:7.88.1@sha256:48318407b8d98e8c7d5bd4741c88e8e1a5442de660b47f63ba656e5c910bc3da",
+  curl: "7.88.1",
+  uid: 100,
+  gid: 101,
+} as const;
 
 // prometheus-operator release the operator scenario installs (anchors.md: v0.93.0 at the time
 // of the snapshot). Its bundle holds the CRDs and the operator Deployment.

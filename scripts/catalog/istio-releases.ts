@@ -44,6 +44,27 @@ export function minorOf(version: string): string {
   return `${v.major}.${v.minor}`;
 }
 
+/** Istio's own pre-release tags (1.31.0-alpha.0, 1.31.0-rc.0); any other suffix is a vendor build
+ * (1.26.3-solo, 1.27.1-asm.2) of the Istio its semver core names. */
+const ISTIO_PRERELEASE = /^(alpha|beta|rc)\.\d+$/;
+
+export function isVendorBuild(version: string): boolean {
+  const v = semver.parse(version);
+  return v !== null && v.prerelease.length > 0 && !ISTIO_PRERELEASE.test(v.prerelease.join("."));
+}
+
+/** The Istio release a version is judged as: a vendor build by its semver core, others as is. */
+export function coreOf(version: string): string {
+  const v = semver.parse(version);
+  return v && isVendorBuild(version) ? `${v.major}.${v.minor}.${v.patch}` : version;
+}
+
+/** The istioctl release that reads a cell's mesh: Istio publishes none for vendor builds, so their
+ * semver core's istioctl is fetched (or one from --tools-dir). */
+export function istioctlVersionFor(version: string): string {
+  return coreOf(version);
+}
+
 export interface ResolveOptions {
   /** Accept a patch newer than the pinned table (e.g. a release published after this catalog). */
   allowUnlisted?: boolean;
@@ -73,8 +94,11 @@ export function resolveIstioVersion(input: string, options: ResolveOptions = {})
   if (isMinor) return m.latestPatch;
   if (v.prerelease.length > 0) {
     if (m.preReleases.includes(raw)) return raw;
+    if (options.allowUnlisted && isVendorBuild(raw)) return raw;
     throw new UsageError(
-      `istio ${raw} is not a known pre-release (known: ${m.preReleases.join(", ") || "none"} for ${minor})`,
+      isVendorBuild(raw)
+        ? `istio ${raw} looks like a vendor build of ${coreOf(raw)}: pass --allow-unlisted-istio to test it as ${coreOf(raw)}`
+        : `istio ${raw} is not a known pre-release (known: ${m.preReleases.join(", ") || "none"} for ${minor})`,
     );
   }
   if (semver.lte(raw, m.latestPatch) || options.allowUnlisted) return raw;

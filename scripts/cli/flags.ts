@@ -1,3 +1,4 @@
+import { DEFAULT_CONSECUTIVE_SUCCESSES, timeoutHelp } from "../timeouts.ts";
 import { COMMON_FLAGS, type FlagSpec } from "./options.ts";
 
 // Every command's flags as data, in a module that imports nothing heavy: the CLI parses and
@@ -16,6 +17,22 @@ const WORK_DIR_FLAG: FlagSpec = {
   default: ".ssc/runs",
   valueName: "dir",
 };
+/** One form for every command that waits: name=duration, the names from scripts/timeouts.ts. */
+const TIMEOUT_FLAG: FlagSpec = {
+  name: "timeout",
+  type: "string",
+  list: true,
+  description: `override named waits, e.g. istioReady=10m,targetsUp=90s. Names and defaults: ${timeoutHelp()}`,
+  valueName: "name=duration",
+};
+const CONSECUTIVE_FLAG: FlagSpec = {
+  name: "consecutive-successes",
+  type: "string",
+  description: "a probe passes when it passes this many times in a row within its named timeout",
+  default: String(DEFAULT_CONSECUTIVE_SUCCESSES),
+  valueName: "n",
+};
+
 export const MATRIX_FLAGS: readonly FlagSpec[] = [
   {
     name: "istio",
@@ -116,7 +133,8 @@ export const PROBE_FLAGS: readonly FlagSpec[] = [
   { name: "prometheus", type: "string", description: "targets: Prometheus base URL", valueName: "url" },
   { name: "job", type: "string", description: "targets: scrape job name", valueName: "name" },
   { name: "target", type: "string", description: "targets: expected scrape URL", valueName: "url" },
-  { name: "timeout", type: "string", description: "how long to wait, in seconds", valueName: "seconds" },
+  TIMEOUT_FLAG,
+  CONSECUTIVE_FLAG,
   ...COMMON_FLAGS,
 ];
 
@@ -166,13 +184,8 @@ export const PROVISION_FLAGS: readonly FlagSpec[] = [
     description: "base URL replacing https://github.com for downloads (env SSC_MIRROR)",
     valueName: "url",
   },
-  {
-    name: "timeout",
-    type: "string",
-    list: true,
-    description: "override a named wait, e.g. istioReady=10m,workloadReady=90s",
-    valueName: "name=duration",
-  },
+  TIMEOUT_FLAG,
+  CONSECUTIVE_FLAG,
   {
     name: "dry-run",
     type: "boolean",
@@ -199,6 +212,11 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   ...SELECTION_FLAGS,
   ...PROVISION_FLAGS,
   { name: "keep", type: "boolean", description: "keep clusters and work folders after the run" },
+  {
+    name: "fail-fast",
+    type: "boolean",
+    description: "stop after the first cell that fails or errors; the rest are reported not run",
+  },
   {
     name: "reuse",
     type: "string",

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, rmdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubernetesObjectApi } from "@kubernetes/client-node";
 import { execa } from "execa";
@@ -11,25 +12,23 @@ import {
   checkDocker,
   checkInotify,
   checkMemory,
+  dockerInfo,
   requireDocker,
 } from "../cluster/preflight.ts";
 import { PROVIDERS, type Provider } from "../cluster/providers.ts";
 import { ExitCode, InfrastructureError, UsageError } from "../errors.ts";
 import { deleteOwned, installedIstioVersion, loadKubeConfig } from "../mesh/kube.ts";
-import type { PlannedCell } from "../plan/plan.ts";
 import { shellJoin } from "../plan/shell.ts";
 import type { StepContext } from "../plan/steps.ts";
-import { exitCodeOf, type RunResult, resultOf, statistics } from "../report/model.ts";
+import { cellResultOf, exitCodeOf, type RunResult, statistics } from "../report/model.ts";
 import { writeReports } from "../report/write.ts";
-import {
-  DEFAULT_WAITS,
-  dryRunLines,
-  type ExecuteOptions,
-  executeCell,
-  type WaitName,
-} from "../run/execute.ts";
+import { newCellState, type RunOptions } from "../run/context.ts";
+import { dryRunLines, executeCell, type Mode } from "../run/execute.ts";
+import { RunInterrupt } from "../run/interrupt.ts";
 import { runCells } from "../run/run-cells.ts";
-import { withTeardown } from "../run/teardown.ts";
+import { lastLines } from "../run/steps/process.ts";
+import { keeps, Teardown } from "../run/teardown.ts";
+import { consecutiveFrom, DEFAULT_TIMEOUTS, timeoutsFrom } from "../timeouts.ts";
 import { cacheRoot } from "../tools/platform.ts";
 import { SUITE_VERSION } from "../version.ts";
 import { bool, formatOf, list, type Options, str } from "./options.ts";
@@ -61,26 +60,6 @@ export function placementFromOptions(o: Options): Pick<StepContext, "provider" |
   return { provider: cluster as Provider };
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const UNIT = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-
-/** --timeout name=duration,... over the named defaults. */
-export function waitsFromOptions(o: Options): Record<WaitName, number> {
-  const waits: Record<WaitName, number> = { ...DEFAULT_WAITS };
-  for (const item of list(o, "timeout")) {
-    const [name, value = ""] = item.split("=", 2);
-    if (!name || !(name in waits)) {
-      throw new UsageError(
-        `--timeout ${item}: unknown wait "${name}" (known: ${Object.keys(waits).join(", ")})`,
-      );
-    }
-    const m = DURATION.exec(value);
-    if (!m) throw new UsageError(`--timeout ${item}: "${value}" is not a duration like 90s, 10m or 1h`);
-    waits[name as WaitName] = Number(m[1]) * UNIT[m[2] as keyof typeof UNIT];
-  }
-  return waits;
-}
-
 /** On an existing cluster without --istio, the version under test is the one installed there. */
 async function withExistingIstio(
   o: Options,
@@ -91,97 +70,156 @@ async function withExistingIstio(
   const found = await installedIstioVersion(kc);
   if (!found)
     throw new UsageError("no Istio found in the cluster (no istio-system/istiod): install your mesh first");
-  return { ...o, istio: [resolveIstioVersion(found, { allowUnlisted: true })] };
+  return {
+    ...o,
+    istio: [resolveIstioVersion(found, { allowUnlisted: bool(o, "allow-unlisted-istio") })],
+  };
 }
 
-/** What `up` and `run` share: where cells run, how long to wait, the plan, the executor options;
- * or, with --dry-run, the printed sequence and nothing else. */
-async function prepare(o: Options, until?: "run-tests") {
+/** What `up` and `run` share: where cells run, how long to wait, the plan, the run's options; or,
+ * with --dry-run, the printed sequence and nothing else. */
+async function prepare(o: Options, mode: Mode) {
   const reuse = str(o, "reuse");
   const placement = { ...placementFromOptions(o), reuse: reuse !== undefined };
   if (reuse && placement.provider === "existing") {
     throw new UsageError("--reuse tests a cell ssc up made; for your own cluster use --kubeconfig alone");
   }
-  const waits = waitsFromOptions(o);
+  const timeouts = timeoutsFrom(list(o, "timeout"));
+  const consecutive = consecutiveFrom(str(o, "consecutive-successes"));
   const runId = reuse ?? str(o, "run-id") ?? newRunId();
-  const cells = planFromOptions(await withExistingIstio({ ...o, "run-id": runId }, placement), placement);
+  const base = str(o, "work-dir") ?? ".ssc/runs";
+  const workDir = `${base}/${runId}`;
+  const toolsDir = str(o, "tools-dir") ?? process.env.SSC_TOOLS_DIR;
+  const cells = planFromOptions(await withExistingIstio({ ...o, "run-id": runId }, placement), {
+    ...placement,
+    timeouts,
+    toolsDir,
+  });
   if (reuse) {
     for (const c of cells) {
-      const kubeconfig = `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}/${c.id}/kubeconfig`;
+      const kubeconfig = `${workDir}/${c.id}/kubeconfig`;
       if (!existsSync(kubeconfig)) {
         throw new UsageError(
           `--reuse ${reuse}: no cell ${c.id} from ssc up here (${kubeconfig} is missing); run ssc up --run-id ${reuse} with the same --istio/--profile first`,
         );
       }
     }
+  } else if (existsSync(workDir) && !bool(o, "dry-run")) {
+    // Another run (an `ssc up` kept for --reuse, or one still running) owns this id: never touch it.
+    throw new UsageError(
+      `run id ${runId} is in use (${workDir} exists): test its cells with ssc run --reuse ${runId}, remove them with ssc down --run-id ${runId}, or pick another --run-id`,
+    );
   }
   const dryRun = bool(o, "dry-run")
     ? {
         output: cells
-          .flatMap((c) => [...dryRunLines(c, { until }), ""])
+          .flatMap((c) => [...dryRunLines(c, mode), ""])
           .join("\n")
           .trimEnd(),
         exitCode: ExitCode.ok,
       }
     : undefined;
-  const workDir = `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}`;
-  const exec: ExecuteOptions = {
+  const options = {
     runId,
     workDir,
     ...placement,
-    toolsDir: str(o, "tools-dir") ?? process.env.SSC_TOOLS_DIR,
+    toolsDir,
     mirror: str(o, "mirror") ?? process.env.SSC_MIRROR,
     useExistingIstio: bool(o, "use-existing-istio"),
-    waits,
-    until,
+    timeouts,
+    consecutive,
     log,
   };
-  return { runId, cells, dryRun, workDir, exec, placement };
+  return { runId, cells, dryRun, workDir, options, placement };
 }
 
+/** kind and k3s need Docker: asked once per run, before anything is downloaded. */
+const needsDocker = (p: { provider?: Provider; reuse?: boolean }) => p.provider !== "existing" && !p.reuse;
+
 export async function upCommand(o: Options) {
-  const { runId, cells, dryRun, workDir, exec: execOpts, placement } = await prepare(o, "run-tests");
+  const { runId, cells, dryRun, workDir, options, placement } = await prepare(o, "up");
   if (cells.length !== 1) {
     throw new UsageError(
       `ssc up provisions one cell; --istio and --profile give ${cells.length}. Use ssc run for a matrix`,
     );
   }
   if (dryRun) return dryRun;
-  const done: PlannedCell[] = [];
-  await withTeardown(
-    { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure"), keepOnSuccess: true },
-    log,
-    async (t) => {
-      await mkdir(workDir, { recursive: true });
-      t.add(`work folder ${workDir}`, () => rm(workDir, { recursive: true, force: true }));
-      for (const cell of cells) {
-        await executeCell(cell, execOpts, t);
-        done.push(cell);
-      }
-    },
-  );
-  const lines = done.map(
-    (c) =>
-      `cell ${c.id} is up: export KUBECONFIG=${placement.kubeconfig ?? `${workDir}/${c.id}/kubeconfig`}\n` +
-      `  test it:   ssc run --reuse ${runId} --istio ${c.istioVersion} --profile ${c.profile} [--test <id>]\n` +
+  const cell = cells[0]!;
+  const interrupt = new RunInterrupt(log);
+  const t = new Teardown(log);
+  interrupt.leftBehind = () => t.pending().join(", ");
+  const run: RunOptions = { ...options, signal: interrupt.signal };
+  let failure: unknown;
+  try {
+    if (needsDocker(placement)) run.docker = await requireDocker(run.signal);
+    const state = newCellState(placement.kubeconfig ?? `${workDir}/${cell.id}/kubeconfig`);
+    t.add(`work folder ${workDir}`, () => rm(workDir, { recursive: true, force: true }));
+    await executeCell(cell, run, t, state, "up");
+  } catch (e) {
+    failure = e;
+  } finally {
+    const ended = interrupt.interruptedBy ? "interrupted" : failure ? "failure" : "success";
+    const policy = { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure"), keepOnSuccess: true };
+    const report = await t.runOnce(
+      !(failure instanceof UsageError) && keeps(policy, ended),
+      Boolean(failure),
+    );
+    interrupt.dispose();
+    if (report.failed.length) {
+      log(`left behind: ${report.failed.map((f) => f.error).join("; ")}`);
+      if (!failure)
+        failure = new InfrastructureError(`teardown could not remove ${report.failed.length} item(s)`);
+    }
+  }
+  if (interrupt.exitCode) return { output: "", exitCode: interrupt.exitCode as ExitCode };
+  if (failure) throw failure;
+  return {
+    output: [
+      `cell ${cell.id} is up: export KUBECONFIG=${placement.kubeconfig ?? `${workDir}/${cell.id}/kubeconfig`}`,
+      `  test it:   ssc run --reuse ${runId} --istio ${cell.istioVersion} --profile ${cell.profile} [--test <id>]`,
       `  remove it: ssc down --run-id ${runId}`,
-  );
-  return { output: lines.join("\n"), exitCode: ExitCode.ok };
+    ].join("\n"),
+    exitCode: ExitCode.ok,
+  };
 }
 
-/** `ssc run`: every cell provisioned, tested and torn down in turn, then the reports. */
+/** `ssc run`: every cell provisioned, tested and torn down in turn, then the reports, always. */
 export async function runCommand(o: Options) {
-  const { runId, cells, dryRun, workDir, exec, placement } = await prepare(o);
+  const { runId, cells, dryRun, workDir, options, placement } = await prepare(o, "run");
   if (dryRun) return dryRun;
   const reportDir = str(o, "report-dir") ?? join("reports", runId);
   const started = new Date().toISOString();
-  const runs = await runCells(cells, {
-    ...exec,
-    reportDir,
-    policy: { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure") },
-  });
-  // A reused cell's work folder holds the kubeconfig of the cluster ssc up left: keep it.
-  if (!placement.reuse) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+  const interrupt = new RunInterrupt(log);
+  let runs: Awaited<ReturnType<typeof runCells>>;
+  try {
+    const signal = interrupt.signal;
+    let cannotStart: string | undefined;
+    let docker: RunOptions["docker"];
+    if (needsDocker(placement)) {
+      const d = await dockerInfo(signal);
+      if ("problem" in d) {
+        cannotStart = (await requireDocker(signal).catch((e: Error) => e.message)) as string;
+        log(cannotStart);
+      } else docker = d;
+    }
+    runs = await runCells(cells, {
+      ...options,
+      signal,
+      docker,
+      cannotStart,
+      interrupt,
+      reportDir,
+      failFast: bool(o, "fail-fast"),
+      policy: { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure") },
+    });
+  } finally {
+    interrupt.dispose();
+  }
+  const kept = runs.filter((r) => r.cell.kept?.length);
+  // The run's folder is removed unless a cell kept its work folder (and kubeconfig) in it.
+  if (!placement.reuse && kept.length === 0) {
+    await rmdir(workDir).catch(() => rm(workDir, { recursive: true, force: true }).catch(() => undefined));
+  }
   const run: RunResult = {
     runId,
     started,
@@ -198,14 +236,13 @@ export async function runCommand(o: Options) {
     cells: runs.map((r) => r.cell),
   };
   const files = await writeReports(reportDir, run, runs);
-  const exitCode = exitCodeOf(run);
   const table = renderTable(
     ["CELL", "RESULT", "PASSED", "FAILED", "ERRORED", "SKIPPED"],
     run.cells.map((c) => {
       const s = statistics(c.tests);
       return [
         c.id,
-        resultOf(c.tests, c.error),
+        cellResultOf(c),
         String(s.passed),
         String(s.failed),
         String(s.errored),
@@ -213,13 +250,27 @@ export async function runCommand(o: Options) {
       ];
     }),
   );
-  const errors = run.cells.filter((c) => c.error).map((c) => `${c.id}: ${c.error}`);
-  return { output: [table, ...errors, "", ...files.map((f) => `wrote ${f}`)].join("\n"), exitCode };
+  const problems = run.cells.flatMap((c) => [
+    ...(c.error ? [`${c.id}: ${c.error}`] : []),
+    ...(c.leaked ?? []).map((l) => `${c.id}: LEFT BEHIND: ${l.error}`),
+  ]);
+  const keptLines = kept.map(({ cell: c }) =>
+    [
+      `kept ${c.id}: export KUBECONFIG=${placement.kubeconfig ?? `${workDir}/${c.id}/kubeconfig`}`,
+      `  test it again: ssc run --reuse ${runId} --istio ${c.istioVersion} --profile ${c.profile} [--test <id>]`,
+      `  remove it:     ssc down --run-id ${runId}`,
+    ].join("\n"),
+  );
+  const exitCode = (interrupt.exitCode ?? exitCodeOf(run)) as ExitCode;
+  return {
+    output: [table, ...problems, ...keptLines, "", ...files.map((f) => `wrote ${f}`)].join("\n"),
+    exitCode,
+  };
 }
 
 /** kind on PATH or in the cache (any version ssc downloaded), for `ssc down`. */
 async function findKind(): Promise<string> {
-  if ((await execa("kind", ["version"], { reject: false })).exitCode === 0) return "kind";
+  if ((await execa("kind", ["version"], { reject: false, timeout: 10_000 })).exitCode === 0) return "kind";
   const base = join(cacheRoot(), "tools", "kind");
   const versions = existsSync(base) ? await readdir(base) : [];
   for (const v of versions.sort().reverse()) {
@@ -237,7 +288,9 @@ export async function downCommand(o: Options) {
   if (!runId && !all)
     throw new UsageError("ssc down needs --run-id <id> (one run) or --all (every ssc-* kind cluster)");
   const removed: string[] = [];
+  const failed: string[] = [];
   const kubeconfig = str(o, "kubeconfig");
+  const workDir = str(o, "work-dir") ?? ".ssc/runs";
   if (kubeconfig) {
     if (!runId)
       throw new UsageError(
@@ -267,17 +320,37 @@ export async function downCommand(o: Options) {
   } else {
     await requireDocker();
     const kind = await findKind();
-    const r = await execa(kind, ["get", "clusters"], { reject: false });
+    const r = await execa(kind, ["get", "clusters"], {
+      reject: false,
+      all: true,
+      timeout: DEFAULT_TIMEOUTS.teardown,
+    });
+    if (r.exitCode !== 0)
+      throw new InfrastructureError(`kind get clusters failed: ${lastLines(String(r.all))}`);
     const names = String(r.stdout)
       .split("\n")
       .map((l) => l.trim())
       .filter((n) => n.startsWith("ssc-") && (all || n.endsWith(`-${runId}`)));
-    for (const name of names) {
-      await execa(kind, ["delete", "cluster", "--name", name], { reject: false });
-      removed.push(`kind cluster ${name}`);
+    // kind edits the kubeconfig it is given: the cell's own when its work folder is here, else a
+    // throwaway one, never ~/.kube/config.
+    const scratch = await mkdtemp(join(tmpdir(), "ssc-down-"));
+    try {
+      for (const name of names) {
+        const own = runId ? await cellKubeconfig(workDir, runId, name) : undefined;
+        const kcFile = own ?? join(scratch, "kubeconfig");
+        const d = await execa(kind, ["delete", "cluster", "--name", name, "--kubeconfig", kcFile], {
+          reject: false,
+          all: true,
+          timeout: DEFAULT_TIMEOUTS.teardown,
+          env: { KUBECONFIG: kcFile },
+        });
+        if (d.exitCode === 0) removed.push(`kind cluster ${name}`);
+        else failed.push(`kind cluster ${name}: ${d.timedOut ? "timed out" : lastLines(String(d.all))}`);
+      }
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
   }
-  const workDir = str(o, "work-dir") ?? ".ssc/runs";
   const dirs = runId
     ? [join(workDir, runId)]
     : existsSync(workDir)
@@ -289,11 +362,24 @@ export async function downCommand(o: Options) {
   }
   const output =
     formatOf(o) === "json"
-      ? JSON.stringify({ removed }, null, 2)
-      : removed.length
-        ? removed.map((x) => `removed ${x}`).join("\n")
-        : "nothing to remove";
-  return { output, exitCode: ExitCode.ok };
+      ? JSON.stringify({ removed, failed }, null, 2)
+      : [
+          ...removed.map((x) => `removed ${x}`),
+          ...failed.map((x) => `FAILED to remove ${x}`),
+          ...(removed.length + failed.length === 0 ? ["nothing to remove"] : []),
+        ].join("\n");
+  return { output, exitCode: failed.length ? ExitCode.infrastructure : ExitCode.ok };
+}
+
+/** The kubeconfig ssc wrote for a cluster of this run, if its work folder is still here. */
+async function cellKubeconfig(workDir: string, runId: string, _cluster: string): Promise<string | undefined> {
+  const dir = join(workDir, runId);
+  if (!existsSync(dir)) return undefined;
+  for (const cell of await readdir(dir)) {
+    const f = join(dir, cell, "kubeconfig");
+    if (existsSync(f)) return f;
+  }
+  return undefined;
 }
 
 export async function doctorChecks(): Promise<Check[]> {

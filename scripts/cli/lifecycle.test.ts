@@ -2,7 +2,8 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { checkDocker } from "../cluster/preflight.ts";
 import { UsageError } from "../errors.ts";
-import { placementFromOptions, waitsFromOptions } from "./lifecycle-command.ts";
+import { timeoutsFrom } from "../timeouts.ts";
+import { placementFromOptions } from "./lifecycle-command.ts";
 
 const ssc = (...args: string[]) => execa(process.execPath, ["scripts/cli.ts", ...args], { reject: false });
 const dockerUp = (await checkDocker()).status === "ok";
@@ -137,7 +138,9 @@ describe("bad input is exit 2 before anything runs", () => {
     [["up", "--no-provision"], /--no-provision needs --kubeconfig/],
     [["up", "--cluster", "minikube"], /--cluster minikube is unknown/],
     [["up", "--istio", "1.30,1.31"], /ssc up provisions one cell/],
-    [["up", "--timeout", "istioReady=soon"], /not a duration/],
+    [["up", "--timeout", "istioReady=soon"], /not a positive duration/],
+    [["up", "--timeout", "istioReady=0s"], /not a positive duration/],
+    [["up", "--timeout", "bogus"], /use name=duration, e\.g\. istioReady=10m.*names: download/],
     [["down"], /needs --run-id <id> .* or --all/],
   ])("ssc %j", async (args, message) => {
     const r = await ssc(...args);
@@ -153,10 +156,15 @@ describe("bad input is exit 2 before anything runs", () => {
       kubeconfig: "package.json",
       context: "c",
     });
-    const w = waitsFromOptions({ timeout: ["istioReady=10m", "workloadReady=90s", "download=1500ms"] });
-    expect(w).toMatchObject({ istioReady: 600_000, workloadReady: 90_000, download: 1_500 });
-    expect(() => waitsFromOptions({ timeout: ["nap=1s"] })).toThrow(
-      /unknown wait "nap" \(known: clusterCreate, istioReady, workloadReady, download\)/,
+    const w = timeoutsFrom(["istioReady=10m", "workloadReady=90s", "download=1500ms", "targetsUp=60s"]);
+    expect(w).toMatchObject({
+      istioReady: 600_000,
+      workloadReady: 90_000,
+      download: 1_500,
+      targetsUp: 60_000,
+    });
+    expect(() => timeoutsFrom(["nap=1s"])).toThrow(
+      /unknown name "nap"; use name=duration.*names: download, clusterCreate/,
     );
   });
 });

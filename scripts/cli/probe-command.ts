@@ -1,6 +1,6 @@
 import { UsageError } from "../errors.ts";
 import { createCa, issueWorkload, privateDir, writeClientFiles } from "../lab/pki.ts";
-import { DEFAULT_TIMEOUTS } from "../probes/backoff.ts";
+import { type Convergence, converge } from "../probes/converge.ts";
 import {
   probeForeignCaRejected,
   probeIdentity,
@@ -12,8 +12,9 @@ import {
 import { probeTarget, prometheusApi } from "../probes/prometheus.ts";
 import { localRunner } from "../probes/runners.ts";
 import type { Verdict } from "../probes/verdict.ts";
+import { consecutiveFrom, timeoutsFrom } from "../timeouts.ts";
 import { PROBE_KINDS, type ProbeKind } from "./flags.ts";
-import { formatOf, type Options, str } from "./options.ts";
+import { formatOf, list, type Options, str } from "./options.ts";
 import { exitCodeFor, verdictText } from "./verdicts.ts";
 
 function need(o: Options, name: string, kind: string): string {
@@ -22,27 +23,20 @@ function need(o: Options, name: string, kind: string): string {
   return v;
 }
 
-function seconds(o: Options, fallbackMs: number): number {
-  const t = str(o, "timeout");
-  if (t === undefined) return fallbackMs;
-  const n = Number(t);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`--timeout ${t} is not a positive number of seconds`);
-  return n * 1000;
-}
-
 async function runProbe(kind: ProbeKind, o: Options): Promise<Verdict> {
+  // The cell's rule: N passes in a row within the named time (--timeout, --consecutive-successes).
+  const timeouts = timeoutsFrom(list(o, "timeout"));
+  const convergence = (name: "consistency" | "targetsUp"): Convergence => ({
+    consecutive: consecutiveFrom(str(o, "consecutive-successes")),
+    timeout: { name, ms: timeouts[name] },
+  });
   if (kind === "targets") {
-    const api = prometheusApi(
-      localRunner,
-      need(o, "prometheus", kind).replace(/\/$/, ""),
-      DEFAULT_TIMEOUTS.request,
+    const api = prometheusApi(localRunner, need(o, "prometheus", kind).replace(/\/$/, ""), timeouts.request);
+    return probeTarget(
+      api,
+      { job: need(o, "job", kind), scrapeUrl: need(o, "target", kind) },
+      convergence("targetsUp"),
     );
-    return probeTarget(api, {
-      job: need(o, "job", kind),
-      scrapeUrl: need(o, "target", kind),
-      timeoutMs: seconds(o, DEFAULT_TIMEOUTS.targetsUp),
-    });
   }
   const url = need(o, "url", kind);
   if (!/^https:\/\//.test(url))
@@ -50,28 +44,28 @@ async function runProbe(kind: ProbeKind, o: Options): Promise<Verdict> {
   const t: SecurePortTarget = {
     url,
     meshClient: { ca: need(o, "ca", kind), cert: need(o, "cert", kind), key: need(o, "key", kind) },
-    timeoutMs: seconds(o, DEFAULT_TIMEOUTS.request),
+    timeoutMs: timeouts.request,
   };
+  const c = (attempt: () => Promise<Verdict>) => converge(attempt, convergence("consistency"));
   switch (kind) {
     case "mtls":
-      return probeMtls(localRunner, t);
+      return c(() => probeMtls(localRunner, t));
     case "plaintext":
-      return probePlaintextRejected(localRunner, t);
+      return c(() => probePlaintextRejected(localRunner, t));
     case "no-cert":
-      return probeNoClientCertRejected(localRunner, t);
-    case "identity":
-      return probeIdentity(localRunner, t, need(o, "expect-identity", kind));
+      return c(() => probeNoClientCertRejected(localRunner, t));
+    case "identity": {
+      const expected = need(o, "expect-identity", kind);
+      return c(() => probeIdentity(localRunner, t, expected));
+    }
     case "foreign-ca": {
       // A CA of the suite's own that no mesh trusts, made for this probe and deleted after it.
       const dir = await privateDir("ssc-foreign");
       try {
         const foreign = await createCa("ssc foreign CA");
         const client = await issueWorkload(foreign, "spiffe://cluster.local/ns/ssc-probe/sa/foreign");
-        return await probeForeignCaRejected(
-          localRunner,
-          t,
-          await writeClientFiles(dir, "foreign", foreign.certPem, client),
-        );
+        const files = await writeClientFiles(dir, "foreign", foreign.certPem, client);
+        return await c(() => probeForeignCaRejected(localRunner, t, files));
       } finally {
         await dir.dispose();
       }

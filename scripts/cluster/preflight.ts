@@ -15,33 +15,75 @@ export interface Check {
 
 export const DOCKER_TIMEOUT_MS = 4_000;
 
-export async function checkDocker(): Promise<Check> {
-  const r = await execa("docker", ["info", "--format", "{{.ServerVersion}}"], {
+/** What the cells need of Docker: it answers, and how many CPUs and bytes of memory it has. */
+export interface DockerInfo {
+  version: string;
+  cpus: number;
+  memoryBytes: number;
+}
+
+const DOCKER_FIX =
+  "start Docker (kind and k3s need it); without Docker, test an existing cluster with --kubeconfig <file> --no-provision, or prove the probes offline with ssc selftest";
+
+/** `docker info` once: old clients print zeros and exit 0 when the daemon is down, so an empty
+ * version or zero CPUs counts as unreachable too. */
+export async function dockerInfo(signal?: AbortSignal): Promise<DockerInfo | { problem: string }> {
+  const r = await execa("docker", ["info", "--format", "{{.ServerVersion}}|{{.NCPU}}|{{.MemTotal}}"], {
     reject: false,
     timeout: DOCKER_TIMEOUT_MS,
+    cancelSignal: signal,
   });
-  if (r.exitCode === 0)
-    return { id: "docker", status: "ok", detail: `Docker engine ${r.stdout.trim()} reachable` };
+  const [version = "", cpus = "0", mem = "0"] = String(r.stdout).trim().split("|");
+  if (r.exitCode === 0 && version && Number(cpus) > 0) {
+    return { version, cpus: Number(cpus), memoryBytes: Number(mem) };
+  }
   const why = r.timedOut
     ? `no answer within ${DOCKER_TIMEOUT_MS / 1000}s`
     : (String(r.stderr)
         .trim()
         .split("\n")
         .find((l) => l.trim()) ??
-      r.shortMessage ??
-      "docker not found");
+      (r.code === "ENOENT" || r.exitCode === undefined ? "docker not found on PATH" : r.shortMessage) ??
+      "no answer");
+  return { problem: why.replace(/^ERROR: /, "") };
+}
+
+export async function checkDocker(): Promise<Check> {
+  const d = await dockerInfo();
+  if ("problem" in d) {
+    return {
+      id: "docker",
+      status: "fail",
+      detail: `Docker is not reachable (${d.problem})`,
+      fix: DOCKER_FIX,
+    };
+  }
   return {
     id: "docker",
-    status: "fail",
-    detail: `Docker is not reachable (${why.replace(/^ERROR: /, "")})`,
-    fix: "start Docker (kind and k3s need it), or test an existing cluster with --kubeconfig <file> --no-provision",
+    status: "ok",
+    detail: `Docker engine ${d.version} reachable, ${d.cpus} CPUs, ${(d.memoryBytes / 1024 ** 3).toFixed(1)} GiB`,
   };
 }
 
-/** Fails fast with exit 3 when Docker is needed and not there. */
-export async function requireDocker(): Promise<void> {
-  const c = await checkDocker();
-  if (c.status !== "ok") throw new InfrastructureError(`${c.detail}; ${c.fix}`);
+/** Fails fast with exit 3 when Docker is needed and not there; the run asks once, not per cell. */
+export async function requireDocker(signal?: AbortSignal): Promise<DockerInfo> {
+  const d = await dockerInfo(signal);
+  if ("problem" in d) throw new InfrastructureError(`Docker is not reachable (${d.problem}); ${DOCKER_FIX}`);
+  return d;
+}
+
+/** A cell schedules only if Docker's CPUs and memory cover its requests (kind nodes report the
+ * machine's, or Docker VM's, CPUs and memory as allocatable; kind sets no limits of its own). */
+export function checkCapacity(
+  cell: string,
+  need: { cpuMillis: number; memoryMiB: number },
+  docker: DockerInfo,
+): void {
+  const haveMiB = docker.memoryBytes / 1024 ** 2;
+  if (docker.cpus * 1000 >= need.cpuMillis && haveMiB >= need.memoryMiB) return;
+  throw new InfrastructureError(
+    `cell ${cell} requests ${(need.cpuMillis / 1000).toFixed(2)} CPUs and ${(need.memoryMiB / 1024).toFixed(1)} GiB of memory, but Docker has ${docker.cpus} CPUs and ${(haveMiB / 1024).toFixed(1)} GiB: give Docker at least ${Math.ceil(need.cpuMillis / 1000)} CPUs and ${Math.ceil(need.memoryMiB / 1024)} GiB, or run fewer tests (--test)`,
+  );
 }
 
 async function readNumber(path: string): Promise<number | undefined> {

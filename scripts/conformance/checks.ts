@@ -1,3 +1,4 @@
+import { converge } from "../probes/converge.ts";
 import {
   type EndpointCheck,
   endpointProbes,
@@ -49,6 +50,7 @@ export async function endpointChecks(
         client.run,
         { url: statsUrl(pod, port), meshClient: client.tls, timeoutMs: t.timeouts.request },
         client.foreign,
+        t.converge("consistency"),
       );
       return checks.map((c) => probes[c]());
     }),
@@ -60,10 +62,14 @@ export async function identityChecks(t: CellContext, pod: PodInfo): Promise<Verd
   const expected = `spiffe://${await t.trustDomain()}/ns/${pod.namespace}/sa/${pod.serviceAccount}`;
   return Promise.all(
     securePorts(t).map(({ port }) =>
-      probeIdentity(
-        client.run,
-        { url: statsUrl(pod, port), meshClient: client.tls, timeoutMs: t.timeouts.request },
-        expected,
+      converge(
+        () =>
+          probeIdentity(
+            client.run,
+            { url: statsUrl(pod, port), meshClient: client.tls, timeoutMs: t.timeouts.request },
+            expected,
+          ),
+        t.converge("consistency"),
       ),
     ),
   );
@@ -80,7 +86,7 @@ export async function targetChecks(
   const api = t.prometheus("http://127.0.0.1:9090", client.run);
   return Promise.all(
     ports.map((p) =>
-      probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port), timeoutMs: t.timeouts.targetsUp }),
+      probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port) }, t.converge("targetsUp")),
     ),
   );
 }
@@ -90,27 +96,31 @@ export async function listenerChecks(
   pod: PodInfo,
   expected: readonly ListenerExpectation[],
 ): Promise<Verdict[]> {
-  const r = await t.istioctl(["proxy-config", "listeners", `${pod.name}.${pod.namespace}`]);
-  if (r.exitCode !== 0) {
-    return [
-      error(
-        "listeners",
-        `istioctl proxy-config listeners ${pod.name}.${pod.namespace} failed: ${r.stderr.trim()}`,
-      ),
-    ];
-  }
-  return [checkListeners(r.stdout, expected)];
+  const target = `${pod.name}.${pod.namespace}`;
+  return [
+    await converge(async () => {
+      const r = await t.istioctl(["proxy-config", "listeners", target]);
+      if (r.exitCode !== 0) {
+        return error("listeners", `istioctl proxy-config listeners ${target} failed: ${r.stderr.trim()}`);
+      }
+      return checkListeners(r.stdout, expected);
+    }, t.converge("consistency")),
+  ];
 }
 
 export async function localhostOnlyChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
   const client = await t.meshClient();
   const merged = securePorts(t).find((p) => p.job === SECURE_JOBS.merged)!;
   return [
-    await probeLocalhostOnly(client.run, {
-      secure: { url: statsUrl(pod, merged.port), meshClient: client.tls, timeoutMs: t.timeouts.request },
-      envoyStatsUrl: statsUrl(pod, 15090, "http"),
-      agentStatsUrl: statsUrl(pod, 15020, "http"),
-    }),
+    await converge(
+      () =>
+        probeLocalhostOnly(client.run, {
+          secure: { url: statsUrl(pod, merged.port), meshClient: client.tls, timeoutMs: t.timeouts.request },
+          envoyStatsUrl: statsUrl(pod, 15090, "http"),
+          agentStatsUrl: statsUrl(pod, 15020, "http"),
+        }),
+      t.converge("consistency"),
+    ),
   ];
 }
 

@@ -3,11 +3,17 @@ import { execa } from "execa";
 import { hasCapability, type SecureMetricsMode } from "../catalog/capabilities.ts";
 import type { Profile } from "../catalog/profiles.ts";
 import { loadKubeConfig } from "../mesh/kube.ts";
-import { DEFAULT_TIMEOUTS, type Timeouts } from "../probes/backoff.ts";
+import type { Convergence } from "../probes/converge.ts";
 import type { ClientTls, CommandRunner, ProcessResult } from "../probes/curl.ts";
 import { type PrometheusApi, prometheusApi } from "../probes/prometheus.ts";
 import { podRunner } from "../probes/runners.ts";
 import { CERT_DIR, FOREIGN_CERT_DIR } from "../render/scenarios.ts";
+import {
+  DEFAULT_CONSECUTIVE_SUCCESSES,
+  DEFAULT_TIMEOUTS,
+  type TimeoutName,
+  type Timeouts,
+} from "../timeouts.ts";
 
 // What a conformance test body sees of its cell: the cluster, the in-pod transports and the
 // Prometheus APIs, all built on the same probes the lab proves.
@@ -21,6 +27,8 @@ export interface CellContextFile {
   context?: string;
   istioctlPath: string;
   timeouts?: Partial<Timeouts>;
+  /** Passes in a row that make a probe pass (--consecutive-successes). */
+  consecutive?: number;
 }
 
 export interface PodInfo {
@@ -34,6 +42,9 @@ export interface PodInfo {
 export interface CellContext extends CellContextFile {
   kc: KubeConfig;
   timeouts: Timeouts;
+  consecutive: number;
+  /** Convergence under one named timeout: N passes in a row within it. */
+  converge(name: TimeoutName, intervalMs?: number): Convergence;
   /** The first Running, Ready pod matching the label selector. */
   pod(namespace: string, labelSelector: string): Promise<PodInfo>;
   /** Runs argv in a container through the API server's exec. */
@@ -64,10 +75,13 @@ export function cellContext(file: CellContextFile): CellContext {
     !p.metadata?.deletionTimestamp &&
     p.status?.phase === "Running" &&
     (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+  const consecutive = file.consecutive ?? DEFAULT_CONSECUTIVE_SUCCESSES;
   const ctx: CellContext = {
     ...file,
     kc,
     timeouts,
+    consecutive,
+    converge: (name, intervalMs) => ({ consecutive, timeout: { name, ms: timeouts[name] }, intervalMs }),
     async pod(namespace, labelSelector) {
       const list = await core.listNamespacedPod({ namespace, labelSelector });
       const p = list.items.find(ready);

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { type Convergence, converge } from "../probes/converge.ts";
 import {
   endpointProbes,
   probeIdentity,
@@ -49,7 +50,18 @@ const FAULT_NS = "ssc-ambient-faulty";
 const SCRAPE_INTERVAL_S = 1;
 const DISCOVERY_TICK_S = 5;
 const REQUEST_MS = 3_000;
-const WAIT_MS = 25_000;
+// The lab's convergence: the cluster's rule (N passes in a row within a named time) with budgets
+// sized to the lab's 1 s scrape interval and Prometheus's 5 s discovery tick. Faults wait out their
+// budget, as a failing probe in a cell does.
+const LAB_CONVERGENCE = {
+  consistency: { consecutive: 2, timeout: { name: "consistency", ms: 3_000 }, intervalMs: 250 },
+  targetsUp: { consecutive: 2, timeout: { name: "targetsUp", ms: 12_000 }, intervalMs: 500 },
+  promql: {
+    consecutive: 2,
+    timeout: { name: "promql", ms: 12_000 },
+    intervalMs: SCRAPE_INTERVAL_S * 1_000,
+  },
+} as const satisfies Record<string, Convergence>;
 
 type Runner = () => Promise<Verdict>;
 
@@ -62,26 +74,31 @@ function podProbes(lab: Lab, pod: LabPod): Record<(typeof POD_PROBES)[number], R
   });
   const api = prometheusApi(run, lab.prometheus.url, REQUEST_MS);
   return {
-    ...endpointProbes(run, secure(15092), lab.foreignClient),
-    identity: () => probeIdentity(run, secure(15092), pod.identity),
+    ...endpointProbes(run, secure(15092), lab.foreignClient, LAB_CONVERGENCE.consistency),
+    identity: () =>
+      converge(() => probeIdentity(run, secure(15092), pod.identity), LAB_CONVERGENCE.consistency),
     "localhost-only": () =>
-      probeLocalhostOnly(run, {
-        secure: secure(15092),
-        envoyStatsUrl: `http://${pod.ip}:15090/stats/prometheus`,
-        agentStatsUrl: `http://${pod.ip}:15020/stats/prometheus`,
-      }),
+      converge(
+        () =>
+          probeLocalhostOnly(run, {
+            secure: secure(15092),
+            envoyStatsUrl: `http://${pod.ip}:15090/stats/prometheus`,
+            agentStatsUrl: `http://${pod.ip}:15020/stats/prometheus`,
+          }),
+        LAB_CONVERGENCE.consistency,
+      ),
     "targets-merged": () =>
-      probeTarget(api, {
-        job: "istio-secure-merged-metrics",
-        scrapeUrl: secure(15092).url,
-        timeoutMs: WAIT_MS,
-      }),
+      probeTarget(
+        api,
+        { job: "istio-secure-merged-metrics", scrapeUrl: secure(15092).url },
+        LAB_CONVERGENCE.targetsUp,
+      ),
     "targets-envoy": () =>
-      probeTarget(api, {
-        job: "istio-secure-envoy-metrics",
-        scrapeUrl: secure(15091).url,
-        timeoutMs: WAIT_MS,
-      }),
+      probeTarget(
+        api,
+        { job: "istio-secure-envoy-metrics", scrapeUrl: secure(15091).url },
+        LAB_CONVERGENCE.targetsUp,
+      ),
   };
 }
 
@@ -94,18 +111,23 @@ function otherProbes(
   const listenerRows = faulty ? SIDECAR_LISTENER_ROWS.filter((r) => r[1] !== "15091") : SIDECAR_LISTENER_ROWS;
   return {
     "targets-client-certs": () =>
-      probeTarget(api, {
-        job: faulty ? "fault-no-client-cert" : "istio-secure-merged-metrics",
-        scrapeUrl: `https://${healthy.ip}:15092/stats/prometheus`,
-        timeoutMs: WAIT_MS,
-      }),
+      probeTarget(
+        api,
+        {
+          job: faulty ? "fault-no-client-cert" : "istio-secure-merged-metrics",
+          scrapeUrl: `https://${healthy.ip}:15092/stats/prometheus`,
+        },
+        LAB_CONVERGENCE.targetsUp,
+      ),
     "promql-ambient": () =>
-      probeAllSeries(api, {
-        query: `istio_tcp_sent_bytes_total{source_workload="prometheus",destination_workload_namespace="${faulty ? FAULT_NS : "ssc-ambient"}"}`,
-        labels: { connection_security_policy: "mutual_tls" },
-        timeoutMs: WAIT_MS,
-        settleMs: 1_500,
-      }),
+      probeAllSeries(
+        api,
+        {
+          query: `istio_tcp_sent_bytes_total{source_workload="prometheus",destination_workload_namespace="${faulty ? FAULT_NS : "ssc-ambient"}"}`,
+          labels: { connection_security_policy: "mutual_tls" },
+        },
+        LAB_CONVERGENCE.promql,
+      ),
     listeners: async () => checkListeners(tabwrite(listenerRows), secureListenerExpectations(true)),
     "ztunnel-workloads": async () =>
       checkZtunnelWorkloads(tabwrite(ztunnelWorkloadRows(faulty ? "TCP" : "HBONE")), true, [

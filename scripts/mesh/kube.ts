@@ -6,14 +6,12 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   VersionApi,
-  Watch,
 } from "@kubernetes/client-node";
 import { InfrastructureError, UsageError } from "../errors.ts";
-import { describeState, type Workload } from "./readiness.ts";
+import { FIELD_MANAGER } from "./field-manager.ts";
 
 // The suite's only door to the API server: @kubernetes/client-node for server-side apply, patches,
-// watches and deletes. Field manager "ssc" marks every field the suite owns.
-export const FIELD_MANAGER = "ssc";
+// reads and deletes (waits are in wait.ts). Field manager "ssc" marks every field the suite owns.
 
 /** Loads a kubeconfig the user named; bad input (missing file, unknown context) is exit 2. */
 export function loadKubeConfig(path: string, context?: string): KubeConfig {
@@ -118,73 +116,6 @@ export async function patchStrategic(kc: KubeConfig, target: KubernetesObject, b
       `patch of ${target.kind} ${target.metadata?.namespace}/${target.metadata?.name} failed: ${apiReason(e)}`,
     );
   }
-}
-
-export interface WaitTarget {
-  /** e.g. /apis/apps/v1/namespaces/istio-system/deployments */
-  path: string;
-  name: string;
-  kind: string;
-  namespace: string;
-}
-
-/**
- * Watches one object until `ready` holds, or fails after the named timeout with the object's last
- * observed state. Never polls on a fixed sleep: the watch delivers every change.
- */
-export async function waitUntil(
-  kc: KubeConfig,
-  t: WaitTarget,
-  ready: (o: Workload) => boolean,
-  timeout: { name: string; ms: number },
-): Promise<void> {
-  let last: Workload | undefined;
-  const deadline = Date.now() + timeout.ms;
-  // A watch ends on its own: the server closes it, or client-node's 30 s inactivity timer fires
-  // while nothing changes (images pulling). Neither is a verdict: watch again until the deadline.
-  while (Date.now() < deadline) {
-    const outcome = await new Promise<"ready" | "closed" | Error>((resolve) => {
-      let controller: AbortController | undefined;
-      let settled = false;
-      const settle = (v: "ready" | "closed" | Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        controller?.abort();
-        resolve(v);
-      };
-      const timer = setTimeout(() => settle("closed"), Math.max(0, deadline - Date.now()));
-      new Watch(kc)
-        .watch(
-          t.path,
-          { fieldSelector: `metadata.name=${t.name}` },
-          (_phase, obj: Workload) => {
-            last = { ...obj, kind: t.kind };
-            if (ready(last)) settle("ready");
-          },
-          (err: unknown) => {
-            const name = (err as { name?: string } | null)?.name;
-            settle(
-              !err || name === "AbortError" || name === "TimeoutError" ? "closed" : new Error(String(err)),
-            );
-          },
-        )
-        .then(
-          (c) => {
-            controller = c;
-            if (settled) c.abort();
-          },
-          (e: Error) => settle(e),
-        );
-    });
-    if (outcome === "ready") return;
-    if (outcome instanceof Error) {
-      throw new InfrastructureError(`watch of ${t.kind} ${t.namespace}/${t.name} failed: ${outcome.message}`);
-    }
-  }
-  throw new InfrastructureError(
-    `timeout ${timeout.name} (${timeout.ms / 1000}s): ${t.kind} ${t.namespace}/${t.name} not ready; last seen: ${describeState(last)}`,
-  );
 }
 
 /** Deletes what this run created: objects labelled with its run id, nothing else. */

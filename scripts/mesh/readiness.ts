@@ -10,7 +10,7 @@ export interface Condition {
 export interface Workload {
   kind?: string;
   metadata?: { name?: string; namespace?: string; generation?: number };
-  spec?: { replicas?: number };
+  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
   status?: {
     observedGeneration?: number;
     replicas?: number;

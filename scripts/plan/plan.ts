@@ -1,14 +1,18 @@
 import { UsageError } from "../errors.ts";
 import type { ConformanceTest } from "../registry/define.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
+import { renderCell } from "../render/render-cell.ts";
 import { type Cell, expandMatrix, type MatrixInput } from "./cells.ts";
 import { decideTests, type Selection, type TestDecision, unknownIds } from "./gates.ts";
+import { type CellRequests, cellRequests } from "./requests.ts";
 import { cellSteps, orderScenarios, type Step, type StepContext } from "./steps.ts";
 
 export interface PlannedCell extends Cell {
   scenarios: ScenarioId[];
   steps: Step[];
   tests: TestDecision[];
+  /** Total resource requests of the cell (absent when nothing is deployed). */
+  requests?: CellRequests;
 }
 
 export interface PlanInput extends MatrixInput, Selection, StepContext {}
@@ -27,6 +31,11 @@ export function buildPlan(input: PlanInput, tests: readonly ConformanceTest[]): 
     const scenarios = orderScenarios(
       applicable.flatMap((d) => byId.get(d.id)!.scenarios[cell.secureMetricsMode] ?? []),
     );
-    return { ...cell, scenarios, steps: cellSteps(cell, scenarios, applicable, input), tests: decisions };
+    const steps = cellSteps(cell, scenarios, applicable, input);
+    const requests =
+      applicable.length > 0
+        ? cellRequests(renderCell(cell, scenarios, input.runId, input.provider), input.provider)
+        : undefined;
+    return { ...cell, scenarios, steps, tests: decisions, ...(requests ? { requests } : {}) };
   });
 }

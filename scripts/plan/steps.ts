@@ -1,10 +1,13 @@
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
+import { istioctlVersionFor } from "../catalog/istio-releases.ts";
 import { k3sImageFor } from "../catalog/k3s-images.ts";
 import { ownerSelector } from "../cluster/ownership.ts";
 import type { Provider } from "../cluster/providers.ts";
+import { FIELD_MANAGER } from "../mesh/field-manager.ts";
 import { istioInstallSettings } from "../mesh/install-options.ts";
 import { SCENARIOS, type ScenarioId } from "../registry/scenarios.ts";
 import { type PatchTarget, patchFileName, scenarioDefinition } from "../render/scenarios.ts";
+import { DEFAULT_TIMEOUTS, formatDuration, type Timeouts } from "../timeouts.ts";
 import type { Cell } from "./cells.ts";
 import type { TestDecision } from "./gates.ts";
 import { shellJoin } from "./shell.ts";
@@ -43,6 +46,11 @@ export interface Step {
 
 export interface StepContext {
   runId: string;
+  /** Named waits; commands whose flags carry a wait (kind --wait, istioctl --readiness-timeout)
+   * show the value the run will use. */
+  timeouts?: Timeouts;
+  /** Air-gapped tools folder: the plan says where kind and istioctl come from. */
+  toolsDir?: string;
   /** Per-run work folder holding kubeconfigs and rendered manifests, e.g. .ssc/runs/<runId>. */
   workDir: string;
   provider?: Provider;
@@ -51,6 +59,26 @@ export interface StepContext {
   /** Existing cluster: the user's kubeconfig and context (the suite writes its own otherwise). */
   kubeconfig?: string;
   context?: string;
+}
+
+/** What the executor's server-side apply does, as kubectl flags: field manager ssc, and conflicts
+ * forced (the suite owns every field it sets on the objects it creates). */
+const SERVER_SIDE_APPLY = ["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "--force-conflicts"];
+
+/** kind's own --wait: the clusterCreate budget minus a minute for image pulls before and kubeconfig
+ * writing after, so kind reports a slow control plane itself before its process is killed. */
+export function kindWaitMs(clusterCreateMs: number): number {
+  return Math.max(30_000, clusterCreateMs - 60_000);
+}
+
+function toolsDescription(cell: Cell, provider: Provider, toolsDir: string | undefined): string {
+  const wanted = [
+    ...(provider === "kind" ? [`kind ${cell.kindVersion}`] : []),
+    `istioctl ${istioctlVersionFor(cell.istioVersion)}`,
+  ].join(" and ");
+  return toolsDir
+    ? `take ${wanted} from --tools-dir ${toolsDir} (checked against a .sha256 beside each, else marked unverified); what is not there is downloaded into the cache, SHA-256 verified`
+    : `download ${wanted} into the cache, SHA-256 verified (or reuse the cached copy, verified again)`;
 }
 
 const GATEWAY_API_SCENARIOS: readonly ScenarioId[] = ["gateway-api-native", "gateway-api-docs-path"];
@@ -123,6 +151,7 @@ export function cellSteps(
     ];
   }
   const provider = ctx.provider ?? "kind";
+  const timeouts = ctx.timeouts ?? DEFAULT_TIMEOUTS;
   const dir = cellDir(ctx, cell);
   const kubeconfig = cellKubeconfig(ctx, cell);
   const kubectl = ["kubectl", "--kubeconfig", kubeconfig, ...(ctx.context ? ["--context", ctx.context] : [])];
@@ -137,11 +166,11 @@ export function cellSteps(
     },
     {
       id: "fetch-tools",
-      description: `download ${provider === "kind" ? `kind ${cell.kindVersion} and ` : ""}istioctl ${cell.istioVersion} into the cache, SHA-256 verified`,
+      description: toolsDescription(cell, provider, ctx.toolsDir),
       action: {
         type: "fetch-tools",
         kind: provider === "kind" ? cell.kindVersion : undefined,
-        istioctl: cell.istioVersion,
+        istioctl: istioctlVersionFor(cell.istioVersion),
       },
     },
     {
@@ -166,7 +195,7 @@ export function cellSteps(
   if (provider === "kind") {
     steps.push({
       id: "create-cluster",
-      description: `create kind cluster ${name} with Kubernetes ${cell.kubernetesVersion} (node image pinned by digest); kubeconfig only in ${kubeconfig}`,
+      description: `create kind cluster ${name} with Kubernetes ${cell.kubernetesVersion} (node image pinned by digest; its teardown registered first); kubeconfig only in ${kubeconfig}`,
       argv: [
         "kind",
         "create",
@@ -180,7 +209,7 @@ export function cellSteps(
         "--kubeconfig",
         kubeconfig,
         "--wait",
-        "180s",
+        formatDuration(kindWaitMs(timeouts.clusterCreate)),
       ],
       action: { type: "kind-create", name },
     });
@@ -230,13 +259,13 @@ export function cellSteps(
         : {
             id: "install-gateway-api-crds",
             description: `install Gateway API ${v} CRDs (the version Istio ${cell.istioMinor} was built against)`,
-            argv: [...kubectl, "apply", "--server-side", "-f", gatewayApiCrdsUrl(v)],
+            argv: [...kubectl, ...SERVER_SIDE_APPLY, "-f", gatewayApiCrdsUrl(v)],
             action: { type: "apply-url", url: gatewayApiCrdsUrl(v) },
           },
     );
   }
   if (provider !== "existing") {
-    const install = istioInstallSettings(cell, scenarios);
+    const install = istioInstallSettings(cell, scenarios, provider);
     const ingress =
       cell.profile === "default" || install.overlay.spec.components?.ingressGateways?.[0]?.enabled === true;
     steps.push(
@@ -254,6 +283,8 @@ export function cellSteps(
           kubeconfig,
           "-f",
           `${dir}/manifests/istio/install.yaml`,
+          "--readiness-timeout",
+          formatDuration(timeouts.istioReady),
         ],
         action: { type: "istio-install" },
       },
@@ -294,7 +325,8 @@ export function cellSteps(
     steps.push(
       {
         id: "export-logs",
-        description: "export kind logs into the report's diagnostics (they outlive the work folder)",
+        description:
+          "on failure only: export kind logs into the report's diagnostics (they outlive the work folder), capped at 50 MiB",
         argv: ["kind", "export", "logs", `<report-dir>/diagnostics/${cell.id}/kind-logs`, "--name", name],
         action: { type: "teardown", what: "kind-export-logs", name },
       },
@@ -335,14 +367,14 @@ function deploySteps(s: ScenarioId, cell: Cell, kubectl: readonly string[], dir:
   const steps: Step[] = def.prerequisites.map((p, i) => ({
     id: `deploy-${s}-prerequisite-${i + 1}`,
     description: `${p.description}; server-side apply, then watch until established`,
-    argv: [...kubectl, "apply", "--server-side", "-f", p.url],
+    argv: [...kubectl, ...SERVER_SIDE_APPLY, "-f", p.url],
     action: { type: "apply-url", url: p.url },
   }));
   if (def.namespace || def.objects.length > 0) {
     steps.push({
       id: `deploy-${s}`,
       description: `${SCENARIOS[s]}; server-side apply, then watch its Deployments until Available`,
-      argv: [...kubectl, "apply", "--server-side", "-f", `${dir}/manifest.yaml`],
+      argv: [...kubectl, ...SERVER_SIDE_APPLY, "-f", `${dir}/manifest.yaml`],
       action: { type: "apply-manifest", scenario: s, file: `${dir}/manifest.yaml` },
     });
   }
@@ -361,6 +393,7 @@ function deploySteps(s: ScenarioId, cell: Cell, kubectl: readonly string[], dir:
         t.name,
         "--type",
         "strategic",
+        `--field-manager=${FIELD_MANAGER}`,
         "--patch-file",
         file,
       ],

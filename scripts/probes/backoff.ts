@@ -1,23 +1,13 @@
 import { setTimeout as delay } from "node:timers/promises";
 
-// Named timeouts, so a user can override one by name (--timeout targetsUp=60s) and an error can
-// say which budget ran out. Waits poll with capped exponential backoff, never fixed sleeps.
-export const DEFAULT_TIMEOUTS = {
-  /** One HTTP request of a probe (curl --max-time). */
-  request: 5_000,
-  /** A Prometheus target to be discovered and scraped (discovery tick 5 s + scrape interval). */
-  targetsUp: 30_000,
-  /** A PromQL query to return its series. */
-  promql: 30_000,
-} as const;
-export type TimeoutName = keyof typeof DEFAULT_TIMEOUTS;
-export type Timeouts = Record<TimeoutName, number>;
-
+// Waits poll with capped exponential backoff, never fixed sleeps; every wait has a named budget
+// (scripts/timeouts.ts) that its error names.
 export interface Backoff {
   initialMs: number;
   factor: number;
   maxMs: number;
 }
+
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 200, factor: 1.6, maxMs: 2_000 };
 
 export type Poll<T> = { done: true; value: T } | { done: false; last: T };
@@ -30,6 +20,7 @@ export async function eventually<T>(
   attempt: () => Promise<Poll<T>>,
   timeoutMs: number,
   backoff: Backoff = DEFAULT_BACKOFF,
+  signal?: AbortSignal,
 ): Promise<{ value: T; timedOut: boolean; attempts: number }> {
   const deadline = Date.now() + timeoutMs;
   let wait = backoff.initialMs;
@@ -39,8 +30,13 @@ export async function eventually<T>(
     const r = await attempt();
     if (r.done) return { value: r.value, timedOut: false, attempts };
     const left = deadline - Date.now();
-    if (left <= 0) return { value: r.last, timedOut: true, attempts };
-    await delay(Math.min(wait, left));
+    if (left <= 0 || signal?.aborted) return { value: r.last, timedOut: true, attempts };
+    await pause(Math.min(wait, left), signal);
     wait = Math.min(wait * backoff.factor, backoff.maxMs);
   }
+}
+
+/** A pause that an abort ends early instead of throwing: the caller looks at the signal. */
+export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal }).catch(() => undefined);
 }

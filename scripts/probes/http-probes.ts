@@ -1,4 +1,5 @@
 import { X509Certificate } from "node:crypto";
+import { type Convergence, converge } from "./converge.ts";
 import { type ClientTls, type CommandRunner, type CurlResult, curl, describeResult } from "./curl.ts";
 import { error, fail, pass, type Verdict } from "./verdict.ts";
 
@@ -84,17 +85,21 @@ export function probeForeignCaRejected(
 
 export type EndpointCheck = "mtls" | "plaintext" | "no-cert" | "foreign-ca";
 
-/** One secure endpoint's HTTP checks, the same for the lab and the conformance suites. */
+/** One secure endpoint's HTTP checks, the same for the lab and the conformance suites, each judged
+ * by convergence (N passes in a row within the named time). A rejection attempt proves the port
+ * alive over mTLS in the same attempt, so liveness and refusal are seen together. */
 export function endpointProbes(
   run: CommandRunner,
   t: SecurePortTarget,
   foreign: ClientTls,
+  convergence: Convergence,
 ): Record<EndpointCheck, () => Promise<Verdict>> {
+  const c = (attempt: () => Promise<Verdict>) => () => converge(attempt, convergence);
   return {
-    mtls: () => probeMtls(run, t),
-    plaintext: () => probePlaintextRejected(run, t),
-    "no-cert": () => probeNoClientCertRejected(run, t),
-    "foreign-ca": () => probeForeignCaRejected(run, t, foreign),
+    mtls: c(() => probeMtls(run, t)),
+    plaintext: c(() => probePlaintextRejected(run, t)),
+    "no-cert": c(() => probeNoClientCertRejected(run, t)),
+    "foreign-ca": c(() => probeForeignCaRejected(run, t, foreign)),
   };
 }
 

@@ -1,5 +1,4 @@
-import { setTimeout as delay } from "node:timers/promises";
-import { eventually } from "./backoff.ts";
+import { type Convergence, converge } from "./converge.ts";
 import { type CommandRunner, curl } from "./curl.ts";
 import { error, fail, pass, type Verdict } from "./verdict.ts";
 
@@ -32,86 +31,83 @@ export function prometheusApi(run: CommandRunner, baseUrl: string, timeoutMs: nu
 }
 
 interface ActiveTarget {
+  scrapePool?: string;
   scrapeUrl: string;
   health: "up" | "down" | "unknown";
   lastError: string;
   lastScrape: string;
   labels: Record<string, string>;
 }
+
 interface DroppedTarget {
+  scrapePool?: string;
   discoveredLabels: Record<string, string>;
 }
+
+/** /api/v1/targets data as Prometheus sends it; every list may be missing or null. */
 interface TargetsData {
-  activeTargets: ActiveTarget[];
-  droppedTargets: DroppedTarget[];
+  activeTargets?: ActiveTarget[] | null;
+  droppedTargets?: DroppedTarget[] | null;
 }
 
 export interface TargetExpectation {
+  /** The scrape config's job_name. Prometheus reports it as a target's scrapePool; the job label
+   * can differ (prometheus-operator sets it to the Service's name), so it is matched only when
+   * scrapePool is absent (Prometheus before 2.26). */
   job: string;
-  /** e.g. https://10.0.0.5:15092/stats/prometheus */
+  /** e.g. https://10.0.0.5:15092/stats/prometheus: the exact URL, never the host alone. */
   scrapeUrl: string;
-  timeoutMs: number;
 }
 
-type Observation =
-  | { state: "unreachable"; problem: string }
-  | { state: "absent"; urls: string[] }
-  | { state: "dropped"; labels: Record<string, string> }
-  | { state: "up" | "unknown"; target: ActiveTarget }
-  | { state: "down"; target: ActiveTarget; scrapes: Set<string> };
+const poolOf = (t: { scrapePool?: string; labels?: Record<string, string> }, fallback?: string) =>
+  t.scrapePool ?? t.labels?.job ?? fallback;
 
 /**
- * The job lists the target UP at the expected scrape URL. Waits with backoff for discovery; a
- * target DOWN across two scrapes, or dropped by relabelling, is a failure without waiting out the
- * deadline. An unreachable Prometheus is an error.
+ * One look at /api/v1/targets: pass when the job lists the target UP at the exact scrape URL.
+ * Anything else (absent, dropped, pending, down) is "not yet" for convergence and becomes the
+ * failure with its last state at the deadline; an unreachable or unreadable API is an error.
  */
-export async function probeTarget(api: PrometheusApi, want: TargetExpectation): Promise<Verdict> {
-  const host = new URL(want.scrapeUrl).hostname;
-  const downScrapes = new Set<string>();
-  const result = await eventually<Observation>(async () => {
-    const r = await api.get("/api/v1/targets?state=any");
-    if (!r.ok) return { done: false, last: { state: "unreachable", problem: r.problem } };
-    const data = r.data as TargetsData;
-    const inJob = data.activeTargets.filter((t) => t.labels.job === want.job);
-    const target = inJob.find((t) => t.scrapeUrl === want.scrapeUrl);
-    if (target?.health === "up") return { done: true, value: { state: "up", target } };
-    if (target?.health === "down") {
-      downScrapes.add(target.lastScrape);
-      const obs: Observation = { state: "down", target, scrapes: downScrapes };
-      return downScrapes.size >= 2 ? { done: true, value: obs } : { done: false, last: obs };
-    }
-    if (target) return { done: false, last: { state: "unknown", target } };
-    const dropped = data.droppedTargets.find(
-      (d) => d.discoveredLabels.job === want.job && d.discoveredLabels.__meta_kubernetes_pod_ip === host,
-    );
-    if (dropped) return { done: true, value: { state: "dropped", labels: dropped.discoveredLabels } };
-    return { done: false, last: { state: "absent", urls: inJob.map((t) => t.scrapeUrl) } };
-  }, want.timeoutMs);
-  const o = result.value;
-  const name = `targets`;
+export async function observeTarget(api: PrometheusApi, want: TargetExpectation): Promise<Verdict> {
   const where = `job ${want.job}, ${want.scrapeUrl}`;
-  switch (o.state) {
-    case "up":
-      return pass(name, `${where} is UP`, [`lastScrape ${o.target.lastScrape}`]);
-    case "down":
-      return fail(name, `${where} is DOWN: ${o.target.lastError}`, [`lastError: ${o.target.lastError}`]);
-    case "dropped": {
-      const annotations = Object.entries(o.labels)
-        .filter(([k]) => k.startsWith("__meta_kubernetes_pod_annotation"))
-        .map(([k, v]) => `${k}=${v}`);
-      return fail(name, `${where}: the pod was discovered but dropped by relabelling (annotation missing?)`, [
-        `pod annotations seen: ${annotations.join(", ") || "(none)"}`,
-      ]);
-    }
-    case "absent":
-      return fail(name, `${where}: not discovered within ${want.timeoutMs} ms`, [
-        `job's scrape URLs: ${o.urls.join(", ") || "(none)"}`,
-      ]);
-    case "unknown":
-      return error(name, `${where}: never scraped within ${want.timeoutMs} ms`, []);
-    case "unreachable":
-      return error(name, `Prometheus API unreachable: ${o.problem}`, []);
+  const r = await api.get("/api/v1/targets?state=any");
+  if (!r.ok) return error("targets", `Prometheus API unreachable: ${r.problem}`);
+  const data = (r.data ?? {}) as TargetsData;
+  if (typeof data !== "object") return error("targets", `/api/v1/targets data is not an object`);
+  const inJob = (data.activeTargets ?? []).filter((t) => poolOf(t) === want.job);
+  const target = inJob.find((t) => t.scrapeUrl === want.scrapeUrl);
+  if (target?.health === "up") return pass("targets", `${where} is UP`, [`lastScrape ${target.lastScrape}`]);
+  if (target?.health === "down") {
+    return fail("targets", `${where} is DOWN: ${target.lastError}`, [`lastError: ${target.lastError}`]);
   }
+  if (target) return error("targets", `${where}: discovered but never scraped`, [`health ${target.health}`]);
+  const host = new URL(want.scrapeUrl).hostname;
+  const dropped = (data.droppedTargets ?? []).find(
+    (d) =>
+      poolOf({ scrapePool: d.scrapePool }, d.discoveredLabels?.job) === want.job &&
+      d.discoveredLabels?.__meta_kubernetes_pod_ip === host,
+  );
+  if (dropped) {
+    const annotations = Object.entries(dropped.discoveredLabels)
+      .filter(([k]) => k.startsWith("__meta_kubernetes_pod_annotation"))
+      .map(([k, v]) => `${k}=${v}`);
+    return fail(
+      "targets",
+      `${where}: the pod was discovered but dropped by relabelling (a keep rule's annotation missing?)`,
+      [`pod annotations seen: ${annotations.join(", ") || "(none)"}`],
+    );
+  }
+  return fail("targets", `${where}: not discovered`, [
+    `the job's scrape URLs: ${inJob.map((t) => t.scrapeUrl).join(", ") || "(none)"}`,
+  ]);
+}
+
+/** The job lists the target UP at its exact scrape URL, N times in a row within targetsUp. */
+export function probeTarget(
+  api: PrometheusApi,
+  want: TargetExpectation,
+  convergence: Convergence,
+): Promise<Verdict> {
+  return converge(() => observeTarget(api, want), convergence);
 }
 
 interface Series {
@@ -121,49 +117,53 @@ interface Series {
 
 export interface SeriesExpectation {
   query: string;
-  /** After the first series appear, wait this long and judge a fresh result (one more scrape), so
-   * "none unknown" is not decided on whatever happened to be there first. */
-  settleMs?: number;
   /** Every series must carry these label values. */
   labels: Record<string, string>;
-  timeoutMs: number;
 }
 
-/** At least one series, and every series carries the expected labels (e.g. all mutual_tls). */
-export async function probeAllSeries(api: PrometheusApi, want: SeriesExpectation): Promise<Verdict> {
-  const result = await eventually<{ series: Series[] } | { problem: string }>(async () => {
-    const r = await api.get(`/api/v1/query?query=${encodeURIComponent(want.query)}`);
-    if (!r.ok) return { done: false, last: { problem: r.problem } };
-    const series = (r.data as { result: Series[] }).result;
-    return series.length > 0 ? { done: true, value: { series } } : { done: false, last: { series } };
-  }, want.timeoutMs);
-  let v = result.value;
-  if (!result.timedOut && want.settleMs) {
-    await delay(want.settleMs);
-    const again = await api.get(`/api/v1/query?query=${encodeURIComponent(want.query)}`);
-    v = again.ok ? { series: (again.data as { result: Series[] }).result } : { problem: again.problem };
+const render = (s: Series) =>
+  `{${Object.entries(s.metric)
+    .map(([k, x]) => `${k}="${x}"`)
+    .join(", ")}}`;
+
+/** One query: pass with at least one series, all carrying the expected labels (e.g. all
+ * mutual_tls). No series is "not yet"; a scalar or string result cannot be judged: an error. */
+export async function observeSeries(api: PrometheusApi, want: SeriesExpectation): Promise<Verdict> {
+  const r = await api.get(`/api/v1/query?query=${encodeURIComponent(want.query)}`);
+  if (!r.ok) return error("promql", `Prometheus API unreachable: ${r.problem}`);
+  const data = r.data as { resultType?: string; result?: unknown } | null;
+  if (
+    !data ||
+    (data.resultType !== "vector" && data.resultType !== "matrix") ||
+    !Array.isArray(data.result)
+  ) {
+    return error(
+      "promql",
+      `${want.query} returned ${data?.resultType ?? "no resultType"}, not series: ${JSON.stringify(data?.result ?? null).slice(0, 120)}`,
+    );
   }
-  if ("problem" in v) return error("promql", `Prometheus API unreachable: ${v.problem}`, []);
-  if (v.series.length === 0)
-    return fail("promql", `no series for ${want.query} within ${want.timeoutMs} ms`, []);
-  const render = (s: Series) =>
-    `{${Object.entries(s.metric)
-      .map(([k, x]) => `${k}="${x}"`)
-      .join(", ")}}`;
-  const bad = v.series.filter((s) => Object.entries(want.labels).some(([k, x]) => s.metric[k] !== x));
+  const series = data.result as Series[];
   const wanted = Object.entries(want.labels)
     .map(([k, x]) => `${k}="${x}"`)
     .join(", ");
+  if (series.length === 0) return fail("promql", `no series for ${want.query}`);
+  const bad = series.filter((s) => Object.entries(want.labels).some(([k, x]) => s.metric?.[k] !== x));
   if (bad.length > 0) {
     return fail(
       "promql",
-      `${bad.length} of ${v.series.length} series of ${want.query} lack ${wanted}`,
+      `${bad.length} of ${series.length} series of ${want.query} lack ${wanted}`,
       bad.map(render),
     );
   }
-  return pass(
-    "promql",
-    `${v.series.length} series of ${want.query}, all with ${wanted}`,
-    v.series.map(render),
-  );
+  return pass("promql", `${series.length} series of ${want.query}, all with ${wanted}`, series.map(render));
+}
+
+/** The series hold N times in a row; give the convergence a scrape interval between attempts so a
+ * pass spans fresh scrapes, not whatever happened to be there first. */
+export function probeAllSeries(
+  api: PrometheusApi,
+  want: SeriesExpectation,
+  convergence: Convergence,
+): Promise<Verdict> {
+  return converge(() => observeSeries(api, want), convergence);
 }

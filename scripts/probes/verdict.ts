@@ -8,6 +8,8 @@ export interface Verdict {
   /** One line naming the cause, e.g. "plain HTTP got 200 from http://10.0.0.5:15091/stats/prometheus". */
   summary: string;
   evidence: string[];
+  /** How many attempts convergence made before this verdict (absent for a single attempt). */
+  attempts?: number;
 }
 
 export const pass = (probe: string, summary: string, evidence: string[] = []): Verdict => ({

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Document, type Scalar } from "yaml";
 import { ownerLabels } from "../cluster/ownership.ts";
+import type { Provider } from "../cluster/providers.ts";
 import { istioInstallSettings } from "../mesh/install-options.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
@@ -56,7 +57,7 @@ export function renderScenario(
   overrides: Params = {},
 ): RenderedScenario {
   const def = scenarioDefinition(id, cell, runId);
-  const common = { ...commonParams(cell, runId, def.namespace?.name), ...overrides };
+  const common = { ...commonParams(runId, def.namespace?.name), ...overrides };
   const objects: Document[] = [];
   if (def.namespace) {
     // Owner labels on the Namespace too: on a bring-your-own cluster it is what teardown removes.
@@ -93,8 +94,13 @@ export function renderScenario(
   };
 }
 
-export function renderCell(cell: Cell, scenarios: readonly ScenarioId[], runId: string): RenderedCell {
-  const install = istioInstallSettings(cell, scenarios);
+export function renderCell(
+  cell: Cell,
+  scenarios: readonly ScenarioId[],
+  runId: string,
+  provider: Provider = "kind",
+): RenderedCell {
+  const install = istioInstallSettings(cell, scenarios, provider);
   const istioInstall = new Document(install.overlay);
   istioInstall.commentBefore = [
     ` istioctl install overlay for cell ${cell.id}`,

@@ -1,4 +1,4 @@
-import { IMAGES, probeClientImage, prometheusOperatorBundleUrl } from "../catalog/images.ts";
+import { IMAGES, PROBE_CLIENT, PROMETHEUS_VERSION, prometheusOperatorBundleUrl } from "../catalog/images.ts";
 import { ownerLabels } from "../cluster/ownership.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
@@ -236,14 +236,17 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
 }
 
 /** Parameters every template may use; scenario-specific ones are merged over these. */
-export function commonParams(cell: Cell, runId: string, namespace: string | undefined): Params {
+export function commonParams(runId: string, namespace: string | undefined): Params {
   return {
     NAMESPACE: namespace ?? ISTIO_NAMESPACE,
     ISTIO_NAMESPACE,
     COMMON_LABELS: ownerLabels(runId),
     HTTPBIN_IMAGE: IMAGES.httpbin,
     PROMETHEUS_IMAGE: IMAGES.prometheus,
-    PROBE_IMAGE: probeClientImage(cell.istioVersion),
+    PROBE_IMAGE: PROBE_CLIENT.image,
+    PROBE_UID: PROBE_CLIENT.uid,
+    PROBE_GID: PROBE_CLIENT.gid,
+    PROMETHEUS_VERSION,
     CERT_DIR,
     FOREIGN_CERT_DIR,
     FOREIGN_SECRET,

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { type CellResult, type Result, type RunResult, resultOf, statistics } from "./model.ts";
+import { type CellResult, cellResultOf, type Result, type RunResult, statistics } from "./model.ts";
 
 // ConformanceReport, Kubernetes style after Gateway API's: versioned, generated, meant to be
 // submitted unmodified. Every version that shaped the result is in it, down to digests and hashes.
@@ -20,22 +20,28 @@ function cellEntry(c: CellResult) {
     secureMetricsMode: c.secureMetricsMode,
     cluster: c.provider,
     tools: c.tools,
-    result: resultOf(c.tests, c.error),
+    ...(c.probeClient ? { probeClient: c.probeClient } : {}),
+    ...(c.requests ? { requests: c.requests } : {}),
+    result: cellResultOf(c),
     ...(c.error ? { error: c.error } : {}),
+    ...(c.notRun ? { notRun: c.notRun } : {}),
+    ...(c.leaked?.length ? { leftBehind: c.leaked } : {}),
+    ...(c.kept?.length ? { kept: c.kept } : {}),
     statistics: statistics(c.tests),
     failedTests: listed(c, "failed"),
     erroredTests: listed(c, "errored"),
     skippedTests: listed(c, "skipped"),
     ...(c.diagnostics ? { diagnostics: c.diagnostics } : {}),
+    ...(c.timings?.length ? { stepSeconds: c.timings } : {}),
   };
 }
 
-const WORST: Result[] = ["failure", "error", "partial", "success"];
+const WORST: Result[] = ["failure", "error", "not-run", "partial", "success"];
 
 export function conformanceReport(run: RunResult) {
   const profiles = [...new Set(run.cells.map((c) => c.profile))].map((name) => {
     const cells = run.cells.filter((c) => c.profile === name);
-    const results = cells.map((c) => resultOf(c.tests, c.error));
+    const results = cells.map(cellResultOf);
     const tests = cells.flatMap((c) => c.tests);
     return {
       name,

@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { CoreV1Api, Exec, type KubeConfig } from "@kubernetes/client-node";
 import { execa } from "execa";
+import { explainPods } from "../mesh/explain.ts";
 import { curl } from "../probes/curl.ts";
 import { podRunner } from "../probes/runners.ts";
 
@@ -17,6 +18,58 @@ export interface DiagnosticsInput {
   context?: string;
   namespaces: readonly string[];
   dir: string;
+  /** Each command and API read is bounded by this (the named timeout `diagnostics`). */
+  timeoutMs: number;
+}
+
+/** An API read that cannot hang the collection: it gives up after `ms`. */
+async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_r, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms);
+  });
+  try {
+    return await Promise.race([p, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** kind export logs: journals and /var/log of a node can be large; keep what explains a failure. */
+export const KIND_LOGS_CAP = { fileBytes: 5 * 1024 * 1024, totalBytes: 50 * 1024 * 1024 } as const;
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+/** Caps a folder written by another tool: each file keeps its last `fileBytes` (the end of a log
+ * says why it died), and files past `totalBytes` are removed and listed in TRUNCATED.txt. */
+export async function capFolder(dir: string, cap: { fileBytes: number; totalBytes: number }): Promise<void> {
+  const notes: string[] = [];
+  let total = 0;
+  for (const file of (await filesUnder(dir)).sort()) {
+    const size = (await stat(file)).size;
+    if (total >= cap.totalBytes) {
+      await rm(file, { force: true });
+      notes.push(`${file}: removed (${size} bytes; total cap ${cap.totalBytes} reached)`);
+      continue;
+    }
+    const keep = Math.min(size, cap.fileBytes, cap.totalBytes - total);
+    if (keep < size) {
+      const fh = await open(file, "r");
+      const buf = Buffer.alloc(keep);
+      await fh.read(buf, 0, keep, size - keep);
+      await fh.close();
+      await writeFile(
+        file,
+        Buffer.concat([Buffer.from(`[truncated to the last ${keep} of ${size} bytes]\n`), buf]),
+      );
+      notes.push(`${file}: truncated to its last ${keep} of ${size} bytes`);
+    }
+    total += keep;
+  }
+  if (notes.length) await writeFile(join(dir, "TRUNCATED.txt"), `${notes.join("\n")}\n`);
 }
 
 export class CappedWriter {
@@ -57,30 +110,41 @@ export async function collectDiagnostics(d: DiagnosticsInput): Promise<CappedWri
     const v = await execa(d.istioctl, ["version", ...target], {
       reject: false,
       all: true,
+      timeout: d.timeoutMs,
     });
     await out.write("meta/istioctl-version.txt", String(v.all));
   }
   for (const ns of ["istio-system", ...d.namespaces]) {
     try {
-      const pods = await core.listNamespacedPod({ namespace: ns });
+      const pods = await bounded(core.listNamespacedPod({ namespace: ns }), d.timeoutMs, `pods of ${ns}`);
       await out.write(`resources/ns/${ns}/pods.json`, JSON.stringify(pods.items, null, 1));
-      const events = await core.listNamespacedEvent({ namespace: ns });
+      const events = await bounded(
+        core.listNamespacedEvent({ namespace: ns }),
+        d.timeoutMs,
+        `events of ${ns}`,
+      );
       await out.write(`resources/ns/${ns}/events.json`, JSON.stringify(events.items, null, 1));
+      // Why pods are not ready, as the waits' timeout errors say it.
+      const notReady = explainPods(pods.items, events.items);
+      if (notReady.length) await out.write(`resources/ns/${ns}/not-ready.txt`, `${notReady.join("\n")}\n`);
       for (const p of pods.items) {
         const name = p.metadata!.name!;
         const containers = [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].map(
           (c) => c.name,
         );
         for (const c of containers) {
-          const log = await core
-            .readNamespacedPodLog({ name, namespace: ns, container: c, tailLines: 2000 })
-            .catch((e: Error) => `could not read log: ${e.message}`);
+          const log = await bounded(
+            core.readNamespacedPodLog({ name, namespace: ns, container: c, tailLines: 2000 }),
+            d.timeoutMs,
+            `log of ${name}/${c}`,
+          ).catch((e: Error) => `could not read log: ${e.message}`);
           await out.write(`podlogs/${ns}/${name}/${c}.log`, String(log));
         }
         if (d.istioctl && containers.includes("istio-proxy")) {
           const pc = await execa(d.istioctl, ["proxy-config", "all", `${name}.${ns}`, ...target], {
             reject: false,
             all: true,
+            timeout: d.timeoutMs,
           });
           await out.write(`envoy/${ns}/${name}/proxy-config.txt`, String(pc.all));
         }
@@ -90,17 +154,18 @@ export async function collectDiagnostics(d: DiagnosticsInput): Promise<CappedWri
     }
   }
   try {
-    const pods = await core.listNamespacedPod({
-      namespace: "ssc-prometheus",
-      labelSelector: "app=prometheus",
-    });
+    const pods = await bounded(
+      core.listNamespacedPod({ namespace: "ssc-prometheus", labelSelector: "app=prometheus" }),
+      d.timeoutMs,
+      "the secure Prometheus pod",
+    );
     const p = pods.items[0];
     if (p) {
-      const run = podRunner(new Exec(d.kc), {
-        namespace: "ssc-prometheus",
-        pod: p.metadata!.name!,
-        container: "client",
-      });
+      const run = podRunner(
+        new Exec(d.kc),
+        { namespace: "ssc-prometheus", pod: p.metadata!.name!, container: "client" },
+        d.timeoutMs,
+      );
       const r = await curl(run, { url: "http://127.0.0.1:9090/api/v1/targets?state=any", timeoutMs: 10_000 });
       await out.write("prometheus/targets.json", r.body || r.message);
     }

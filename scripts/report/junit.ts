@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
 import type { CellResult } from "./model.ts";
 
 // junit.xml: one <testsuite> per cell. Cells that ran get vitest's own JUnit output (the suite
@@ -11,7 +10,7 @@ function erroredSuite(c: CellResult): string {
   const cases = c.tests.map((t) =>
     t.status === "skipped"
       ? `    <testcase classname="${esc(c.id)}" name="${esc(t.id)}" time="0"><skipped message="${esc(t.reason ?? "")}"/></testcase>`
-      : `    <testcase classname="${esc(c.id)}" name="${esc(t.id)}" time="0"><error message="${esc(c.error ?? t.reason ?? "error")}" type="InfrastructureError"/></testcase>`,
+      : `    <testcase classname="${esc(c.id)}" name="${esc(t.id)}" time="0"><error message="${esc(c.error ?? t.reason ?? "error")}" type="${c.error?.startsWith("interrupted by") ? "Interrupted" : "InfrastructureError"}"/></testcase>`,
   );
   const errors = c.tests.filter((t) => t.status !== "skipped").length;
   const skipped = c.tests.length - errors;
@@ -40,11 +39,10 @@ export function suitesOf(xml: string, cell: CellResult): string[] {
   });
 }
 
-export function mergeJunit(cells: readonly { cell: CellResult; vitestJunit?: string }[]): string {
-  const suites = cells.flatMap(({ cell, vitestJunit }) =>
-    vitestJunit && existsSync(vitestJunit) && !cell.error
-      ? suitesOf(readFileSync(vitestJunit, "utf8"), cell)
-      : [erroredSuite(cell)],
+/** `junitXml` is vitest's JUnit output, read before the cell's work folder was torn down. */
+export function mergeJunit(cells: readonly { cell: CellResult; junitXml?: string }[]): string {
+  const suites = cells.flatMap(({ cell, junitXml }) =>
+    junitXml && !cell.error ? suitesOf(junitXml, cell) : [erroredSuite(cell)],
   );
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="secure-scrape-conformance">\n${suites.join("\n")}\n</testsuites>\n`;
 }

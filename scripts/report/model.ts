@@ -10,8 +10,9 @@ export interface TestResult {
   provisional: boolean;
   /** Why it was skipped or errored, or the failing verdict's summary. */
   reason?: string;
-  /** For skipped tests: "applicability" skips are part of full conformance, others make it partial. */
-  skip?: "applicability" | "selection" | "environment" | "pending";
+  /** For skipped tests: "applicability" skips are part of full conformance, others make it partial;
+   * "not-run" marks the tests of a cell the run never reached (interrupt, --fail-fast). */
+  skip?: "applicability" | "selection" | "environment" | "pending" | "not-run";
   verdicts: Verdict[];
   finding?: string;
   seconds?: number;
@@ -20,6 +21,16 @@ export interface TestResult {
 export interface ToolRecord {
   version: string;
   sha256: string;
+  /** False for a --tools-dir binary without a checksum beside it: used, but not verified. */
+  verified?: boolean;
+  source?: string;
+}
+
+/** The image every probe runs from, and what its tools said about themselves in this cell. */
+export interface ProbeClientRecord {
+  image: string;
+  curl?: string;
+  error?: string;
 }
 
 export interface CellResult {
@@ -33,8 +44,18 @@ export interface CellResult {
   tools: { kind?: ToolRecord; istioctl?: ToolRecord };
   /** Set when the cell could not be provisioned or tested: its tests are errors, not failures. */
   error?: string;
+  /** Set when the run never reached the cell (an interrupt, --fail-fast), with why. */
+  notRun?: string;
   tests: TestResult[];
   diagnostics?: string;
+  probeClient?: ProbeClientRecord;
+  /** Seconds per provisioning step, in order. */
+  timings?: { step: string; seconds: number }[];
+  /** Total resource requests the plan computed for the cell. */
+  requests?: { cpuMillis: number; memoryMiB: number };
+  /** What teardown kept (--keep) and what it could not remove (left behind). */
+  kept?: string[];
+  leaked?: { name: string; error: string }[];
 }
 
 export interface Implementation {
@@ -55,17 +76,21 @@ export interface RunResult {
   cells: CellResult[];
 }
 
-export type Result = "success" | "partial" | "failure" | "error";
+export type Result = "success" | "partial" | "failure" | "error" | "not-run";
 
 /** failure (the mesh broke a non-provisional property) > error (the suite could not tell) >
- * partial (all that ran passed, but selected or applicable tests did not run) > success. */
-export function resultOf(tests: readonly TestResult[], cellError?: string): Result {
+ * not-run (the run never reached the cell) > partial (all that ran passed, but selected or
+ * applicable tests did not run) > success. */
+export function resultOf(tests: readonly TestResult[], cellError?: string, notRun?: string): Result {
   const counted = tests.filter((t) => !t.provisional);
   if (counted.some((t) => t.status === "failed")) return "failure";
   if (cellError || counted.some((t) => t.status === "errored")) return "error";
+  if (notRun) return "not-run";
   if (counted.some((t) => t.status === "skipped" && t.skip !== "applicability")) return "partial";
   return "success";
 }
+
+export const cellResultOf = (c: CellResult): Result => resultOf(c.tests, c.error, c.notRun);
 
 export function statistics(tests: readonly TestResult[]) {
   const n = (s: TestStatus) => tests.filter((t) => t.status === s).length;
@@ -75,9 +100,12 @@ export function statistics(tests: readonly TestResult[]) {
 /** Exit code of a run: 1 if the mesh broke a property anywhere, else 3 if anything could not be
  * told, else 0. A known failure outranks an incomplete run. */
 export function exitCodeOf(run: RunResult): 0 | 1 | 3 {
-  const results = run.cells.map((c) => resultOf(c.tests, c.error));
+  const results = run.cells.map(cellResultOf);
   if (results.includes("failure")) return 1;
-  if (results.includes("error")) return 3;
+  // Something left behind (a cluster teardown could not delete) is an infrastructure error too.
+  if (results.includes("error") || results.includes("not-run") || run.cells.some((c) => c.leaked?.length)) {
+    return 3;
+  }
   return 0;
 }
 

@@ -1,6 +1,10 @@
-import { type RunResult, resultOf, statistics } from "./model.ts";
+import { type CellResult, cellResultOf, type RunResult, statistics } from "./model.ts";
 
 // summary.md: what a person reads first, then the Reproduce section with the exact command.
+const tool = (name: string, t: CellResult["tools"]["kind"]) =>
+  t
+    ? `, ${name} ${t.version} (sha256 ${t.sha256}${t.verified === false ? ", UNVERIFIED: from --tools-dir without a checksum" : ""})`
+    : "";
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
 export function summaryMarkdown(run: RunResult): string {
@@ -13,11 +17,13 @@ export function summaryMarkdown(run: RunResult): string {
     "|---|---|---|---|---|---|---|---|---|",
     ...run.cells.map((c) => {
       const s = statistics(c.tests);
-      return `| ${c.id} | ${c.istioVersion} | ${c.profile} | ${c.kubernetesVersion} | **${resultOf(c.tests, c.error)}** | ${s.passed} | ${s.failed} | ${s.errored} | ${s.skipped} |`;
+      return `| ${c.id} | ${c.istioVersion} | ${c.profile} | ${c.kubernetesVersion} | **${cellResultOf(c)}** | ${s.passed} | ${s.failed} | ${s.errored} | ${s.skipped} |`;
     }),
   ];
   const problems = run.cells.flatMap((c) => [
     ...(c.error ? [`- **${c.id}**: the cell could not be tested: ${cell(c.error)}`] : []),
+    ...(c.notRun ? [`- **${c.id}**: ${cell(c.notRun)}`] : []),
+    ...(c.leaked ?? []).map((l) => `- **${c.id}**: LEFT BEHIND ${cell(l.name)}: ${cell(l.error)}`),
     // A cell error explains all its tests at once; list tests only for cells that ran.
     ...(c.error ? [] : c.tests)
       .filter((t) => (t.status === "failed" || t.status === "errored") && !t.provisional)
@@ -31,6 +37,8 @@ export function summaryMarkdown(run: RunResult): string {
   );
   if (findings.length)
     lines.push("", "## Findings (provisional tests; they never fail a run)", "", ...findings);
+  const kept = run.cells.flatMap((c) => (c.kept ?? []).map((k) => `- ${c.id}: ${cell(k)}`));
+  if (kept.length) lines.push("", `## Kept (remove with \`ssc down --run-id ${run.runId}\`)`, "", ...kept);
   const diag = run.cells.filter((c) => c.diagnostics).map((c) => `- ${c.id}: \`${c.diagnostics}\``);
   if (diag.length) lines.push("", "## Diagnostics", "", ...diag);
   lines.push(
@@ -43,7 +51,7 @@ export function summaryMarkdown(run: RunResult): string {
     "",
     ...run.cells.map(
       (c) =>
-        `- ${c.id}: node image \`${c.nodeImage}\`${c.tools.kind ? `, kind ${c.tools.kind.version} (sha256 ${c.tools.kind.sha256})` : ""}${c.tools.istioctl ? `, istioctl ${c.tools.istioctl.version} (sha256 ${c.tools.istioctl.sha256})` : ""}`,
+        `- ${c.id}: node image \`${c.nodeImage}\`${tool("kind", c.tools.kind)}${tool("istioctl", c.tools.istioctl)}${c.probeClient ? `, probe client \`${c.probeClient.image}\`${c.probeClient.curl ? ` (${c.probeClient.curl})` : ""}` : ""}`,
     ),
     "",
   );

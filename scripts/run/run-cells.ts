@@ -1,37 +1,35 @@
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
-import type { CellContextFile } from "../conformance/context.ts";
-import { InfrastructureError } from "../errors.ts";
+import { InfrastructureError, Interrupted, UsageError } from "../errors.ts";
 import { loadKubeConfig } from "../mesh/kube.ts";
 import type { PlannedCell } from "../plan/plan.ts";
-import { cellDir, cellKubeconfig } from "../plan/steps.ts";
-import type { Timeouts } from "../probes/backoff.ts";
+import { cellDir } from "../plan/steps.ts";
 import { scenarioDefinition } from "../render/scenarios.ts";
 import { collectDiagnostics } from "../report/diagnostics.ts";
-import type { CellResult, TestResult } from "../report/model.ts";
-import { type CellState, type ExecuteOptions, executeCell } from "./execute.ts";
-import { type TeardownPolicy, withTeardown } from "./teardown.ts";
+import { type CellResult, cellResultOf, type TestResult } from "../report/model.ts";
+import { newCellState, type RunOptions } from "./context.ts";
+import { executeCell } from "./execute.ts";
+import type { RunInterrupt } from "./interrupt.ts";
+import { runTests } from "./run-tests.ts";
+import { keeps, Teardown, type TeardownPolicy } from "./teardown.ts";
 
-// One cell after another: provision, run its tests through vitest (the conformance project, with
-// vitest's JUnit reporter), collect diagnostics on failure, tear down. A cell that cannot be
-// provisioned is an error for its tests, never a failure, and the next cell still runs.
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const VITEST = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
-
-export interface RunCellsOptions extends ExecuteOptions {
+// One cell after another: provision, run its tests, collect diagnostics on failure, tear down.
+// Any error in a cell (an infrastructure error or a bug) marks that cell and the run goes on, unless
+// --fail-fast; an interrupt marks the current cell and leaves the rest "not run". Only bad input
+// (exit 2, e.g. a run id whose cluster exists) stops the run, after the cell's own teardown.
+export interface RunCellsOptions extends RunOptions {
   reportDir: string;
   policy: TeardownPolicy;
-  probeTimeouts?: Partial<Timeouts>;
+  failFast?: boolean;
+  interrupt: RunInterrupt;
+  /** Set when Docker was needed and is not there: every cell is this error, said once. */
+  cannotStart?: string;
 }
 
 export interface CellRun {
   cell: CellResult;
-  vitestJunit?: string;
+  junitXml?: string;
 }
 
 function skeleton(cell: PlannedCell, o: RunCellsOptions): CellResult {
@@ -45,136 +43,122 @@ function skeleton(cell: PlannedCell, o: RunCellsOptions): CellResult {
     provider: o.provider ?? "kind",
     tools: {},
     tests: [],
+    ...(cell.requests ? { requests: cell.requests.total } : {}),
   };
 }
 
-/** Results for a cell whose tests never ran: the ones that would have run are errors. */
-function unrun(cell: PlannedCell, reason: string): TestResult[] {
-  return cell.tests.map((d) => {
-    const provisional = CONFORMANCE_TESTS.find((t) => t.id === d.id)?.provisional ?? false;
-    return d.status === "skip"
-      ? { id: d.id, status: "skipped", provisional, reason: d.reason, skip: d.skip, verdicts: [] }
-      : d.status === "pending"
-        ? { id: d.id, status: "skipped", provisional, reason: d.reason, skip: "pending", verdicts: [] }
-        : { id: d.id, status: "errored", provisional, reason, verdicts: [] };
+const provisional = (id: string) => CONFORMANCE_TESTS.find((t) => t.id === id)?.provisional ?? false;
+
+/** Results for a cell whose tests never ran: the ones that would have run are errors (or, for a
+ * cell the run never reached, skipped as not run). */
+function unrun(cell: PlannedCell, reason: string, notRun = false): TestResult[] {
+  return cell.tests.map((d): TestResult => {
+    const base = { id: d.id, provisional: provisional(d.id), verdicts: [] };
+    if (d.status === "skip") return { ...base, status: "skipped", reason: d.reason, skip: d.skip };
+    if (d.status === "pending") return { ...base, status: "skipped", reason: d.reason, skip: "pending" };
+    return notRun
+      ? { ...base, status: "skipped", reason, skip: "not-run" }
+      : { ...base, status: "errored", reason };
   });
-}
-
-export async function runTests(
-  cell: PlannedCell,
-  state: CellState,
-  o: RunCellsOptions,
-): Promise<{ tests: TestResult[]; junit: string }> {
-  const dir = resolve(cellDir(o, cell));
-  const contextPath = join(dir, "cell-context.json");
-  const resultsPath = join(dir, "results.json");
-  const junit = join(dir, "junit.xml");
-  const context: CellContextFile & { tests: PlannedCell["tests"]; resultsPath: string } = {
-    cellId: cell.id,
-    istioVersion: state.istioVersion ?? cell.istioVersion,
-    profile: cell.profile,
-    secureMetricsMode: cell.secureMetricsMode,
-    runId: o.runId,
-    kubeconfig: resolve(state.kubeconfig),
-    context: o.context,
-    istioctlPath: state.istioctl!,
-    timeouts: o.probeTimeouts,
-    tests: cell.tests,
-    resultsPath,
-  };
-  await writeFile(contextPath, JSON.stringify(context, null, 2));
-  o.log(
-    `[${cell.id}] run-tests: ${cell.tests.filter((t) => t.status === "run").length} test(s) through vitest`,
-  );
-  const r = await execa(
-    process.execPath,
-    [
-      VITEST,
-      "run",
-      "--root",
-      REPO_ROOT,
-      "--project",
-      "conformance",
-      "--reporter",
-      "default",
-      "--reporter",
-      "junit",
-      "--outputFile.junit",
-      junit,
-    ],
-    { reject: false, all: true, env: { SSC_CELL_CONTEXT: contextPath }, cwd: REPO_ROOT },
-  );
-  if (!existsSync(resultsPath)) {
-    throw new InfrastructureError(
-      `the conformance run of ${cell.id} wrote no results (vitest exit ${r.exitCode}): ${String(r.all).trim().split("\n").slice(-5).join(" | ")}`,
-    );
-  }
-  return { tests: JSON.parse(readFileSync(resultsPath, "utf8")) as TestResult[], junit };
 }
 
 export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions): Promise<CellRun[]> {
   const runs: CellRun[] = [];
+  let stop: string | undefined;
   for (const cell of cells) {
     const result = skeleton(cell, o);
-    const state: CellState = { kubeconfig: cellKubeconfig(o, cell), tools: {}, clusterReady: false };
-    let junit: string | undefined;
+    if (stop) {
+      result.notRun = stop;
+      result.tests = unrun(cell, stop, true);
+      runs.push({ cell: result });
+      continue;
+    }
     if (cell.steps.every((s) => s.id === "nothing-to-run")) {
       result.tests = unrun(cell, "");
       runs.push({ cell: result });
       continue;
     }
-    await withTeardown(
-      o.policy,
-      o.log,
-      async (t) => {
-        const dir = cellDir(o, cell);
-        // Holds the cell's kubeconfig: kept with the cluster on --keep / --keep-on-failure, and
-        // always when the cell belongs to ssc up (--reuse).
-        if (!o.reuse) t.add(`work folder ${dir}`, () => rm(dir, { recursive: true, force: true }));
-        try {
-          await executeCell(
-            cell,
-            { ...o, until: "run-tests", artifactsDir: join(o.reportDir, "diagnostics") },
-            t,
-            state,
-          );
-          const r = await runTests(cell, state, o);
-          result.tests = r.tests;
-          junit = r.junit;
-        } catch (e) {
-          if (!(e instanceof InfrastructureError)) throw e;
-          result.error = e.message;
-          result.tests = unrun(cell, "the cell could not be tested (see its error)");
-        }
-        result.tools = state.tools;
-        const failed =
-          Boolean(result.error) || result.tests.some((x) => x.status === "failed" || x.status === "errored");
-        if (failed && state.clusterReady) {
-          const dir = join(o.reportDir, "diagnostics", cell.id);
-          try {
-            await mkdir(dir, { recursive: true });
-            await collectDiagnostics({
-              kc: loadKubeConfig(state.kubeconfig, o.context),
-              istioctl: state.istioctl,
-              kubeconfig: state.kubeconfig,
-              context: o.context,
-              namespaces: [
-                ...new Set(
-                  cell.scenarios.flatMap((s) => scenarioDefinition(s, cell, o.runId).namespace?.name ?? []),
-                ),
-              ],
-              dir,
-            });
-            result.diagnostics = dir;
-          } catch (e) {
-            o.log(`diagnostics of ${cell.id} incomplete: ${(e as Error).message}`);
-          }
-        }
-        return failed;
-      },
-      (failed) => failed,
-    );
-    runs.push({ cell: result, vitestJunit: junit });
+    if (o.cannotStart) {
+      result.error = o.cannotStart;
+      result.tests = unrun(cell, "the cell could not be tested (see its error)");
+      runs.push({ cell: result });
+      continue;
+    }
+    runs.push(await runCell(cell, o, result));
+    const sig = o.interrupt.interruptedBy;
+    if (sig) stop = `not run: the run was interrupted by ${sig}`;
+    else if (o.failFast && ["failure", "error"].includes(cellResultOf(result))) {
+      stop = `not run: --fail-fast stopped the run after ${cell.id} (${cellResultOf(result)})`;
+    }
   }
   return runs;
+}
+
+async function runCell(cell: PlannedCell, o: RunCellsOptions, result: CellResult): Promise<CellRun> {
+  const t = new Teardown(o.log);
+  const state = newCellState(
+    o.provider === "existing" && o.kubeconfig ? o.kubeconfig : `${cellDir(o, cell)}/kubeconfig`,
+  );
+  o.interrupt.leftBehind = () => t.pending().join(", ");
+  const dir = cellDir(o, cell);
+  let junitXml: string | undefined;
+  let usage: UsageError | undefined;
+  // Registered first, so removed last: it holds the kubeconfig the other undos use. Kept with the
+  // cluster on --keep / --keep-on-failure, and always for a cell `ssc up` made (--reuse).
+  if (!o.reuse) t.add(`work folder ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  try {
+    await mkdir(dir, { recursive: true });
+    await executeCell(cell, { ...o, artifactsDir: o.reportDir }, t, state, "run");
+    const r = await runTests(cell, state, o);
+    result.tests = r.tests;
+    result.probeClient = r.probeClient;
+    junitXml = r.junitXml;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      usage = e;
+    } else {
+      result.error =
+        e instanceof InfrastructureError
+          ? e.message
+          : `internal error (a bug in ssc): ${e instanceof Error ? e.message : String(e)}`;
+      if (!(e instanceof InfrastructureError))
+        o.log(`internal error in ${cell.id}: ${(e as Error).stack ?? e}`);
+      result.tests = unrun(
+        cell,
+        e instanceof Interrupted ? e.message : "the cell could not be tested (see its error)",
+      );
+    }
+  }
+  result.tools = state.tools;
+  result.timings = state.timings;
+  const failed =
+    Boolean(result.error) || result.tests.some((x) => x.status === "failed" || x.status === "errored");
+  if (!usage && failed && state.clusterReady && !o.signal.aborted) {
+    const diag = join(o.reportDir, "diagnostics", cell.id);
+    try {
+      await mkdir(diag, { recursive: true });
+      await collectDiagnostics({
+        kc: loadKubeConfig(state.kubeconfig, o.context),
+        istioctl: state.istioctl,
+        kubeconfig: state.kubeconfig,
+        context: o.context,
+        namespaces: [
+          ...new Set(
+            cell.scenarios.flatMap((s) => scenarioDefinition(s, cell, o.runId).namespace?.name ?? []),
+          ),
+        ],
+        dir: diag,
+        timeoutMs: o.timeouts.diagnostics,
+      });
+      result.diagnostics = diag;
+    } catch (e) {
+      o.log(`diagnostics of ${cell.id} incomplete: ${(e as Error).message}`);
+    }
+  }
+  const ended = o.interrupt.interruptedBy ? "interrupted" : failed ? "failure" : "success";
+  const report = await t.runOnce(!usage && keeps(o.policy, ended), failed);
+  if (report.kept.length) result.kept = report.kept;
+  if (report.failed.length) result.leaked = report.failed;
+  if (usage) throw usage;
+  return { cell: result, junitXml };
 }

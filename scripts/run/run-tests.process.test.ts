@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,8 +6,9 @@ import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { mergeJunit } from "../report/junit.ts";
 import type { CellResult } from "../report/model.ts";
-import { DEFAULT_WAITS } from "./execute.ts";
-import { runTests } from "./run-cells.ts";
+import { DEFAULT_TIMEOUTS } from "../timeouts.ts";
+import { newCellState } from "./context.ts";
+import { runTests } from "./run-tests.ts";
 
 // The test-running half of `ssc run` as a real process chain: cell context -> vitest (conformance
 // project, JUnit reporter) -> the suite entry -> results.json. The cluster is unreachable
@@ -39,25 +40,30 @@ describe("runTests through vitest", () => {
     const { mkdir } = await import("node:fs/promises");
     await mkdir(join(root, cell!.id), { recursive: true });
     const log: string[] = [];
-    const { tests, junit } = await runTests(
+    const { tests, junitXml, probeClient } = await runTests(
       cell!,
-      { kubeconfig: join(root, "kubeconfig"), istioctl: "/bin/false", tools: {}, clusterReady: true },
+      { ...newCellState(join(root, "kubeconfig")), istioctl: "/bin/false", clusterReady: true },
       {
         runId: "rt",
         workDir: root,
         provider: "existing",
         kubeconfig: join(root, "kubeconfig"),
-        waits: DEFAULT_WAITS,
+        timeouts: {
+          ...DEFAULT_TIMEOUTS,
+          request: 1_000,
+          consistency: 1_000,
+          targetsUp: 1_000,
+          promql: 1_000,
+        },
+        consecutive: 3,
+        signal: new AbortController().signal,
         log: (l) => log.push(l),
-        reportDir: join(root, "report"),
-        policy: { keep: false, keepOnFailure: false },
-        probeTimeouts: { request: 1_000, targetsUp: 1_000, promql: 1_000 },
       },
     );
     const byId = Object.fromEntries(tests.map((t) => [t.id, t]));
     for (const id of ["SidecarSecureListeners", "SecurePortAutoAnnotation", "GatewayApiDocsPath"]) {
       expect(byId[id]!.status, id).toBe("errored");
-      expect(byId[id]!.reason).toMatch(/test body threw|ECONNREFUSED|connect/);
+      expect(byId[id]!.reason).toMatch(/threw: fetch failed \((bad port|ECONNREFUSED)\)/);
     }
     expect(byId.GatewayApiDocsPath!.provisional).toBe(true);
     expect(byId.SidecarSecureScrapeMtls).toMatchObject({
@@ -78,11 +84,15 @@ describe("runTests through vitest", () => {
       tools: {},
       tests,
     };
-    const xml = mergeJunit([{ cell: cellResult, vitestJunit: junit }]);
+    // The probe client could not be asked (no cluster): said so, never a made-up version.
+    expect(probeClient?.image).toMatch(/^docker\.io\/curlimages\/curl:7\.88\.1@sha256:[0-9a-f]{64}$/);
+    expect(probeClient?.curl).toBeUndefined();
+    expect(probeClient?.error).toMatch(/could not ask the probe client/);
+    const xml = mergeJunit([{ cell: cellResult, junitXml }]);
     expect(xml).toContain(`<testsuite name="${cell!.id}"`);
     // Errors stay errors in JUnit: vitest's <failure> is turned into <error> for errored tests.
     expect(xml).toMatch(/<testcase [^>]*name="[^"]*SidecarSecureListeners"[\s\S]*?<error/);
     expect(xml).not.toMatch(/<testcase [^>]*name="[^"]*SidecarSecureListeners"[^>]*>\s*<failure/);
-    expect(await readFile(junit, "utf8")).toContain("<testsuites");
+    expect(junitXml).toContain("<testsuites");
   }, 120_000);
 });

@@ -4,9 +4,10 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { basename, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import lockfile from "proper-lockfile";
 import * as tar from "tar";
 import type { Artifact } from "../catalog/artifacts.ts";
-import { InfrastructureError, UsageError } from "../errors.ts";
+import { InfrastructureError, throwIfInterrupted, UsageError } from "../errors.ts";
 
 // Tools a cell needs (kind, istioctl), fetched into the cache and verified against their published
 // SHA-256 before first use AND on every reuse: a cached binary someone swapped is refused too.
@@ -26,6 +27,8 @@ export interface ToolOptions {
   mirror?: string;
   /** Named timeout for one download. */
   downloadTimeoutMs: number;
+  /** An interrupted run stops the download at once. */
+  signal?: AbortSignal;
   /** Registers a cleanup that must run if the process is interrupted mid-download. */
   onPartial?: (path: string) => () => void;
   log?: (line: string) => void;
@@ -63,11 +66,23 @@ export function parseChecksum(text: string, fileName: string): string {
   return m[1]!.toLowerCase();
 }
 
-async function get(url: string, what: string, timeoutMs: number, toolLabel: string): Promise<Response> {
+/** The download's abort signal: its own named timeout, or the run's interrupt. */
+export function downloadSignal(timeoutMs: number, run?: AbortSignal): AbortSignal {
+  return run ? AbortSignal.any([AbortSignal.timeout(timeoutMs), run]) : AbortSignal.timeout(timeoutMs);
+}
+
+async function get(
+  url: string,
+  what: string,
+  timeoutMs: number,
+  toolLabel: string,
+  signal?: AbortSignal,
+): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+    res = await fetch(url, { signal: downloadSignal(timeoutMs, signal), redirect: "follow" });
   } catch (e) {
+    throwIfInterrupted(signal);
     const err = e as Error;
     if (err.name === "TimeoutError") {
       throw new InfrastructureError(
@@ -89,12 +104,18 @@ async function get(url: string, what: string, timeoutMs: number, toolLabel: stri
 
 /** The published checksum. Without one nothing is used: a missing .sha256 beside an existing
  * artifact is an infrastructure problem (exit 3); both missing means no such version (exit 2). */
-async function checksumText(sumUrl: string, url: string, label: string, timeoutMs: number): Promise<string> {
+async function checksumText(
+  sumUrl: string,
+  url: string,
+  label: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string> {
   try {
-    return await (await get(sumUrl, `the checksum of ${label}`, timeoutMs, label)).text();
+    return await (await get(sumUrl, `the checksum of ${label}`, timeoutMs, label, signal)).text();
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    const head = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(timeoutMs) }).catch(
+    const head = await fetch(url, { method: "HEAD", signal: downloadSignal(timeoutMs, signal) }).catch(
       () => undefined,
     );
     if (head?.ok) {
@@ -142,6 +163,44 @@ export async function ensureTool(spec: ToolSpec, o: ToolOptions): Promise<Resolv
     spec.version,
     spec.artifact.fileName.replace(/\.tar\.gz$/, ""),
   );
+  await mkdir(dir, { recursive: true });
+  // Two runs sharing the cache take turns: the second finds the first one's verified copy.
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(dir, {
+      lockfilePath: `${dir}.lock`,
+      realpath: false,
+      stale: 30_000,
+      retries: {
+        retries: Math.ceil(o.downloadTimeoutMs / 2_000) + 5,
+        factor: 1.5,
+        minTimeout: 200,
+        maxTimeout: 2_000,
+      },
+    });
+  } catch (e) {
+    throw new InfrastructureError(`cannot lock the cache folder ${dir}: ${(e as Error).message}`);
+  }
+  try {
+    return await cachedOrDownloaded(spec, o, dir, label);
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/** Writes a small file atomically: a reader sees the old content or the new one, never half. */
+async function writeAtomic(path: string, text: string | Buffer): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+async function cachedOrDownloaded(
+  spec: ToolSpec,
+  o: ToolOptions,
+  dir: string,
+  label: string,
+): Promise<ResolvedTool> {
   const archive = join(dir, spec.artifact.fileName);
   const published = join(dir, `${spec.artifact.fileName}.sha256`);
   const binary = join(dir, spec.name);
@@ -161,17 +220,17 @@ export async function ensureTool(spec: ToolSpec, o: ToolOptions): Promise<Resolv
     return { path: binary, sha256: actual, source: "cache", verified: true };
   }
 
-  await mkdir(dir, { recursive: true });
   const sumUrl = sourceUrl(spec.artifact.sha256Url, o.mirror);
   const url = sourceUrl(spec.artifact.url, o.mirror);
-  const sumText = await checksumText(sumUrl, url, label, o.downloadTimeoutMs);
+  const sumText = await checksumText(sumUrl, url, label, o.downloadTimeoutMs, o.signal);
   const expected = parseChecksum(sumText, spec.artifact.fileName);
 
   o.log?.(`downloading ${label} from ${url}`);
   const partial = join(dir, `.partial-${process.pid}-${spec.artifact.fileName}`);
-  const release = o.onPartial?.(partial);
+  const extract = join(dir, `.extract-${process.pid}`);
+  const forget = o.onPartial?.(partial);
   try {
-    const res = await get(url, label, o.downloadTimeoutMs, label);
+    const res = await get(url, label, o.downloadTimeoutMs, label, o.signal);
     const hash = createHash("sha256");
     const tap = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -186,6 +245,7 @@ export async function ensureTool(spec: ToolSpec, o: ToolOptions): Promise<Resolv
         createWriteStream(partial),
       );
     } catch (e) {
+      throwIfInterrupted(o.signal);
       const err = e as Error;
       throw new InfrastructureError(
         err.name === "TimeoutError" || err.name === "AbortError"
@@ -195,19 +255,30 @@ export async function ensureTool(spec: ToolSpec, o: ToolOptions): Promise<Resolv
     }
     const actual = hash.digest("hex");
     if (actual !== expected) throw mismatch(url, expected, actual, "the download was deleted");
-    await rename(partial, archive);
-    await writeFile(published, sumText);
+    // Extracted beside the cache entry, then renamed into place: no reader ever sees half a binary.
+    await mkdir(extract, { recursive: true });
+    const staged = join(extract, spec.name);
     if (spec.packaging === "tar.gz") {
-      await tar.x({ file: archive, cwd: dir, filter: (p) => basename(p) === spec.name && !p.includes("..") });
-      if (!existsSync(binary)) throw new InfrastructureError(`${archive} holds no ${spec.name} binary`);
+      await tar.x({
+        file: partial,
+        cwd: extract,
+        filter: (p) => basename(p) === spec.name && !p.includes(".."),
+      });
+      if (!existsSync(staged)) throw new InfrastructureError(`${url} holds no ${spec.name} binary`);
     } else {
-      await writeFile(binary, await readFile(archive));
+      await writeFile(staged, await readFile(partial));
     }
-    await chmod(binary, 0o755);
-    await writeFile(binarySum, `${await sha256File(binary)}\n`);
+    await chmod(staged, 0o755);
+    const binSha = await sha256File(staged);
+    await rename(partial, archive);
+    await rename(staged, binary);
+    await writeAtomic(binarySum, `${binSha}\n`);
+    // Written last: its presence is what makes the entry count as complete.
+    await writeAtomic(published, sumText);
     return { path: binary, sha256: expected, source: "download", verified: true };
   } finally {
     await rm(partial, { force: true });
-    release?.();
+    await rm(extract, { recursive: true, force: true });
+    forget?.();
   }
 }

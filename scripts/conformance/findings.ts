@@ -1,0 +1,31 @@
+import { type CurlResult, describeResult } from "../probes/curl.ts";
+import { fail, pass, type Verdict } from "../probes/verdict.ts";
+
+// Findings state their prediction precisely, so reality can disagree with them. Each judge returns
+// pass when Istio behaved as the facts predict and fail (with what happened) when it did not.
+
+/**
+ * Native secure port under PeerAuthentication STRICT (catalog-facts.md §2, capture caveat,
+ * inferred from the code): 15091/15092 are not excluded from inbound capture, so the sidecar's
+ * virtualInbound chain terminates the mesh client's TLS and forwards plaintext to the TLS-only
+ * listener, which closes it. The client's handshake succeeds, then its TLS session ends without an
+ * HTTP answer (curl 52 "Empty reply" or 56 "Recv failure"); had the sidecar taken the stream for
+ * HTTP, Envoy's own 503 "upstream connect error" instead. A 200, a handshake failure or any other
+ * answer contradicts the prediction.
+ */
+export const STRICT_PREDICTION =
+  "under STRICT the sidecar terminates the scrape's TLS and forwards plaintext to the TLS-only listener: the session ends without an HTTP answer (curl 52/56) or with Envoy's 503 upstream connect error";
+
+export function judgeStrictScrape(url: string, r: CurlResult): Verdict {
+  const seen = describeResult(url, r);
+  const closedAfterHandshake = r.outcome === "rejected" && (r.exitCode === 52 || r.exitCode === 56);
+  const envoy503 = r.outcome === "response" && r.status === 503 && /upstream connect error/.test(r.body);
+  if (closedAfterHandshake || envoy503) {
+    return pass("strict", `as predicted, ${STRICT_PREDICTION} (seen: ${seen})`, [seen]);
+  }
+  const what =
+    r.outcome === "response" && r.status === 200
+      ? "the native secure port answers 200 under STRICT"
+      : `a different outcome than predicted: ${seen}`;
+  return fail("strict", `finding contradicted: ${what}; predicted: ${STRICT_PREDICTION}`, [seen]);
+}
