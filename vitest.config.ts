@@ -25,6 +25,8 @@ export default defineConfig({
         test: {
           name: "conformance",
           include: ["suites/cell.conformance.test.ts"],
+          // One process (worker threads): when ssc stops the run, killing it stops every test.
+          pool: "threads",
           // Each test sets its own budget from the cell's `tests` timeout; this is the outer bound.
           testTimeout: 3_600_000,
           hookTimeout: 120_000,

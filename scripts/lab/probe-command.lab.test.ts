@@ -17,11 +17,9 @@ afterAll(async () => lab?.dispose());
 
 // Budgets sized to the lab (1 s scrapes, 5 s discovery): a failing probe waits out its budget.
 const ssc = (...args: string[]) =>
-  execa(
-    process.execPath,
-    ["scripts/cli.ts", "probe", ...args, "--timeout", "consistency=3s,targetsUp=15s"],
-    { reject: false },
-  );
+  execa(process.execPath, ["scripts/cli.ts", "probe", ...args, "--timeout", "consistency=3s,targetsUp=15s"], {
+    reject: false,
+  });
 const files = () => ["--ca", lab.meshClient.ca, "--cert", lab.meshClient.cert, "--key", lab.meshClient.key];
 const url = (pod: string) => `https://${lab.pods[pod]!.ip}:15092/stats/prometheus`;
 

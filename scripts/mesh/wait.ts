@@ -36,6 +36,34 @@ const LIST: Record<WatchItem["kind"], Lister> = {
     kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition({ fieldSelector }),
 };
 
+/**
+ * A Watch that can be closed for good. ListWatch.stop() aborts only the watch it has in hand; one
+ * it is still connecting (after a re-list or a reconnect delay) would stay open after the wait
+ * ended, and keep the process alive until client-node's 30 s inactivity timer.
+ */
+class ClosableWatch extends Watch {
+  private closed = false;
+  private readonly controllers = new Set<AbortController>();
+
+  override async watch(...args: Parameters<Watch["watch"]>): Promise<AbortController> {
+    if (this.closed) {
+      const c = new AbortController();
+      c.abort();
+      return c;
+    }
+    const c = await super.watch(...args);
+    if (this.closed) c.abort();
+    else this.controllers.add(c);
+    return c;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.controllers) c.abort();
+    this.controllers.clear();
+  }
+}
+
 export interface WaitOptions {
   timeout: { name: string; ms: number };
   signal?: AbortSignal;
@@ -86,9 +114,10 @@ export async function waitFor(
 ): Promise<void> {
   const backoff = w.backoff ?? { ...DEFAULT_BACKOFF, initialMs: 500, maxMs: 5_000 };
   const field = `metadata.name=${item.name}`;
+  const watch = new ClosableWatch(kc);
   const informer = new ListWatch<KubernetesObject>(
     watchPath(item),
-    new Watch(kc),
+    watch,
     () => LIST[item.kind](kc, item.namespace, field),
     false,
     undefined,
@@ -109,6 +138,7 @@ export async function waitFor(
       clearTimeout(timer);
       clearTimeout(retry);
       w.signal?.removeEventListener("abort", onAbort);
+      watch.close();
       void informer.stop();
       if (err) reject(err);
       else resolve();
@@ -137,6 +167,7 @@ export async function waitFor(
       settled = true;
       clearTimeout(retry);
       w.signal?.removeEventListener("abort", onAbort);
+      watch.close();
       void informer.stop();
       void (async () => {
         const pods = item.namespace

@@ -9,7 +9,7 @@ import { scenarioDefinition } from "../render/scenarios.ts";
 import { collectDiagnostics } from "../report/diagnostics.ts";
 import { type CellResult, cellResultOf, type TestResult } from "../report/model.ts";
 import { newCellState, type RunOptions } from "./context.ts";
-import { executeCell } from "./execute.ts";
+import { executeCell, stepLabel } from "./execute.ts";
 import type { RunInterrupt } from "./interrupt.ts";
 import { runTests } from "./run-tests.ts";
 import { keeps, Teardown, type TeardownPolicy } from "./teardown.ts";
@@ -109,6 +109,8 @@ async function runCell(cell: PlannedCell, o: RunCellsOptions, result: CellResult
   try {
     await mkdir(dir, { recursive: true });
     await executeCell(cell, { ...o, artifactsDir: o.reportDir }, t, state, "run");
+    const tests = cell.steps.find((s) => s.action.type === "run-tests")!;
+    o.log(`${stepLabel(cell, "run", tests.id)}: ${tests.description}`);
     const r = await runTests(cell, state, o);
     result.tests = r.tests;
     result.probeClient = r.probeClient;

@@ -13,7 +13,8 @@ export interface ToolCall {
   display: string;
   file: string;
   args: readonly string[];
-  timeout: { name: string; ms: number };
+  /** The budget: its name as shown, and the --timeout name that sets it when they differ. */
+  timeout: { name: string; ms: number; flag?: string };
   signal?: AbortSignal;
   env?: Record<string, string>;
 }
@@ -32,7 +33,7 @@ export async function runTool(c: ToolCall): Promise<string> {
   const shown = shellJoin([c.display, ...c.args]);
   if (r.timedOut) {
     throw new InfrastructureError(
-      `${shown} did not finish within timeout ${c.timeout.name} (${formatDuration(c.timeout.ms)}): killed; raise it with --timeout ${c.timeout.name}=<duration>`,
+      `${shown} did not finish within timeout ${c.timeout.name} (${formatDuration(c.timeout.ms)}): killed; raise it with --timeout ${c.timeout.flag ?? c.timeout.name}=<duration>`,
     );
   }
   if (r.exitCode !== 0) {

@@ -1,0 +1,291 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { parse } from "yaml";
+import { readyWorkload, type ScriptedApiServer, startApiServer } from "../testing/apiserver.ts";
+import { type StandInBehaviour, type StandIns, writeStandIns } from "../testing/stand-ins.ts";
+
+// `ssc run` as a real process when its parts misbehave: docker, kind and istioctl are stand-in
+// executables (scripts/testing/stand-ins.ts) scripted to hang or fail, and the "cluster" kind
+// creates is a scripted HTTP server answering the few API calls provisioning makes. These tests
+// prove signals, timeouts, teardown and report writing; they are not, and never stand for, a live
+// run against Istio.
+interface World {
+  root: string;
+  tools: StandIns;
+  api: ScriptedApiServer;
+}
+let world: World | undefined;
+
+afterEach(async () => {
+  await world?.api.close();
+  if (world) await rm(world.root, { recursive: true, force: true });
+  world = undefined;
+});
+
+async function setUp(script: Parameters<typeof startApiServer>[0] = {}): Promise<World> {
+  const root = await mkdtemp(join(tmpdir(), "ssc-process-"));
+  const tools = await writeStandIns(join(root, "tools"));
+  const api = await startApiServer(script);
+  // What a healthy install leaves in istio-system: the executor only watches these.
+  api.put(readyWorkload("Deployment", "istio-system", "istiod"));
+  api.put(readyWorkload("Deployment", "istio-system", "istio-ingressgateway"));
+  world = { root, tools, api };
+  return world;
+}
+
+function ssc(
+  w: World,
+  behaviour: StandInBehaviour,
+  args: string[],
+): ResultPromise<{ reject: false; buffer: true }> {
+  return execa(
+    process.execPath,
+    [
+      "scripts/cli.ts",
+      "run",
+      "--tools-dir",
+      w.tools.dir,
+      "--work-dir",
+      join(w.root, "runs"),
+      "--report-dir",
+      join(w.root, "reports"),
+      ...args,
+    ],
+    {
+      reject: false,
+      buffer: true,
+      env: {
+        ...w.tools.env({ apiserver: w.api.url, ...behaviour }),
+        XDG_CACHE_HOME: join(w.root, "cache"),
+        NO_COLOR: "1",
+      },
+    },
+  );
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function report(w: World) {
+  return parse(await readFile(join(w.root, "reports", "conformance-report.yaml"), "utf8")) as {
+    cells: {
+      name: string;
+      result: string;
+      error?: string;
+      notRun?: string;
+      leftBehind?: { error: string }[];
+    }[];
+  };
+}
+
+const ONE_TEST = ["--istio", "1.31", "--test", "SidecarSecureListeners"];
+const CELL = "istio-1.31.1-default-k8s-1.36";
+
+describe("signals during a run (stand-in tools, scripted API server: not a live run)", () => {
+  it("SIGINT during kind create: the create is killed, the cluster deleted with the run's kubeconfig, reports written, exit 130", async () => {
+    const w = await setUp();
+    const child = ssc(w, { kindCreate: "hang" }, [
+      ...ONE_TEST,
+      "--profile",
+      "default,ambient",
+      "--run-id",
+      "sigc",
+    ]);
+    await vi.waitFor(
+      async () => expect((await w.tools.calls()).some((c) => c.args[0] === "create")).toBe(true),
+      {
+        timeout: 20_000,
+        interval: 100,
+      },
+    );
+    const create = (await w.tools.calls()).find((c) => c.args[0] === "create")!;
+    child.kill("SIGINT");
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr).match(/interrupted by SIGINT/g)).toHaveLength(1);
+    expect(isAlive(create.pid)).toBe(false);
+    const calls = await w.tools.calls();
+    const del = calls.find((c) => c.tool === "kind" && c.args[0] === "delete");
+    expect(del?.args).toEqual([
+      "delete",
+      "cluster",
+      "--name",
+      "ssc-1.31.1-default-sigc",
+      "--kubeconfig",
+      join(w.root, "runs", "sigc", CELL, "kubeconfig"),
+    ]);
+    // Nothing was created, so there are no logs to export.
+    expect(calls.some((c) => c.args[0] === "export")).toBe(false);
+    const rep = await report(w);
+    expect(rep.cells.map((c) => [c.name, c.result])).toEqual([
+      [CELL, "error"],
+      ["istio-1.31.1-ambient-k8s-1.36", "not-run"],
+    ]);
+    expect(rep.cells[0]!.error).toBe("interrupted by SIGINT");
+    expect(rep.cells[1]!.notRun).toBe("not run: the run was interrupted by SIGINT");
+    expect(await readFile(join(w.root, "reports", "junit.xml"), "utf8")).toContain('type="Interrupted"');
+    expect(existsSync(join(w.root, "runs", "sigc"))).toBe(false);
+  });
+
+  it("SIGTERM during istioctl install: install killed, kind logs exported (failure), cluster deleted, exit 143", async () => {
+    const w = await setUp();
+    const child = ssc(w, { istioctlInstall: "hang" }, [...ONE_TEST, "--run-id", "sigi"]);
+    await vi.waitFor(
+      async () =>
+        expect((await w.tools.calls()).some((c) => c.tool === "istioctl" && c.args[0] === "install")).toBe(
+          true,
+        ),
+      { timeout: 20_000, interval: 100 },
+    );
+    const install = (await w.tools.calls()).find((c) => c.tool === "istioctl")!;
+    expect(install.args).toContain("--readiness-timeout");
+    child.kill("SIGTERM");
+    const r = await child;
+    expect(r.exitCode).toBe(143);
+    expect(isAlive(install.pid)).toBe(false);
+    const kinds = (await w.tools.calls())
+      .filter((c) => c.tool === "kind")
+      .map((c) => c.args.slice(0, 2).join(" "));
+    expect(kinds).toEqual(["get clusters", "create cluster", "export logs", "delete cluster"]);
+    expect(existsSync(join(w.root, "reports", "diagnostics", CELL, "kind-logs", "kind-version.txt"))).toBe(
+      true,
+    );
+    expect((await report(w)).cells[0]).toMatchObject({ result: "error", error: "interrupted by SIGTERM" });
+  });
+
+  it("SIGINT while the tests run: the vitest child is stopped, the cluster deleted, reports written, exit 130", async () => {
+    const w = await setUp({ hangPods: true });
+    const child = ssc(w, {}, [...ONE_TEST, "--run-id", "sigt"]);
+    // The test body (or the probe-client hook) is waiting on a pod list the server never answers.
+    await vi.waitFor(() => expect(w.api.seen.some((s) => s.url.includes("/pods"))).toBe(true), {
+      timeout: 45_000,
+      interval: 100,
+    });
+    child.kill("SIGINT");
+    const start = Date.now();
+    const r = await child;
+    expect(Date.now() - start).toBeLessThan(15_000);
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toMatch(/run-tests: run 1 test\(s\): SidecarSecureListeners/);
+    expect((await w.tools.calls()).some((c) => c.tool === "kind" && c.args[0] === "delete")).toBe(true);
+    expect((await report(w)).cells[0]).toMatchObject({ result: "error", error: "interrupted by SIGINT" });
+  }, 60_000);
+
+  it("a second signal never cuts the teardown short: it says how to force an exit", async () => {
+    const w = await setUp();
+    const child = ssc(w, { kindCreate: "hang" }, [...ONE_TEST, "--run-id", "sig2"]);
+    await vi.waitFor(
+      async () => expect((await w.tools.calls()).some((c) => c.args[0] === "create")).toBe(true),
+      {
+        timeout: 20_000,
+        interval: 100,
+      },
+    );
+    child.kill("SIGTERM");
+    child.kill("SIGTERM");
+    const r = await child;
+    expect(r.exitCode).toBe(143);
+    expect(String(r.stderr)).toMatch(
+      /SIGTERM again: cleanup is still running and will finish; to force an exit now, kill -9 \d+/,
+    );
+    expect((await w.tools.calls()).some((c) => c.tool === "kind" && c.args[0] === "delete")).toBe(true);
+  });
+});
+
+describe("teardown and input safety (stand-in tools, scripted API server: not a live run)", () => {
+  it("a failing kind delete is exit 3 and names the cluster left behind and how to remove it", async () => {
+    const w = await setUp();
+    const r = await ssc(w, { istioctlInstall: "fail", kindDelete: "fail" }, [
+      ...ONE_TEST,
+      "--run-id",
+      "leak",
+    ]);
+    expect(r.exitCode).toBe(3);
+    expect(String(r.stdout)).toMatch(
+      /LEFT BEHIND: kind delete cluster --name ssc-1\.31\.1-default-leak failed \(exit 1\): .*stand-in told to fail.*remove it with `kind delete cluster --name ssc-1\.31\.1-default-leak`/,
+    );
+    const cell = (await report(w)).cells[0]!;
+    expect(cell.leftBehind?.[0]?.error).toMatch(/ssc-1\.31\.1-default-leak/);
+    expect(await readFile(join(w.root, "reports", "summary.md"), "utf8")).toMatch(
+      /LEFT BEHIND kind cluster ssc-1\.31\.1-default-leak/,
+    );
+  });
+
+  it("an explicit run id whose kind cluster exists is exit 2, and nothing is created or deleted", async () => {
+    const w = await setUp();
+    const r = await ssc(w, { kindClusters: ["kind", "ssc-1.31.1-default-taken"] }, [
+      ...ONE_TEST,
+      "--run-id",
+      "taken",
+    ]);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr).trim().split("\n").at(-1)).toMatch(
+      /^ssc: kind cluster ssc-1\.31\.1-default-taken already exists, so run id taken is taken: test it with ssc run --reuse taken/,
+    );
+    const kinds = (await w.tools.calls())
+      .filter((c) => c.tool === "kind")
+      .map((c) => c.args.slice(0, 2).join(" "));
+    expect(kinds).toEqual(["get clusters"]);
+  });
+
+  it("kind create that outlives clusterCreate is killed at its budget, and the half-made cluster deleted", async () => {
+    const w = await setUp();
+    const r = await ssc(w, { kindCreate: "hang" }, [
+      ...ONE_TEST,
+      "--run-id",
+      "slow",
+      "--timeout",
+      "clusterCreate=2s",
+    ]);
+    expect(r.exitCode).toBe(3);
+    expect((await report(w)).cells[0]!.error).toMatch(
+      /^kind create cluster --name ssc-1\.31\.1-default-slow .* did not finish within timeout clusterCreate \(2s\): killed; raise it with --timeout clusterCreate=<duration>$/,
+    );
+    const create = (await w.tools.calls()).find((c) => c.args[0] === "create")!;
+    expect(create.args).toContain("--wait");
+    expect(isAlive(create.pid)).toBe(false);
+    expect((await w.tools.calls()).some((c) => c.tool === "kind" && c.args[0] === "delete")).toBe(true);
+  });
+
+  it("istioctl outliving its own --readiness-timeout is killed after it, and says so", async () => {
+    const w = await setUp();
+    const r = await ssc(w, { istioctlInstall: "hang" }, [
+      ...ONE_TEST,
+      "--run-id",
+      "slowi",
+      "--timeout",
+      "istioReady=1s",
+    ]);
+    expect(r.exitCode).toBe(3);
+    expect((await report(w)).cells[0]!.error).toMatch(
+      /istioctl install .*--readiness-timeout 1s did not finish within timeout istioReady x2 \+ margin \(3s\): killed; raise it with --timeout istioReady=<duration>/,
+    );
+  });
+
+  it("without Docker: one clear message, before any download, every cell an error, reports written, exit 3", async () => {
+    const w = await setUp();
+    const r = await ssc(w, { docker: "down" }, [
+      ...ONE_TEST,
+      "--profile",
+      "default,ambient",
+      "--run-id",
+      "nodocker",
+    ]);
+    expect(r.exitCode).toBe(3);
+    expect(String(r.stderr).match(/Docker is not reachable/g)).toHaveLength(1);
+    expect(String(r.stderr)).toMatch(/ssc selftest/);
+    expect((await w.tools.calls()).filter((c) => c.tool !== "docker")).toEqual([]);
+    const rep = await report(w);
+    expect(rep.cells.map((c) => c.result)).toEqual(["error", "error"]);
+  });
+});
