@@ -45,3 +45,26 @@ describe("resolveIstioVersion", () => {
     for (const m of ISTIO_MINORS) expect(m.latestPatch.startsWith(`${m.minor}.`)).toBe(true);
   });
 });
+
+describe("vendor builds (bring-your-own meshes)", () => {
+  it("are accepted with --allow-unlisted-istio, judged by their semver core", async () => {
+    const { coreOf, isVendorBuild, istioctlVersionFor } = await import("./istio-releases.ts");
+    const { hasCapability } = await import("./capabilities.ts");
+    expect(resolveIstioVersion("1.26.3-solo", { allowUnlisted: true })).toBe("1.26.3-solo");
+    expect(resolveIstioVersion("1.27.1-asm.2", { allowUnlisted: true })).toBe("1.27.1-asm.2");
+    expect(() => resolveIstioVersion("1.26.3-solo")).toThrow(
+      /vendor build of 1\.26\.3: pass --allow-unlisted-istio/,
+    );
+    expect([isVendorBuild("1.26.3-solo"), isVendorBuild("1.31.0-rc.0"), isVendorBuild("1.31.1")]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(coreOf("1.31.0-asm.1")).toBe("1.31.0");
+    expect(istioctlVersionFor("1.27.1-asm.2")).toBe("1.27.1");
+    expect(istioctlVersionFor("1.31.0-rc.0")).toBe("1.31.0-rc.0");
+    expect(hasCapability("1.31.0-asm.1", "nativeSecurePorts")).toBe(true);
+    expect(hasCapability("1.22.1-solo", "gatewayApiInfrastructure")).toBe(true);
+    expect(hasCapability("1.22.0-solo", "gatewayApiInfrastructure")).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { buildPlan, type PlannedCell } from "../plan/plan.ts";
+import { formatAmount } from "../plan/requests.ts";
 import { type StepContext, stepCommand } from "../plan/steps.ts";
 import { bool, formatOf, list, type Options, str } from "./options.ts";
 import { renderTable } from "./table.ts";
@@ -40,6 +41,7 @@ export function planJson(cells: readonly PlannedCell[]): unknown {
       kindVersion: c.kindVersion,
       secureMetricsMode: c.secureMetricsMode,
       scenarios: c.scenarios,
+      ...(c.requests ? { requests: c.requests } : {}),
       steps: c.steps.map((s) => ({ id: s.id, description: s.description, command: stepCommand(s) })),
       tests: c.tests,
     })),
@@ -55,6 +57,7 @@ export function planTable(cells: readonly PlannedCell[]): string {
         `  istio ${c.istioVersion} (${c.secureMetricsMode} secure metrics), profile ${c.profile}`,
         `  kubernetes ${c.kubernetesVersion} on ${c.nodeImage} (kind ${c.kindVersion})`,
         `  ${runs} of ${c.tests.length} tests run`,
+        ...(c.requests ? [`  requests ${formatAmount(c.requests.total)} (${c.requests.note})`] : []),
       ].join("\n");
       const steps = renderTable(
         ["STEP", "DESCRIPTION"],

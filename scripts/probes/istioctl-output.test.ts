@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SIDECAR_LISTENER_ROWS, tabwrite } from "../lab/golden.ts";
 import {
   checkListeners,
   checkZtunnelWorkloads,
+  LISTENER_COLUMNS,
   parseTable,
   secureListenerExpectations,
 } from "./istioctl-output.ts";
@@ -75,5 +78,51 @@ describe("istioctl ztunnel-config workloads", () => {
       { namespace: "x", podPrefix: "y" },
     ]);
     expect(missing.verdict).toBe("fail");
+  });
+});
+
+// Istio's own goldens (testdata/README.md): the writers' real layout, not tables we typed.
+const golden = (f: string) =>
+  readFileSync(join(import.meta.dirname, "testdata", f), "utf8").replace(/^#.*\n/, "");
+
+describe("istioctl outputs as Istio's goldens record them", () => {
+  it("reads the listener table of proxy-config all @1.31.0-rc.0, empty addresses and all", () => {
+    const rows = parseTable(golden("istioctl-pc-all-1.31.0-rc.0.txt"), LISTENER_COLUMNS);
+    expect(Array.isArray(rows)).toBe(true);
+    expect(rows).toHaveLength(5);
+    expect((rows as Record<string, string>[])[0]).toEqual({
+      ADDRESSES: "",
+      PORT: "0",
+      MATCH: "ALL",
+      DESTINATION: "Cluster: inbound-vip|8100|http|httpbin.default.svc.cluster.local",
+    });
+    expect((rows as Record<string, string>[])[4]).toEqual({
+      ADDRESSES: "0.0.0.0",
+      PORT: "15021",
+      MATCH: "ALL",
+      DESTINATION: "Inline Route: /healthz/ready*",
+    });
+    // That sidecar has no secure ports: the check fails and says so, row by row.
+    const v = checkListeners(golden("istioctl-pc-all-1.31.0-rc.0.txt"), secureListenerExpectations(false));
+    expect(v.verdict).toBe("fail");
+    expect(v.summary).toBe("no listener on 15090; no listener on 15091; no listener on 15092");
+  });
+
+  it.each([
+    ["ztunnel-workloads-1.22.0.txt", false],
+    ["ztunnel-workloads-1.31.0-rc.0.txt", true],
+  ])("reads %s (ADDRESS column: %s)", (file, address) => {
+    const text = golden(file);
+    const want = [{ namespace: "bookinfo", podPrefix: "details-v1" }];
+    expect(checkZtunnelWorkloads(text, address, want)).toMatchObject({
+      verdict: "pass",
+      evidence: ["bookinfo/details-v1-698d88b-dqrbr HBONE"],
+    });
+    // A waypoint of that mesh speaks TCP: the check fails on it, and on the other version's header.
+    expect(
+      checkZtunnelWorkloads(text, address, [{ namespace: "bookinfo", podPrefix: "namespace-istio-waypoint" }])
+        .verdict,
+    ).toBe("fail");
+    expect(checkZtunnelWorkloads(text, !address, want).verdict).toBe("error");
   });
 });

@@ -8,9 +8,18 @@ export type Row = Record<string, string>;
 
 export function parseTable(output: string, columns: readonly string[]): Row[] | { problem: string } {
   const lines = output.split("\n").map((l) => l.replace(/\r$/, ""));
-  const headerAt = lines.findIndex(
-    (l) => columns.every((c) => l.includes(c)) && l.trimStart().startsWith(columns[0]!),
-  );
+  // The header holds every column in order; other columns may come before (`proxy-config all`
+  // puts NAME first), and are ignored.
+  const inOrder = (l: string) => {
+    let at = 0;
+    for (const c of columns) {
+      const i = l.indexOf(c, at);
+      if (i < 0) return false;
+      at = i + c.length;
+    }
+    return true;
+  };
+  const headerAt = lines.findIndex(inOrder);
   if (headerAt < 0) return { problem: `no header with columns ${columns.join(", ")}` };
   const header = lines[headerAt]!;
   const offsets: number[] = [];
@@ -21,8 +30,10 @@ export function parseTable(output: string, columns: readonly string[]): Row[] | 
     offsets.push(i);
     from = i + c.length;
   }
+  // The table ends at the first blank line (another section follows in `proxy-config all`).
+  const end = lines.findIndex((l, i) => i > headerAt && l.trim().length === 0);
   return lines
-    .slice(headerAt + 1)
+    .slice(headerAt + 1, end < 0 ? undefined : end)
     .filter((l) => l.trim().length > 0)
     .map((l) =>
       Object.fromEntries(columns.map((c, i) => [c, l.slice(offsets[i], offsets[i + 1] ?? l.length).trim()])),

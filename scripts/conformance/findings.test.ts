@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { parseCurl } from "../probes/curl.ts";
+import { judgeStrictScrape } from "./findings.ts";
+
+// The STRICT finding can disagree with the facts it records: only the predicted rejections pass.
+const url = "https://10.0.0.5:15092/stats/prometheus";
+const curl = (exitCode: number, stdout: string, stderr = "") => parseCurl({ exitCode, stdout, stderr });
+
+describe("judgeStrictScrape", () => {
+  it.each([
+    [
+      "a session closed after the handshake (curl 52)",
+      curl(52, "\n--ssc-write-out--\n000", "curl: (52) Empty reply from server"),
+    ],
+    [
+      "a receive failure after the handshake (curl 56)",
+      curl(56, "\n--ssc-write-out--\n000", "curl: (56) OpenSSL SSL_read: unexpected eof"),
+    ],
+    [
+      "Envoy's 503 upstream connect error",
+      curl(
+        0,
+        "upstream connect error or disconnect/reset before headers. reset reason: connection termination\n--ssc-write-out--\n503",
+      ),
+    ],
+  ])("confirms the prediction on %s", (_what, r) => {
+    const v = judgeStrictScrape(url, r);
+    expect(v.verdict).toBe("pass");
+    expect(v.summary).toMatch(/^as predicted/);
+  });
+
+  it.each([
+    ["a 200", curl(0, "# metrics\n--ssc-write-out--\n200"), /answers 200 under STRICT/],
+    [
+      "a handshake failure (curl 35)",
+      curl(35, "\n--ssc-write-out--\n000", "curl: (35) alert"),
+      /a different outcome than predicted/,
+    ],
+    [
+      "a 403",
+      curl(0, "RBAC: access denied\n--ssc-write-out--\n403"),
+      /a different outcome than predicted: .*HTTP 403/,
+    ],
+    ["a 503 of another kind", curl(0, "no healthy upstream\n--ssc-write-out--\n503"), /different outcome/],
+  ])("contradicts it on %s", (_what, r, message) => {
+    const v = judgeStrictScrape(url, r);
+    expect(v.verdict).toBe("fail");
+    expect(v.summary).toMatch(/^finding contradicted: /);
+    expect(v.summary).toMatch(message);
+  });
+});

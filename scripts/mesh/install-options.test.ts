@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { expandMatrix } from "../plan/cells.ts";
+import { ISTIO_REQUESTS, istioInstallSettings } from "./install-options.ts";
+
+const cell = (istio: string, profile: string) => expandMatrix({ istio: [istio], profiles: [profile] })[0]!;
+
+describe("the istioctl overlay", () => {
+  it("lowers every component's requests to the demo profile's, in both profiles", () => {
+    const d = istioInstallSettings(cell("1.22", "default"), []).overlay.spec.values;
+    expect(d.pilot.resources.requests).toEqual(ISTIO_REQUESTS.pilot);
+    expect(d.global.proxy.resources.requests).toEqual({ cpu: "10m", memory: "40Mi" });
+    expect(d.gateways["istio-ingressgateway"].resources.requests).toEqual(ISTIO_REQUESTS.ingressGateway);
+    expect(d.cni).toBeUndefined();
+    const a = istioInstallSettings(cell("1.24", "ambient"), []).overlay.spec.values;
+    expect(a.cni?.resources.requests).toEqual(ISTIO_REQUESTS.cni);
+    expect(a.ztunnel?.resources.requests).toEqual(ISTIO_REQUESTS.ztunnel);
+  });
+
+  it("sets global.platform=k3s for ambient on k3s only", () => {
+    const k3s = istioInstallSettings(cell("1.31", "ambient"), ["ambient"], "k3s");
+    expect(k3s.overlay.spec.values.global.platform).toBe("k3s");
+    expect(k3s.notes.join(" ")).toMatch(/global\.platform=k3s/);
+    expect(
+      istioInstallSettings(cell("1.31", "ambient"), ["ambient"], "kind").overlay.spec.values.global.platform,
+    ).toBeUndefined();
+    expect(
+      istioInstallSettings(cell("1.31", "default"), [], "k3s").overlay.spec.values.global.platform,
+    ).toBeUndefined();
+  });
+
+  it("keeps ztunnel's requests when it adds the HBONE metrics label (>= 1.27)", () => {
+    const z = istioInstallSettings(cell("1.31", "ambient"), ["ambient"]).overlay.spec.values.ztunnel!;
+    expect(z.podLabels).toEqual({ "networking.istio.io/tunnel": "http" });
+    expect(z.resources.requests).toEqual(ISTIO_REQUESTS.ztunnel);
+  });
+});

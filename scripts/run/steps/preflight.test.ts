@@ -1,0 +1,34 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { InfrastructureError, UsageError } from "../../errors.ts";
+import { type HandlerBench, handlerBench } from "../../testing/step-run.ts";
+import { preflight } from "./preflight.ts";
+
+let b: HandlerBench | undefined;
+afterEach(async () => b?.dispose());
+
+describe("preflight", () => {
+  it("refuses a Docker smaller than the cell's requests, saying what is needed", async () => {
+    b = await handlerBench({});
+    b.o.docker = { version: "28.2.2", cpus: 1, memoryBytes: 8 * 1024 ** 3 };
+    const err = await preflight(b.run("preflight")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InfrastructureError);
+    expect((err as Error).message).toMatch(
+      /^cell istio-1\.31\.1-default-k8s-1\.36 requests 1\.\d\d CPUs and 1\.\d GiB of memory, but Docker has 1 CPUs and 8\.0 GiB: give Docker at least 2 CPUs/,
+    );
+  });
+
+  it("passes a 2-CPU Docker for a whole cell", async () => {
+    b = await handlerBench({});
+    b.o.docker = { version: "28.2.2", cpus: 2, memoryBytes: 7 * 1024 ** 3 };
+    await expect(preflight(b.run("preflight"))).resolves.toBeUndefined();
+  });
+
+  it("on a cluster of your own only reads the kubeconfig, and bad YAML is bad input", async () => {
+    const bad = join(await import("node:os").then((os) => os.tmpdir()), `ssc-bad-kc-${process.pid}`);
+    await writeFile(bad, "clusters: [unclosed");
+    b = await handlerBench({ provider: "existing", kubeconfig: bad });
+    await expect(preflight(b.run("preflight"))).rejects.toBeInstanceOf(UsageError);
+  });
+});
