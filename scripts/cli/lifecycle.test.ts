@@ -169,6 +169,53 @@ describe("bad input is exit 2 before anything runs", () => {
   });
 });
 
+describe("--dry-run shows what runs", () => {
+  it("a 1.22 cell: its total requests fit 2 CPUs, and its probe client is not the 1.22 proxy image", async () => {
+    const r = await ssc("run", "--dry-run", "--istio", "1.22", "--run-id", "d22");
+    expect(r.exitCode).toBe(0);
+    const m = /^# requests: (\d+\.\d+) CPU, (\d+\.\d+) GiB \(kind's control plane included\)$/m.exec(
+      r.stdout,
+    );
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeLessThanOrEqual(2);
+    const { mkdtemp, readFile, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const out = await mkdtemp(join(tmpdir(), "ssc-render22-"));
+    try {
+      expect((await ssc("render", "--istio", "1.22", "--out", out)).exitCode).toBe(0);
+      const prometheus = await readFile(join(out, "secure-prometheus", "manifest.yaml"), "utf8");
+      expect(prometheus).toMatch(/image: docker\.io\/curlimages\/curl:7\.88\.1@sha256:[0-9a-f]{64}/);
+      expect(prometheus).not.toMatch(/image: \S*proxyv2/);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it("prints the server-side apply flags, istioctl's readiness timeout and kind's wait as they will run", async () => {
+    const r = await ssc(
+      "run",
+      "--dry-run",
+      "--istio",
+      "1.31",
+      "--test",
+      "GatewayApiSecureMetrics",
+      "--run-id",
+      "flags",
+      "--timeout",
+      "istioReady=7m,clusterCreate=6m",
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(
+      /\$ kubectl --kubeconfig \S+ apply --server-side --field-manager=ssc --force-conflicts -f https:\/\/github\.com\/kubernetes-sigs\/gateway-api/,
+    );
+    expect(r.stdout).toMatch(/\$ istioctl install -y .* --readiness-timeout 7m$/m);
+    expect(r.stdout).toMatch(/\$ kind create cluster .* --wait 5m$/m);
+    expect(r.stdout).toMatch(/^# skipped tests:$/m);
+    expect(r.stdout).toMatch(/^# {3}SidecarSecureListeners: not selected \(--test\)$/m);
+  });
+});
+
 describe("ssc up --dry-run", () => {
   it("prints the full ordered sequence for 1.31 ambient and executes nothing", async () => {
     const r = await ssc("up", "--dry-run", "--istio", "1.31", "--profile", "ambient", "--run-id", "dry");

@@ -98,14 +98,15 @@ export function cellContext(file: CellContextFile): CellContext {
         annotations: p.metadata?.annotations ?? {},
       };
     },
-    exec: (pod, container) => podRunner(exec, { namespace: pod.namespace, pod: pod.name, container }),
+    // A request's own --max-time plus room for the exec round trip: a lost exec is an error, not a hang.
+    exec: (pod, container) =>
+      podRunner(exec, { namespace: pod.namespace, pod: pod.name, container }, timeouts.request * 2 + 10_000),
     async istioctl(args) {
       const r = await execa(
         file.istioctlPath,
         [...args, "--kubeconfig", file.kubeconfig, ...(file.context ? ["--context", file.context] : [])],
-        {
-          reject: false,
-        },
+        // One istioctl read is bounded like a probe's whole convergence.
+        { reject: false, timeout: timeouts.consistency },
       );
       return { exitCode: r.exitCode ?? 127, stdout: String(r.stdout), stderr: String(r.stderr) };
     },

@@ -58,8 +58,16 @@ function listen(server: http.Server, host: string, port: number): Promise<http.S
   });
 }
 
-const text = (res: http.ServerResponse, status: number, body: string) => {
-  res.writeHead(status, { "content-type": "text/plain; version=0.0.4" });
+/** The Content-Type each real endpoint sends (istio-facts.md, "Prometheus v3"): Envoy's admin
+ * (15090, and 15091 through it) and istio-agent (15020, and 15092 through it). Prometheus v3 fails a
+ * scrape with a blank or unknown one, so the lab sends what the cluster's targets send. */
+export const CONTENT_TYPE = {
+  envoy: "text/plain; charset=UTF-8",
+  agent: "text/plain; version=0.0.4; charset=utf-8",
+} as const;
+
+const text = (res: http.ServerResponse, status: number, body: string, type: string = CONTENT_TYPE.agent) => {
+  res.writeHead(status, { "content-type": type });
   res.end(body);
 };
 
@@ -83,7 +91,8 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
   const servers: http.Server[] = [];
   const agentBody = `${spec.envoyStats}# istio agent\nistio_agent_up 1\n${spec.appStats ?? ""}`;
 
-  const envoy = (_req: http.IncomingMessage, res: http.ServerResponse) => text(res, 200, spec.envoyStats);
+  const envoy = (_req: http.IncomingMessage, res: http.ServerResponse) =>
+    text(res, 200, spec.envoyStats, CONTENT_TYPE.envoy);
   const agent = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (spec.hardened && !f.agentAnswersRemote && req.socket.remoteAddress !== spec.local) {
       return text(res, 403, "Only requests from localhost are allowed\n");

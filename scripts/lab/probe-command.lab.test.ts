@@ -100,3 +100,34 @@ describe("ssc probe", () => {
     );
   });
 });
+
+describe("the lab's endpoints", () => {
+  it("send the Content-Type the real ones send, so the lab shows what Prometheus v3 would see", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const https = await import("node:https");
+    const http = await import("node:http");
+    const { CONTENT_TYPE } = await import("./pod.ts");
+    const tls = {
+      ca: await readFile(lab.meshClient.ca),
+      cert: await readFile(lab.meshClient.cert),
+      key: await readFile(lab.meshClient.key),
+      rejectUnauthorized: false,
+    };
+    const typeOf = (url: string) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        const get = url.startsWith("https") ? https.get(url, tls, done) : http.get(url, done);
+        function done(res: import("node:http").IncomingMessage) {
+          res.resume();
+          resolve(res.headers["content-type"]);
+        }
+        get.on("error", reject);
+      });
+    const ip = lab.pods.good!.ip;
+    expect(await typeOf(`https://${ip}:15091/stats/prometheus`)).toBe(CONTENT_TYPE.envoy);
+    expect(await typeOf(`https://${ip}:15092/stats/prometheus`)).toBe(CONTENT_TYPE.agent);
+    expect(CONTENT_TYPE).toEqual({
+      envoy: "text/plain; charset=UTF-8",
+      agent: "text/plain; version=0.0.4; charset=utf-8",
+    });
+  });
+});

@@ -181,9 +181,9 @@ describe("signals during a run (stand-in tools, scripted API server: not a live 
     expect((await report(w)).cells[0]).toMatchObject({ result: "error", error: "interrupted by SIGINT" });
   }, 60_000);
 
-  it("a second signal never cuts the teardown short: it says how to force an exit", async () => {
+  it("a signal during teardown never cuts it short: it says how to force an exit, and the delete finishes", async () => {
     const w = await setUp();
-    const child = ssc(w, { kindCreate: "hang" }, [...ONE_TEST, "--run-id", "sig2"]);
+    const child = ssc(w, { kindCreate: "hang", kindDelete: "slow" }, [...ONE_TEST, "--run-id", "sig2"]);
     await vi.waitFor(
       async () => expect((await w.tools.calls()).some((c) => c.args[0] === "create")).toBe(true),
       {
@@ -192,13 +192,21 @@ describe("signals during a run (stand-in tools, scripted API server: not a live 
       },
     );
     child.kill("SIGTERM");
+    // The second signal arrives while kind delete (slow) is running, as a process group's would.
+    await vi.waitFor(
+      async () => expect((await w.tools.calls()).some((c) => c.args[0] === "delete")).toBe(true),
+      {
+        timeout: 10_000,
+        interval: 50,
+      },
+    );
     child.kill("SIGTERM");
     const r = await child;
     expect(r.exitCode).toBe(143);
     expect(String(r.stderr)).toMatch(
-      /SIGTERM again: cleanup is still running and will finish; to force an exit now, kill -9 \d+/,
+      /SIGTERM again: cleanup is still running and will finish; to force an exit now, kill -9 \d+ \(that may leave kind cluster ssc-1\.31\.1-default-sig2, work folder .* behind\)/,
     );
-    expect((await w.tools.calls()).some((c) => c.tool === "kind" && c.args[0] === "delete")).toBe(true);
+    expect(String(r.stderr)).toMatch(/cleanup: removed kind cluster ssc-1\.31\.1-default-sig2/);
   });
 });
 
@@ -287,5 +295,50 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     expect((await w.tools.calls()).filter((c) => c.tool !== "docker")).toEqual([]);
     const rep = await report(w);
     expect(rep.cells.map((c) => c.result)).toEqual(["error", "error"]);
+  });
+
+  it("--keep-on-failure keeps the cluster, its work folder and kubeconfig, and says how to get in and remove it", async () => {
+    const w = await setUp();
+    const r = await ssc(w, { istioctlInstall: "fail" }, [
+      ...ONE_TEST,
+      "--run-id",
+      "kept",
+      "--keep-on-failure",
+    ]);
+    expect(r.exitCode).toBe(3);
+    const kubeconfig = join(w.root, "runs", "kept", CELL, "kubeconfig");
+    expect(existsSync(kubeconfig)).toBe(true);
+    expect((await w.tools.calls()).some((c) => c.tool === "kind" && c.args[0] === "delete")).toBe(false);
+    expect(String(r.stdout)).toContain(`kept ${CELL}: export KUBECONFIG=${kubeconfig}`);
+    expect(String(r.stdout)).toContain("remove it:     ssc down --run-id kept");
+    expect(await readFile(join(w.root, "reports", "summary.md"), "utf8")).toMatch(
+      /## Kept \(remove with `ssc down --run-id kept`\)/,
+    );
+  });
+
+  it("--fail-fast stops after the first cell in error; the rest are reported not run", async () => {
+    const w = await setUp();
+    const r = await ssc(w, { istioctlInstall: "fail" }, [
+      ...ONE_TEST,
+      "--profile",
+      "default,ambient",
+      "--run-id",
+      "ff",
+      "--fail-fast",
+    ]);
+    expect(r.exitCode).toBe(3);
+    const rep = await report(w);
+    expect(rep.cells.map((c) => c.result)).toEqual(["error", "not-run"]);
+    expect(rep.cells[1]!.notRun).toBe(`not run: --fail-fast stopped the run after ${CELL} (error)`);
+    // Without it, the second cell runs (and errors the same way).
+    const again = await ssc(w, { istioctlInstall: "fail" }, [
+      ...ONE_TEST,
+      "--profile",
+      "default,ambient",
+      "--run-id",
+      "nf",
+    ]);
+    expect(again.exitCode).toBe(3);
+    expect((await report(w)).cells.map((c) => c.result)).toEqual(["error", "error"]);
   });
 });

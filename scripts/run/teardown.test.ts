@@ -7,7 +7,7 @@ describe("Teardown", () => {
     const t = new Teardown(() => {});
     t.add("cluster", async () => void order.push("cluster"));
     t.add("partial download", async () => void order.push("partial"), false);
-    expect(t.pending()).toEqual(["cluster", "partial download"]);
+    expect(t.pending()).toEqual(["partial download", "cluster"]);
     const [a, b] = await Promise.all([t.runOnce(true), t.runOnce(false)]);
     expect(order).toEqual(["partial"]);
     expect(a).toEqual({ removed: ["partial download"], kept: ["cluster"], failed: [] });

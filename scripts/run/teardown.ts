@@ -33,9 +33,9 @@ export class Teardown {
     };
   }
 
-  /** What is registered and not yet undone: what a forced exit would leave behind. */
+  /** What is registered and not yet undone, newest first: what a forced exit would leave behind. */
   pending(): string[] {
-    return this.items.map((i) => i.name);
+    return this.items.map((i) => i.name).reverse();
   }
 
   /** Runs every registered undo once, newest first; later calls get the first call's result. */

@@ -13,8 +13,8 @@ export interface StandInBehaviour {
   dockerMemoryBytes?: number;
   /** kind create cluster: "ok" writes a kubeconfig for `apiserver`; "hang"; "fail". */
   kindCreate?: "ok" | "hang" | "fail";
-  /** kind delete cluster: "ok" or "fail" (exit 1 with a message). */
-  kindDelete?: "ok" | "fail";
+  /** kind delete cluster: "ok", "fail" (exit 1 with a message) or "slow" (2 s, then ok). */
+  kindDelete?: "ok" | "fail" | "slow";
   /** Names `kind get clusters` prints. */
   kindClusters?: string[];
   /** istioctl install: "ok", "hang" or "fail". */
@@ -86,6 +86,7 @@ current-context: kind
 EOF
     exit 0 ;;
   "delete cluster")
+    if [ "$STANDIN_KIND_DELETE" = "slow" ]; then sleep 2; fi
     if [ "$STANDIN_KIND_DELETE" = "fail" ]; then
       echo "ERROR: failed to delete cluster \\"$(arg_after --name "$@")\\": error listing nodes: stand-in told to fail" >&2
       exit 1

@@ -103,6 +103,28 @@ describe("ensureTool", () => {
     expect(again).toMatchObject({ source: "cache", verified: true, path: first.path });
   });
 
+  it("two runs sharing the cache take turns: one download, both get the same verified binary", async () => {
+    const o = await opts();
+    const downloads: string[] = [];
+    const [a, b] = await Promise.all([
+      ensureTool(istioctl("1.31.1"), { ...o, log: (l) => downloads.push(l) }),
+      ensureTool(istioctl("1.31.1"), { ...o, log: (l) => downloads.push(l) }),
+    ]);
+    expect(downloads.filter((l) => l.startsWith("downloading"))).toHaveLength(1);
+    expect([a.source, b.source].sort()).toEqual(["cache", "download"]);
+    expect(a.path).toBe(b.path);
+    expect((await execa(a.path)).stdout).toBe("1.31.1");
+    // Nothing half-written is left beside the entry: no partial, no staging folder, no lock.
+    const dir = join(o.cacheDir, "tools", "istioctl", "1.31.1");
+    expect((await readdir(join(dir, "istioctl-1.31.1-linux-amd64"))).sort()).toEqual([
+      "istioctl",
+      "istioctl-1.31.1-linux-amd64.tar.gz",
+      "istioctl-1.31.1-linux-amd64.tar.gz.sha256",
+      "istioctl.sha256",
+    ]);
+    expect(await readdir(dir)).toEqual(["istioctl-1.31.1-linux-amd64"]);
+  });
+
   it("refuses a cached binary that changed since it was verified, and deletes it", async () => {
     const o = await opts();
     const t = await ensureTool(istioctl("1.31.1"), o);
