@@ -1,10 +1,9 @@
 import { UsageError } from "../errors.ts";
 import type { ConformanceTest } from "../registry/define.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
-import { renderCell } from "../render/render-cell.ts";
 import { type Cell, expandMatrix, type MatrixInput } from "./cells.ts";
 import { decideTests, type Selection, type TestDecision, unknownIds } from "./gates.ts";
-import { type CellRequests, cellRequests } from "./requests.ts";
+import { type CellRequests, plannedRequests } from "./requests.ts";
 import { cellSteps, orderScenarios, type Step, type StepContext } from "./steps.ts";
 
 export interface PlannedCell extends Cell {
@@ -33,9 +32,7 @@ export function buildPlan(input: PlanInput, tests: readonly ConformanceTest[]): 
     );
     const steps = cellSteps(cell, scenarios, applicable, input);
     const requests =
-      applicable.length > 0
-        ? cellRequests(renderCell(cell, scenarios, input.runId, input.provider), input.provider)
-        : undefined;
+      applicable.length > 0 ? plannedRequests(cell, scenarios, input.runId, input.provider) : undefined;
     return { ...cell, scenarios, steps, tests: decisions, ...(requests ? { requests } : {}) };
   });
 }

@@ -9,8 +9,11 @@ import {
   ISTIO_DEFAULT_PROXY_REQUESTS,
   ISTIO_REQUESTS,
   type IstioOperatorOverlay,
+  istioInstallSettings,
 } from "../mesh/install-options.ts";
-import type { RenderedCell } from "../render/render-cell.ts";
+import type { ScenarioId } from "../registry/scenarios.ts";
+import { type RenderedCell, type RenderedScenario, renderScenario } from "../render/render-cell.ts";
+import type { Cell } from "./cells.ts";
 
 // A cell's total resource requests, from the very objects it will apply (plus what the cluster, Istio
 // and controllers add), so `plan` and `--dry-run` can show whether it fits a runner and preflight
@@ -99,56 +102,110 @@ function injected(podLabels: Record<string, string> | undefined, nsLabels: Recor
   return nsLabels["istio-injection"] === "enabled";
 }
 
-export function cellRequests(rendered: RenderedCell, provider: Provider = "kind"): CellRequests {
-  const byo = provider === "existing";
-  const proxy = amount(byo ? ISTIO_DEFAULT_PROXY_REQUESTS : ISTIO_REQUESTS.proxy);
-  const parts: (Amount & { name: string })[] = [];
-  const part = (name: string, a: Amount) => parts.push({ name, ...a });
-  const named = (r: { name: string; cpu: string; memory: string }) => part(r.name, amount(r));
+type Part = Amount & { name: string };
 
-  if (provider === "kind") for (const r of KIND_SYSTEM_REQUESTS) named(r);
-  if (provider === "k3s") for (const r of K3S_SYSTEM_REQUESTS) named(r);
-  if (!byo) {
-    const { spec } = rendered.istioInstall.toJS() as IstioOperatorOverlay;
-    part("istiod", amount(spec.values.pilot.resources.requests));
-    if (spec.profile === "default" || spec.components?.ingressGateways?.[0]?.enabled === true) {
-      part("istio-ingressgateway", amount(spec.values.gateways["istio-ingressgateway"].resources.requests));
-    }
-    if (spec.profile === "ambient") {
-      part("istio-cni", amount(spec.values.cni?.resources.requests));
-      part("ztunnel", amount(spec.values.ztunnel?.resources.requests));
+/** What a scenario's rendered objects request, sidecars and controller-made pods included. */
+function scenarioParts(s: RenderedScenario, proxy: Amount): Part[] {
+  const parts: Part[] = [];
+  const part = (name: string, a: Amount) => parts.push({ name, ...a });
+  if (s.prerequisites.some((p) => p.url.includes("prometheus-operator"))) {
+    part(PROMETHEUS_OPERATOR_REQUESTS.name, amount(PROMETHEUS_OPERATOR_REQUESTS));
+  }
+  const objects = s.objects.map((d) => d.toJS() as Obj);
+  const nsLabels = objects.find((o) => o.kind === "Namespace")?.metadata?.labels ?? {};
+  for (const o of objects) {
+    const where = `${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
+    if (o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "DaemonSet") {
+      const pod = podAmount(o.spec?.template?.spec);
+      const withProxy = injected(o.spec?.template?.metadata?.labels, nsLabels) ? add(pod, proxy) : pod;
+      part(`${o.kind} ${where}`, times(withProxy, o.kind === "DaemonSet" ? 1 : (o.spec?.replicas ?? 1)));
+    } else if (o.kind === "Gateway" && o.apiVersion?.startsWith("gateway.networking.k8s.io/")) {
+      // istiod's deployment controller renders one istio-proxy with global.proxy.resources.
+      part(`Gateway ${where} (its Deployment)`, proxy);
+    } else if (o.kind === "Prometheus" && o.apiVersion?.startsWith("monitoring.coreos.com/")) {
+      const pod = add(amount(o.spec?.resources?.requests), amount(CONFIG_RELOADER_REQUESTS));
+      const withProxy = injected(o.spec?.podMetadata?.labels, nsLabels) ? add(pod, proxy) : pod;
+      part(`Prometheus ${where} (its StatefulSet)`, times(withProxy, o.spec?.replicas ?? 1));
     }
   }
-  for (const s of rendered.scenarios) {
-    if (s.prerequisites.some((p) => p.url.includes("prometheus-operator")))
-      named(PROMETHEUS_OPERATOR_REQUESTS);
-    const objects = s.objects.map((d) => d.toJS() as Obj);
-    const nsLabels = objects.find((o) => o.kind === "Namespace")?.metadata?.labels ?? {};
-    for (const o of objects) {
-      const where = `${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
-      if (o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "DaemonSet") {
-        const pod = podAmount(o.spec?.template?.spec);
-        const withProxy = injected(o.spec?.template?.metadata?.labels, nsLabels) ? add(pod, proxy) : pod;
-        part(`${o.kind} ${where}`, times(withProxy, o.kind === "DaemonSet" ? 1 : (o.spec?.replicas ?? 1)));
-      } else if (o.kind === "Gateway" && o.apiVersion?.startsWith("gateway.networking.k8s.io/")) {
-        // istiod's deployment controller renders one istio-proxy with global.proxy.resources.
-        part(`Gateway ${where} (its Deployment)`, proxy);
-      } else if (o.kind === "Prometheus" && o.apiVersion?.startsWith("monitoring.coreos.com/")) {
-        const pod = add(amount(o.spec?.resources?.requests), amount(CONFIG_RELOADER_REQUESTS));
-        const withProxy = injected(o.spec?.podMetadata?.labels, nsLabels) ? add(pod, proxy) : pod;
-        part(`Prometheus ${where} (its StatefulSet)`, times(withProxy, o.spec?.replicas ?? 1));
-      }
-    }
+  return parts;
+}
+
+/** What the cluster and Istio run before any scenario: kind's or k3s's own pods, and the mesh
+ * components the overlay installs (none on a cluster of your own). */
+function baseParts(overlay: IstioOperatorOverlay, provider: Provider): Part[] {
+  const named = (r: { name: string; cpu: string; memory: string }): Part => ({ name: r.name, ...amount(r) });
+  const parts: Part[] = [
+    ...(provider === "kind" ? KIND_SYSTEM_REQUESTS.map(named) : []),
+    ...(provider === "k3s" ? K3S_SYSTEM_REQUESTS.map(named) : []),
+  ];
+  if (provider === "existing") return parts;
+  const { spec } = overlay;
+  parts.push({ name: "istiod", ...amount(spec.values.pilot.resources.requests) });
+  if (spec.profile === "default" || spec.components?.ingressGateways?.[0]?.enabled === true) {
+    parts.push({
+      name: "istio-ingressgateway",
+      ...amount(spec.values.gateways["istio-ingressgateway"].resources.requests),
+    });
   }
+  if (spec.profile === "ambient") {
+    parts.push({ name: "istio-cni", ...amount(spec.values.cni?.resources.requests) });
+    parts.push({ name: "ztunnel", ...amount(spec.values.ztunnel?.resources.requests) });
+  }
+  return parts;
+}
+
+const proxyOf = (provider: Provider) =>
+  amount(provider === "existing" ? ISTIO_DEFAULT_PROXY_REQUESTS : ISTIO_REQUESTS.proxy);
+
+function total(parts: readonly Part[], provider: Provider): CellRequests {
   return {
     total: parts.reduce<Amount>((a, b) => add(a, b), { cpuMillis: 0, memoryMiB: 0 }),
-    parts,
-    note: byo
-      ? "your cluster: only what the suite adds, sidecars counted at Istio's default 100m/128Mi"
-      : provider === "kind"
-        ? "kind's control plane included"
-        : "k3s's own pods included (estimate)",
+    parts: [...parts],
+    note:
+      provider === "existing"
+        ? "your cluster: only what the suite adds, sidecars counted at Istio's default 100m/128Mi"
+        : provider === "kind"
+          ? "kind's control plane included"
+          : "k3s's own pods included (estimate)",
   };
+}
+
+/** A rendered cell's total requests. */
+export function cellRequests(rendered: RenderedCell, provider: Provider = "kind"): CellRequests {
+  const overlay = rendered.istioInstall.toJS() as IstioOperatorOverlay;
+  const proxy = proxyOf(provider);
+  return total(
+    [...baseParts(overlay, provider), ...rendered.scenarios.flatMap((s) => scenarioParts(s, proxy))],
+    provider,
+  );
+}
+
+// A scenario renders the same objects in every cell of a secure-metrics mode (its parameters do not
+// depend on the Istio version), so the plan renders each once per mode and provider, not per cell.
+const scenarioCache = new Map<string, Part[]>();
+
+/** The same total as cellRequests(renderCell(...)), computed without rendering each cell anew. */
+export function plannedRequests(
+  cell: Cell,
+  scenarios: readonly ScenarioId[],
+  runId: string,
+  provider: Provider = "kind",
+): CellRequests {
+  const proxy = proxyOf(provider);
+  const parts = scenarios.flatMap((id) => {
+    const key = `${id}|${cell.secureMetricsMode}|${provider}|${runId}`;
+    let p = scenarioCache.get(key);
+    if (!p) {
+      p = scenarioParts(renderScenario(id, cell, runId), proxy);
+      scenarioCache.set(key, p);
+    }
+    return p;
+  });
+  return total(
+    [...baseParts(istioInstallSettings(cell, scenarios, provider).overlay, provider), ...parts],
+    provider,
+  );
 }
 
 export function formatAmount(a: Amount): string {

@@ -14,16 +14,31 @@ export class TemplateError extends Error {
   override name = "TemplateError";
 }
 
+// Parsed once per template text; every render works on clones, so `plan` can render a whole matrix
+// (for each cell's resource requests) without parsing the same YAML a hundred times.
+const parsed = new Map<string, Document[]>();
+
+function parseOnce(source: string, text: string): Document[] {
+  let docs = parsed.get(text);
+  if (!docs) {
+    const all = parseAllDocuments(text, { prettyErrors: true });
+    if (!Array.isArray(all)) throw new TemplateError(`${source}: not a YAML stream`);
+    docs = all.filter((d) => d.contents !== null);
+    for (const doc of docs) {
+      if (doc.errors.length > 0) throw new TemplateError(`${source}: ${doc.errors[0]!.message}`);
+    }
+    parsed.set(text, docs);
+  }
+  return docs.map((d) => d.clone());
+}
+
 export function renderTemplate(source: string, text: string, params: Params): Document[] {
   const lookup = (name: string): ParamValue => {
     if (!(name in params)) throw new TemplateError(`${source}: no value for \${${name}}`);
     return params[name]!;
   };
-  const docs = parseAllDocuments(text, { prettyErrors: true });
-  if (!Array.isArray(docs)) throw new TemplateError(`${source}: not a YAML stream`);
-  const out = docs.filter((d) => d.contents !== null);
+  const out = parseOnce(source, text);
   for (const doc of out) {
-    if (doc.errors.length > 0) throw new TemplateError(`${source}: ${doc.errors[0]!.message}`);
     visit(doc, {
       Scalar(_key, node) {
         if (typeof node.value !== "string" || !node.value.includes("${")) return;
