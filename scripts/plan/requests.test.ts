@@ -56,9 +56,12 @@ describe("a cell's requests", () => {
     },
   );
 
-  it.each(everyCell.map((c) => [c.id, c] as const))("%s: the plan's shortcut equals the sum over its full rendering", (_id, c) => {
-    expect(c.requests).toEqual(cellRequests(renderCell(c, c.scenarios, "r"), "kind"));
-  });
+  it.each(everyCell.map((c) => [c.id, c] as const))(
+    "%s: the plan's shortcut equals the sum over its full rendering",
+    (_id, c) => {
+      expect(c.requests).toEqual(cellRequests(renderCell(c, c.scenarios, "r"), "kind"));
+    },
+  );
 
   it("counts an injected sidecar with the Deployment it joins, and none for ambient or opted-out pods", () => {
     const [native] = buildPlan(

@@ -342,3 +342,91 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     expect((await report(w)).cells.map((c) => c.result)).toEqual(["error", "error"]);
   });
 });
+
+describe("the developer loop: up, run --reuse, down (stand-in tools, scripted API server: not a live run)", () => {
+  const sscIn = (w: World, behaviour: StandInBehaviour, command: string, args: string[]) =>
+    execa(process.execPath, ["scripts/cli.ts", command, "--work-dir", join(w.root, "runs"), ...args], {
+      reject: false,
+      env: { ...w.tools.env({ apiserver: w.api.url, ...behaviour }), XDG_CACHE_HOME: join(w.root, "cache") },
+    });
+
+  it("up leaves the cell running and says how to use it; run --reuse tests it without creating or deleting; down removes it", async () => {
+    const w = await setUp();
+    const up = await sscIn(w, {}, "up", [
+      "--istio",
+      "1.31",
+      "--test",
+      "SidecarSecureListeners",
+      "--tools-dir",
+      w.tools.dir,
+      "--run-id",
+      "dev",
+    ]);
+    expect(up.exitCode).toBe(0);
+    const kubeconfig = join(w.root, "runs", "dev", CELL, "kubeconfig");
+    expect(up.stdout).toContain(`cell ${CELL} is up: export KUBECONFIG=${kubeconfig}`);
+    expect(up.stdout).toContain("ssc run --reuse dev --istio 1.31.1 --profile default");
+    expect(existsSync(kubeconfig)).toBe(true);
+    expect((await w.tools.calls()).some((c) => c.args[0] === "delete")).toBe(false);
+
+    // The scripted server runs no pods: the test honestly errors, and nothing is torn down.
+    const reuse = await sscIn(w, {}, "run", [
+      "--reuse",
+      "dev",
+      "--istio",
+      "1.31.1",
+      "--test",
+      "SidecarSecureListeners",
+      "--tools-dir",
+      w.tools.dir,
+      "--report-dir",
+      join(w.root, "reports"),
+      "--timeout",
+      "consistency=1s",
+    ]);
+    expect(reuse.exitCode).toBe(3);
+    expect(reuse.stderr).toMatch(/connect: reuse the cluster ssc up made/);
+    const kinds = (await w.tools.calls()).filter((c) => c.tool === "kind").map((c) => c.args[0]);
+    expect(kinds).toEqual(["get", "create"]);
+    expect(existsSync(kubeconfig)).toBe(true);
+
+    const down = await sscIn(
+      w,
+      { kindClusters: ["ssc-1.31.1-default-dev", "ssc-1.31.1-default-other"] },
+      "down",
+      ["--run-id", "dev"],
+    );
+    expect(down.exitCode).toBe(0);
+    expect(down.stdout).toContain("removed kind cluster ssc-1.31.1-default-dev");
+    const del = (await w.tools.calls()).filter((c) => c.args[0] === "delete");
+    expect(del.map((c) => c.args)).toEqual([
+      ["delete", "cluster", "--name", "ssc-1.31.1-default-dev", "--kubeconfig", kubeconfig],
+    ]);
+    expect(existsSync(join(w.root, "runs", "dev"))).toBe(false);
+  }, 60_000);
+
+  it("up that fails removes what it made, and down of a cluster kind cannot delete exits 3", async () => {
+    const w = await setUp();
+    const up = await sscIn(w, { istioctlInstall: "fail" }, "up", [
+      "--istio",
+      "1.31",
+      "--test",
+      "SidecarSecureListeners",
+      "--tools-dir",
+      w.tools.dir,
+      "--run-id",
+      "bad",
+    ]);
+    expect(up.exitCode).toBe(3);
+    expect((await w.tools.calls()).some((c) => c.args[0] === "delete")).toBe(true);
+    expect(existsSync(join(w.root, "runs", "bad"))).toBe(false);
+    const down = await sscIn(w, { kindClusters: ["ssc-1.31.1-default-bad"], kindDelete: "fail" }, "down", [
+      "--run-id",
+      "bad",
+    ]);
+    expect(down.exitCode).toBe(3);
+    expect(down.stdout).toMatch(
+      /FAILED to remove kind cluster ssc-1\.31\.1-default-bad: .*stand-in told to fail/,
+    );
+  });
+});
