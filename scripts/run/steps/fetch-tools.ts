@@ -1,8 +1,8 @@
 import { rm } from "node:fs/promises";
 import { istioctlArtifact, kindArtifact } from "../../catalog/artifacts.ts";
-import { ensureTool } from "../../tools/download.ts";
+import { ensureTool, type ToolSpec } from "../../tools/download.ts";
 import { cacheRoot, hostPlatform } from "../../tools/platform.ts";
-import type { Handler, ToolUse } from "../context.ts";
+import type { Handler } from "../context.ts";
 
 /** kind and istioctl into the cache, SHA-256 verified; a --tools-dir binary without a checksum is
  * used but marked unverified, in the log and in the report. */
@@ -17,28 +17,28 @@ export const fetchTools: Handler<"fetch-tools"> = async (r) => {
     log: r.o.log,
     onPartial: (p: string) => r.t.add(`partial download ${p}`, () => rm(p, { force: true }), false),
   };
-  const record = (name: string, version: string, t: Awaited<ReturnType<typeof ensureTool>>): ToolUse => {
+  const use = async (spec: ToolSpec) => {
+    const t = await ensureTool(spec, common);
     if (!t.verified) {
       r.o.log(
-        `warning: ${name} ${version} from --tools-dir (${t.path}) has no .sha256 beside it: UNVERIFIED`,
+        `warning: ${spec.name} ${spec.version} from --tools-dir (${t.path}) has no .sha256 beside it: UNVERIFIED`,
       );
     }
-    return { version, sha256: t.sha256, verified: t.verified, source: t.source };
+    r.state[spec.name] = t.path;
+    r.state.tools[spec.name] = {
+      version: spec.version,
+      sha256: t.sha256,
+      verified: t.verified,
+      source: t.source,
+    };
   };
-  if (r.action.kind) {
-    const v = r.action.kind;
-    const kind = await ensureTool(
-      { name: "kind", version: v, artifact: kindArtifact(v, os, arch), packaging: "binary" },
-      common,
-    );
-    r.state.kind = kind.path;
-    r.state.tools.kind = record("kind", v, kind);
-  }
-  const v = r.action.istioctl;
-  const istioctl = await ensureTool(
-    { name: "istioctl", version: v, artifact: istioctlArtifact(v, os, arch), packaging: "tar.gz" },
-    common,
-  );
-  r.state.istioctl = istioctl.path;
-  r.state.tools.istioctl = record("istioctl", v, istioctl);
+  const { kind, istioctl } = r.action;
+  if (kind)
+    await use({ name: "kind", version: kind, artifact: kindArtifact(kind, os, arch), packaging: "binary" });
+  await use({
+    name: "istioctl",
+    version: istioctl,
+    artifact: istioctlArtifact(istioctl, os, arch),
+    packaging: "tar.gz",
+  });
 };
