@@ -31,7 +31,9 @@ console.log(
 );
 if (total >= 1) process.exitCode = 1;
 
-// ssc selftest: its floor is Prometheus's discovery tick plus one scrape interval; goal <= 2x.
+// ssc selftest: its floor is the lab's targetsUp budget, which a fault that only looks "not yet"
+// waits out by the convergence rule (Prometheus's own floor, discovery tick + a scrape, is below
+// it); goal <= 1.25x.
 const selftestRuns: { seconds: number; floorSeconds: number; ok: boolean }[] = [];
 for (let i = 0; i < 3; i++) {
   const r = await execa(process.execPath, ["scripts/cli.ts", "selftest", "--format", "json"], {
@@ -43,6 +45,6 @@ selftestRuns.sort((a, b) => a.seconds - b.seconds);
 const mid = selftestRuns[1]!;
 const ratio = mid.seconds / mid.floorSeconds;
 console.log(
-  `ssc selftest: ${mid.seconds.toFixed(1)} s wall (median of 3) vs floor ${mid.floorSeconds} s = ${ratio.toFixed(2)}x; goal 2x ${ratio <= 2 ? "met" : "MISSED"}; all faults caught: ${selftestRuns.every((r) => r.ok)}`,
+  `ssc selftest: ${mid.seconds.toFixed(1)} s wall (median of 3) vs floor ${mid.floorSeconds} s = ${ratio.toFixed(2)}x; goal 1.25x ${ratio <= 1.25 ? "met" : "MISSED"}; all faults caught: ${selftestRuns.every((r) => r.ok)}`,
 );
 if (!selftestRuns.every((r) => r.ok)) process.exitCode = 1;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 // The CLI as users run it: a real child process, real exit codes, real stderr.
 const ssc = (...args: string[]) =>
-  execa(process.execPath, ["scripts/cli.ts", ...args], { reject: false, env: { NO_COLOR: "1" } });
+  execa(process.execPath, ["scripts/ssc.mjs", ...args], { reject: false, env: { NO_COLOR: "1" } });
 
 interface PlanJson {
   cells: {
@@ -82,15 +82,56 @@ describe("ssc list and help", () => {
       expect(t.implemented).toBe(CONFORMANCE_TESTS.find((c) => c.id === t.id)!.run !== undefined);
   });
 
-  it("answers --help on every command with exit 0", async () => {
-    for (const cmd of ["plan", "list", "render"]) {
-      const r = await ssc(cmd, "--help");
-      expect(r.exitCode).toBe(0);
-      expect(r.stdout).toContain(`usage: ssc ${cmd}`);
-      expect(r.stdout).toContain("exit codes:");
+  it("answers --help, -h and help <command> on every command with exit 0, listing only its exit codes", async () => {
+    const { COMMANDS } = await import("./cli.ts");
+    for (const cmd of Object.keys(COMMANDS)) {
+      const viaFlag = await ssc(cmd, "--help");
+      expect(viaFlag.exitCode, cmd).toBe(0);
+      expect(viaFlag.stdout).toContain(`usage: ssc ${cmd}`);
+      expect((await ssc(cmd, "-h")).stdout).toBe(viaFlag.stdout);
+      expect((await ssc("help", cmd)).stdout).toBe(viaFlag.stdout);
+      const codes = [...viaFlag.stdout.split("exit codes:")[1]!.matchAll(/^ {2}(\d+) /gm)].map((m) =>
+        Number(m[1]),
+      );
+      expect(codes, cmd).toEqual(COMMANDS[cmd]!.exits.codes);
     }
-    expect((await ssc("--help")).exitCode).toBe(0);
-    expect((await ssc()).exitCode).toBe(2);
+    for (const cmd of ["list", "render", "down", "plan", "doctor"]) {
+      const help = (await ssc(cmd, "--help")).stdout;
+      expect(help, cmd).not.toMatch(/every selected test passed|conformance failure/);
+    }
+    expect((await ssc("run", "--help")).stdout).toMatch(/^ {2}1 {4}a conformance failure/m);
+  });
+
+  it("prints the version, the overview, and refuses unknown help topics", async () => {
+    const { SUITE_VERSION } = await import("./version.ts");
+    for (const flag of ["--version", "-V"]) {
+      const r = await ssc(flag);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toBe(`ssc ${SUITE_VERSION}`);
+    }
+    for (const args of [["--help"], ["-h"], ["help"]]) {
+      const r = await ssc(...args);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/^usage: ssc <command> \[flags\]/);
+    }
+    const bare = await ssc();
+    expect(bare.exitCode).toBe(2);
+    expect(bare.stdout).toMatch(/`ssc` alone prints this help and exits 2/);
+    const unknown = await ssc("help", "frobnicate");
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(/^ssc: ssc help takes one command \(run, up, down/);
+  });
+
+  it("the README shows every command's usage exactly as --help prints it, every flag included", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { COMMANDS, commandUsage } = await import("./cli.ts");
+    const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+    for (const cmd of Object.keys(COMMANDS)) {
+      expect(readme, cmd).toContain(`${commandUsage(cmd)}\n`);
+      for (const f of COMMANDS[cmd]!.flags.filter((x) => x.name !== "help")) {
+        expect(commandUsage(cmd), `${cmd} --${f.name}`).toContain(`[--${f.name}`);
+      }
+    }
   });
 });
 

@@ -5,22 +5,35 @@ import {
   LIST_FLAGS,
   PLAN_FLAGS,
   PROBE_FLAGS,
+  PROBE_KINDS,
   RENDER_FLAGS,
   RUN_FLAGS,
   SELFTEST_FLAGS,
   UP_FLAGS,
 } from "./cli/flags.ts";
-import { bool, type FlagSpec, helpText, type Options, parseCommandLine } from "./cli/options.ts";
+import { bool, type FlagSpec, helpText, type Options, parseCommandLine, usageLine } from "./cli/options.ts";
 import { ExitCode, InfrastructureError, UsageError } from "./errors.ts";
+import { SUITE_VERSION } from "./version.ts";
 
 type CommandResult = string | { output: string; exitCode: ExitCode };
 
+/** What an exit code means; each command lists only those it can return. */
+const EXIT_MEANING: Record<number, string> = {
+  0: "success",
+  1: "a conformance failure: the mesh broke a property",
+  2: "bad input (flags, options file, unknown version, impossible combination); one line says what to fix",
+  3: "infrastructure error: the suite could not tell (docker, kind, istioctl, network, timeout)",
+  130: "interrupted by SIGINT (after teardown; reports written)",
+  143: "interrupted by SIGTERM (after teardown; reports written)",
+};
+
 interface Command {
-  usage: string;
   summary: string;
   flags: readonly FlagSpec[];
-  /** Commands that take positional arguments say so; the others reject them. */
-  positionals?: boolean;
+  /** A positional argument the command takes (shown in its usage); the others reject them. */
+  positional?: string;
+  /** The exit codes it can return, with what 0 means for it. */
+  exits: { codes: readonly number[]; ok: string };
   run: (o: Options, positionals: readonly string[]) => CommandResult | Promise<CommandResult>;
 }
 
@@ -28,122 +41,164 @@ interface Command {
 // Each loads its module on use, so `ssc plan` never pays for the lab or the Kubernetes client.
 const lifecycle = () => import("./cli/lifecycle-command.ts");
 
-const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Record<string, Command> = {
   run: {
-    usage:
-      "ssc run [--istio v,...] [--profile p,...] [--test id,...] [--kubeconfig f --no-provision] [--keep | --keep-on-failure] [--dry-run]",
     summary:
-      "Plan, provision each cell (kind by default), deploy the scenarios, run the cell's tests, collect and tear down.",
+      "Plan, provision each cell (kind by default), deploy the scenarios, run the cell's tests, collect and tear down; write the reports.",
     flags: RUN_FLAGS,
+    exits: { codes: [0, 1, 2, 3, 130, 143], ok: "every selected test passed" },
     run: async (o) => (await lifecycle()).runCommand(o),
   },
   up: {
-    usage: "ssc up --istio <v> --profile <p> [--cluster kind|k3s] [--test id,...] [--dry-run]",
     summary:
-      "Provision one cell (cluster, Istio, scenarios) and leave it running for you; ssc down removes it.",
+      "Provision one cell (cluster, Istio, scenarios) and leave it running for you; ssc run --reuse tests it, ssc down removes it.",
     flags: UP_FLAGS,
+    exits: { codes: [0, 2, 3, 130, 143], ok: "the cell is up" },
     run: async (o) => (await lifecycle()).upCommand(o),
   },
   down: {
-    usage: "ssc down --run-id <id> | --all [--kubeconfig f]",
     summary:
       "Remove what ssc created (kind clusters named ssc-*, objects labelled with the run id), nothing else.",
     flags: DOWN_FLAGS,
+    exits: { codes: [0, 2, 3], ok: "removed (or nothing to remove)" },
     run: async (o) => (await lifecycle()).downCommand(o),
   },
   doctor: {
-    usage: "ssc doctor [--format json]",
     summary:
-      "Check this machine: Docker, kind, istioctl, curl, kubectl, Prometheus, inotify limits, memory; each OK or what to do.",
+      "Check this machine: Docker, kind, istioctl and whether their download host answers, curl, kubectl, Prometheus, inotify limits, memory; each OK or what to do.",
     flags: DOCTOR_FLAGS,
+    exits: { codes: [0, 2, 3], ok: "nothing blocks a run (warnings may remain)" },
     run: async (o) => (await lifecycle()).doctorCommand(o),
   },
   plan: {
-    usage: "ssc plan [--istio v,...] [--profile p,...] [--k8s minor] [--test id,...] [--format json]",
     summary:
-      "Expand the matrix into cells and show, before any cluster exists, each cell's steps and which tests run or are skipped and why.",
+      "Expand the matrix into cells and show, before any cluster exists, each cell's steps, its resource requests, and which tests run or are skipped and why.",
     flags: PLAN_FLAGS,
+    exits: { codes: [0, 2], ok: "the plan was printed" },
     run: async (o) => (await import("./cli/plan-command.ts")).planCommand(o),
   },
   render: {
-    usage: "ssc render --istio <version> --profile <profile> --out <dir> [--test id,...]",
     summary:
       "Write, for a cell, every scenario its tests need as YAML (one folder each), each Prometheus configuration as prometheus.yml, and the istioctl overlay.",
     flags: RENDER_FLAGS,
+    exits: { codes: [0, 2], ok: "the files were written" },
     run: async (o) => (await import("./cli/render-command.ts")).renderCommand(o),
   },
   probe: {
-    usage:
-      "ssc probe <mtls|plaintext|no-cert|foreign-ca|identity> --url <https url> --ca <f> --cert <f> --key <f> [--expect-identity <spiffe>]\n       ssc probe targets --prometheus <url> --job <name> --target <scrape url>",
     summary:
-      "Check one endpoint from this machine (e.g. after a port-forward): exit 0 pass, 1 fail, 3 could not tell, with the evidence.",
+      "Check one endpoint from this machine (e.g. after a port-forward), judged like a cell's probe: N passes in a row within its named timeout.",
     flags: PROBE_FLAGS,
-    positionals: true,
+    positional: `<${PROBE_KINDS.join("|")}>`,
+    exits: { codes: [0, 1, 2, 3], ok: "the probe passed" },
     run: async (o, p) => (await import("./cli/probe-command.ts")).probeCommand(o, p),
   },
   selftest: {
-    usage: "ssc selftest [--format json]",
     summary:
       "Prove every probe can fail: run them on an offline lab (real TLS, real Prometheus), healthy and with each fault of the catalog injected.",
     flags: SELFTEST_FLAGS,
+    exits: { codes: [0, 1, 2, 3], ok: "the healthy lab passed and every fault was caught (1: one was not)" },
     run: async (o) => (await import("./cli/selftest-command.ts")).selftestCommand(o),
   },
   list: {
-    usage: "ssc list [--format json]",
     summary:
       "List every conformance test with its seed, profiles, version gates and whether it is implemented.",
     flags: LIST_FLAGS,
+    exits: { codes: [0, 2], ok: "the list was printed" },
     run: async (o) => (await import("./cli/list-command.ts")).listCommand(o),
   },
 };
 
-const EXIT_CODES = `exit codes:
-  0  every selected test passed
-  1  a conformance failure: the mesh broke a property
-  2  bad input (flags, options file, unknown version, impossible combination)
-  3  infrastructure error: the suite could not tell (docker, kind, istioctl, network, timeout)`;
+export function commandUsage(name: string): string {
+  const c = COMMANDS[name]!;
+  return usageLine(name, c.flags, c.positional);
+}
+
+function exitCodes(c: Command): string {
+  return [
+    "exit codes:",
+    ...c.exits.codes.map(
+      (code) => `  ${String(code).padEnd(3)}  ${code === 0 ? c.exits.ok : EXIT_MEANING[code]}`,
+    ),
+  ].join("\n");
+}
+
+export function commandHelp(name: string): string {
+  const c = COMMANDS[name]!;
+  return `${helpText(commandUsage(name), c.summary, c.flags)}\n\n${exitCodes(c)}`;
+}
 
 function topHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   return [
     "usage: ssc <command> [flags]",
+    "       ssc help <command> | ssc <command> --help | ssc --version",
     "",
     "Proves on a real Kubernetes cluster that Prometheus scrapes Istio metrics over mutual TLS, and nothing else can.",
     "",
     "commands:",
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     "",
-    "Run `ssc <command> --help` for its flags.",
+    "`ssc` alone prints this help and exits 2; `ssc --help` exits 0.",
     "",
-    EXIT_CODES,
+    "exit codes (each command's help lists its own):",
+    ...[0, 1, 2, 3, 130, 143].map(
+      (code) => `  ${String(code).padEnd(3)}  ${code === 0 ? "success" : EXIT_MEANING[code]}`,
+    ),
   ].join("\n");
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${topHelp()}\n`);
-    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  if (name === undefined) {
+    out(topHelp());
+    return ExitCode.usage;
   }
-  const command = COMMANDS[name];
+  if (name === "--help" || name === "-h") {
+    out(topHelp());
+    return ExitCode.ok;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    out(`ssc ${SUITE_VERSION}`);
+    return ExitCode.ok;
+  }
   try {
+    if (name === "help") {
+      const [topic, ...extra] = rest;
+      if (topic === undefined) {
+        out(topHelp());
+        return ExitCode.ok;
+      }
+      if (!COMMANDS[topic] || extra.length > 0) {
+        throw new UsageError(
+          `ssc help takes one command (${Object.keys(COMMANDS).join(", ")}), not "${rest.join(" ")}"`,
+        );
+      }
+      out(commandHelp(topic));
+      return ExitCode.ok;
+    }
+    const command = COMMANDS[name];
     if (!command) {
       throw new UsageError(
         `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")}); see ssc --help`,
       );
     }
-    const { options, positionals } = parseCommandLine(name, rest, command.flags);
-    if (bool(options, "help")) {
-      process.stdout.write(`${helpText(command.usage, command.summary, command.flags)}\n\n${EXIT_CODES}\n`);
+    if (rest.includes("-h")) {
+      out(commandHelp(name));
       return ExitCode.ok;
     }
-    if (positionals.length > 0 && !command.positionals) {
+    const { options, positionals } = parseCommandLine(name, rest, command.flags);
+    if (bool(options, "help")) {
+      out(commandHelp(name));
+      return ExitCode.ok;
+    }
+    if (positionals.length > 0 && !command.positional) {
       throw new UsageError(`ssc ${name} takes no argument "${positionals[0]}"; see ssc ${name} --help`);
     }
     const result = await command.run(options, positionals);
     const { output, exitCode } =
       typeof result === "string" ? { output: result, exitCode: ExitCode.ok } : result;
-    process.stdout.write(`${output}\n`);
+    if (output) out(output);
     return exitCode;
   } catch (e) {
     if (e instanceof UsageError || e instanceof InfrastructureError) {

@@ -1,19 +1,21 @@
 import { DEFAULT_CONSECUTIVE_SUCCESSES, timeoutHelp } from "../timeouts.ts";
-import { COMMON_FLAGS, type FlagSpec } from "./options.ts";
+import { type FlagSpec, FORMAT_FLAG, HELP_FLAG, OPTIONS_FILE_FLAG } from "./options.ts";
 
 // Every command's flags as data, in a module that imports nothing heavy: the CLI parses and
-// answers --help without loading the lab, the PKI or the Kubernetes client.
+// answers --help without loading the lab, the PKI or the Kubernetes client. Usage lines and help
+// are generated from these lists, so they name every flag a command takes and nothing else.
 
 const RUN_ID_FLAG: FlagSpec = {
   name: "run-id",
   type: "string",
-  description: "id used in cluster names and object labels (default: random)",
+  description:
+    "names this run's clusters, folders and object labels: 1 to 20 of a-z, 0-9 and -, starting and ending with a letter or digit (default: random)",
   valueName: "id",
 };
 const WORK_DIR_FLAG: FlagSpec = {
   name: "work-dir",
   type: "string",
-  description: "folder for kubeconfigs and rendered manifests",
+  description: "folder for each run's kubeconfigs and rendered manifests",
   default: ".ssc/runs",
   valueName: "dir",
 };
@@ -32,8 +34,42 @@ const CONSECUTIVE_FLAG: FlagSpec = {
   default: String(DEFAULT_CONSECUTIVE_SUCCESSES),
   valueName: "n",
 };
+const MIRROR_FLAG: FlagSpec = {
+  name: "mirror",
+  type: "string",
+  description: "base URL replacing https://github.com for tool and manifest downloads (env SSC_MIRROR)",
+  valueName: "url",
+};
+const TOOLS_DIR_FLAG: FlagSpec = {
+  name: "tools-dir",
+  type: "string",
+  description:
+    "folder with kind/istioctl binaries for air-gapped use, checked against a .sha256 beside each (env SSC_TOOLS_DIR)",
+  valueName: "dir",
+};
 
-export const MATRIX_FLAGS: readonly FlagSpec[] = [
+const MATRIX_OPTIONS: readonly FlagSpec[] = [
+  {
+    name: "k8s",
+    type: "string",
+    description: "Kubernetes minor for every cell (default: newest supported by the Istio minor)",
+    valueName: "minor",
+  },
+  {
+    name: "allow-unsupported-k8s",
+    type: "boolean",
+    description: "accept a --k8s outside the Istio minor's supported range",
+  },
+  {
+    name: "allow-unlisted-istio",
+    type: "boolean",
+    description:
+      "accept a patch newer than the catalog knows, or a vendor build (1.26.3-solo) judged as its semver core",
+  },
+];
+
+/** --istio and --profile over a matrix (run, plan, render). */
+const MATRIX_FLAGS: readonly FlagSpec[] = [
   {
     name: "istio",
     type: "string",
@@ -50,25 +86,28 @@ export const MATRIX_FLAGS: readonly FlagSpec[] = [
     default: ["default"],
     valueName: "profiles",
   },
-  {
-    name: "k8s",
-    type: "string",
-    description: "Kubernetes minor for every cell (default: newest supported by the Istio minor)",
-    valueName: "minor",
-  },
-  {
-    name: "allow-unsupported-k8s",
-    type: "boolean",
-    description: "accept a --k8s outside the Istio minor's supported range",
-  },
-  {
-    name: "allow-unlisted-istio",
-    type: "boolean",
-    description: "accept a patch newer than the catalog knows",
-  },
+  ...MATRIX_OPTIONS,
 ];
 
-export const SELECTION_FLAGS: readonly FlagSpec[] = [
+/** `ssc up` brings up exactly one cell: one version, one profile. */
+const ONE_CELL_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "istio",
+    type: "string",
+    description: "the one Istio version to bring up: 1.31.1, a minor (1.31) or latest (default: latest)",
+    valueName: "version",
+  },
+  {
+    name: "profile",
+    type: "string",
+    description: "the one Istio profile: default or ambient",
+    default: "default",
+    valueName: "profile",
+  },
+  ...MATRIX_OPTIONS,
+];
+
+const SELECTION_FLAGS: readonly FlagSpec[] = [
   {
     name: "test",
     type: "string",
@@ -84,7 +123,9 @@ export const PLAN_FLAGS: readonly FlagSpec[] = [
   ...SELECTION_FLAGS,
   RUN_ID_FLAG,
   WORK_DIR_FLAG,
-  ...COMMON_FLAGS,
+  FORMAT_FLAG,
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
 ];
 
 export const RENDER_FLAGS: readonly FlagSpec[] = [
@@ -99,11 +140,13 @@ export const RENDER_FLAGS: readonly FlagSpec[] = [
   {
     name: "run-id",
     type: "string",
-    description: "run id stamped on the objects' labels",
+    description: "run id stamped on the objects' labels (same rule as for ssc run)",
     default: "render",
     valueName: "id",
   },
-  ...COMMON_FLAGS,
+  FORMAT_FLAG,
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
 ];
 
 export const PROBE_KINDS = ["mtls", "plaintext", "no-cert", "foreign-ca", "identity", "targets"] as const;
@@ -131,18 +174,20 @@ export const PROBE_FLAGS: readonly FlagSpec[] = [
     valueName: "spiffe",
   },
   { name: "prometheus", type: "string", description: "targets: Prometheus base URL", valueName: "url" },
-  { name: "job", type: "string", description: "targets: scrape job name", valueName: "name" },
+  { name: "job", type: "string", description: "targets: the scrape job's job_name", valueName: "name" },
   { name: "target", type: "string", description: "targets: expected scrape URL", valueName: "url" },
   TIMEOUT_FLAG,
   CONSECUTIVE_FLAG,
-  ...COMMON_FLAGS,
+  FORMAT_FLAG,
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
 ];
 
-export const LIST_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];
+export const LIST_FLAGS: readonly FlagSpec[] = [FORMAT_FLAG, OPTIONS_FILE_FLAG, HELP_FLAG];
 
-export const SELFTEST_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];
+export const SELFTEST_FLAGS: readonly FlagSpec[] = [FORMAT_FLAG, OPTIONS_FILE_FLAG, HELP_FLAG];
 
-export const PROVISION_FLAGS: readonly FlagSpec[] = [
+const PROVISION_FLAGS: readonly FlagSpec[] = [
   {
     name: "cluster",
     type: "string",
@@ -172,18 +217,8 @@ export const PROVISION_FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     description: "existing cluster: test its Istio even if it is not the --istio version",
   },
-  {
-    name: "tools-dir",
-    type: "string",
-    description: "folder with kind/istioctl binaries for air-gapped use (env SSC_TOOLS_DIR)",
-    valueName: "dir",
-  },
-  {
-    name: "mirror",
-    type: "string",
-    description: "base URL replacing https://github.com for downloads (env SSC_MIRROR)",
-    valueName: "url",
-  },
+  TOOLS_DIR_FLAG,
+  MIRROR_FLAG,
   TIMEOUT_FLAG,
   CONSECUTIVE_FLAG,
   {
@@ -194,24 +229,25 @@ export const PROVISION_FLAGS: readonly FlagSpec[] = [
   {
     name: "keep-on-failure",
     type: "boolean",
-    description: "keep the cluster and work folder when something fails",
+    description: "keep the cluster, its work folder and kubeconfig when something fails",
   },
   RUN_ID_FLAG,
   WORK_DIR_FLAG,
 ];
 
 export const UP_FLAGS: readonly FlagSpec[] = [
-  ...MATRIX_FLAGS,
+  ...ONE_CELL_FLAGS,
   ...SELECTION_FLAGS,
   ...PROVISION_FLAGS,
-  ...COMMON_FLAGS,
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
 ];
 
 export const RUN_FLAGS: readonly FlagSpec[] = [
   ...MATRIX_FLAGS,
   ...SELECTION_FLAGS,
   ...PROVISION_FLAGS,
-  { name: "keep", type: "boolean", description: "keep clusters and work folders after the run" },
+  { name: "keep", type: "boolean", description: "keep clusters, work folders and kubeconfigs after the run" },
   {
     name: "fail-fast",
     type: "boolean",
@@ -220,7 +256,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   {
     name: "reuse",
     type: "string",
-    description: "test the cell `ssc up --run-id <id>` left running; nothing is created or removed",
+    description:
+      "test the cell(s) `ssc up --run-id <id>` left running (their versions and profiles unless given); nothing is created or removed",
     valueName: "run-id",
   },
   {
@@ -232,8 +269,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   {
     name: "organization",
     type: "string",
-    description: "report: who built the mesh under test",
-    default: "unknown",
+    description: "report: who built the mesh under test (left out of the report when not given)",
     valueName: "org",
   },
   {
@@ -263,7 +299,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     description: "report: who to contact about it",
     valueName: "who",
   },
-  ...COMMON_FLAGS,
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
 ];
 
 export const DOWN_FLAGS: readonly FlagSpec[] = [
@@ -280,14 +317,16 @@ export const DOWN_FLAGS: readonly FlagSpec[] = [
     valueName: "file",
   },
   { name: "context", type: "string", description: "kubeconfig context", valueName: "name" },
-  {
-    name: "work-dir",
-    type: "string",
-    description: "folder of the runs' work folders",
-    default: ".ssc/runs",
-    valueName: "dir",
-  },
-  ...COMMON_FLAGS,
+  WORK_DIR_FLAG,
+  FORMAT_FLAG,
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
 ];
 
-export const DOCTOR_FLAGS: readonly FlagSpec[] = [...COMMON_FLAGS];
+export const DOCTOR_FLAGS: readonly FlagSpec[] = [
+  MIRROR_FLAG,
+  TOOLS_DIR_FLAG,
+  FORMAT_FLAG,
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
+];

@@ -29,8 +29,10 @@ import { runCells } from "../run/run-cells.ts";
 import { lastLines } from "../run/steps/process.ts";
 import { keeps, Teardown } from "../run/teardown.ts";
 import { consecutiveFrom, DEFAULT_TIMEOUTS, timeoutsFrom } from "../timeouts.ts";
+import { sourceUrl } from "../tools/download.ts";
 import { cacheRoot } from "../tools/platform.ts";
 import { SUITE_VERSION } from "../version.ts";
+import { checkRunId, checkWritableFolder } from "./inputs.ts";
 import { bool, formatOf, list, type Options, str } from "./options.ts";
 import { newRunId, planFromOptions } from "./plan-command.ts";
 import { renderTable } from "./table.ts";
@@ -52,8 +54,8 @@ export function placementFromOptions(o: Options): Pick<StepContext, "provider" |
   if (kubeconfig) {
     if (cluster !== "kind")
       throw new UsageError(`--cluster ${cluster} and --kubeconfig contradict each other; pick one`);
-    if (!existsSync(kubeconfig))
-      throw new UsageError(`--kubeconfig ${kubeconfig}: no such file; point it at your cluster's kubeconfig`);
+    // Read now, so a broken file is one line of bad input before anything is created.
+    loadKubeConfig(kubeconfig, str(o, "context"));
     return { provider: "existing", kubeconfig, context: str(o, "context") };
   }
   if (str(o, "context")) throw new UsageError("--context needs --kubeconfig");
@@ -76,19 +78,55 @@ async function withExistingIstio(
   };
 }
 
+/** `run --reuse <id>` without --istio/--profile tests exactly the cells `ssc up` left under that id:
+ * their versions, profiles and Kubernetes minor are read from the cell folders' names. */
+async function withReusedCells(o: Options, workDir: string, reuse: string): Promise<Options> {
+  if (list(o, "istio").length > 0) return o;
+  const ids = existsSync(workDir)
+    ? (await readdir(workDir)).filter((d) => existsSync(join(workDir, d, "kubeconfig")))
+    : [];
+  const cells = ids.flatMap((id) => {
+    const m = /^istio-(.+)-(default|ambient)-k8s-(\d+\.\d+)$/.exec(id);
+    return m ? [{ istio: m[1]!, profile: m[2]!, k8s: m[3]! }] : [];
+  });
+  if (cells.length === 0) {
+    throw new UsageError(
+      `--reuse ${reuse}: no cell from ssc up in ${workDir}; bring one up with ssc up --run-id ${reuse}`,
+    );
+  }
+  const k8s = [...new Set(cells.map((c) => c.k8s))];
+  return {
+    ...o,
+    istio: [...new Set(cells.map((c) => c.istio))],
+    profile: [...new Set(cells.map((c) => c.profile))],
+    ...(k8s.length === 1 && !str(o, "k8s") ? { k8s: k8s[0] } : {}),
+    ...(cells.some((c) => /-/.test(c.istio)) ? { "allow-unlisted-istio": true } : {}),
+  };
+}
+
 /** What `up` and `run` share: where cells run, how long to wait, the plan, the run's options; or,
  * with --dry-run, the printed sequence and nothing else. */
-async function prepare(o: Options, mode: Mode) {
-  const reuse = str(o, "reuse");
-  const placement = { ...placementFromOptions(o), reuse: reuse !== undefined };
+async function prepare(given: Options, mode: Mode) {
+  const reuse = str(given, "reuse");
+  if (reuse !== undefined) checkRunId(reuse, "--reuse");
+  const explicitId = str(given, "run-id");
+  if (explicitId !== undefined) checkRunId(explicitId);
+  const placement = { ...placementFromOptions(given), reuse: reuse !== undefined };
   if (reuse && placement.provider === "existing") {
     throw new UsageError("--reuse tests a cell ssc up made; for your own cluster use --kubeconfig alone");
   }
-  const timeouts = timeoutsFrom(list(o, "timeout"));
-  const consecutive = consecutiveFrom(str(o, "consecutive-successes"));
-  const runId = reuse ?? str(o, "run-id") ?? newRunId();
-  const base = str(o, "work-dir") ?? ".ssc/runs";
+  const timeouts = timeoutsFrom(list(given, "timeout"));
+  const consecutive = consecutiveFrom(str(given, "consecutive-successes"));
+  const runId = reuse ?? explicitId ?? newRunId();
+  const base = str(given, "work-dir") ?? ".ssc/runs";
   const workDir = `${base}/${runId}`;
+  const dry = bool(given, "dry-run");
+  if (!dry) {
+    await checkWritableFolder(base, "--work-dir");
+    const reportDir = str(given, "report-dir");
+    if (mode === "run" && reportDir) await checkWritableFolder(reportDir, "--report-dir");
+  }
+  const o = reuse ? await withReusedCells(given, workDir, reuse) : given;
   const toolsDir = str(o, "tools-dir") ?? process.env.SSC_TOOLS_DIR;
   const cells = planFromOptions(await withExistingIstio({ ...o, "run-id": runId }, placement), {
     ...placement,
@@ -104,7 +142,7 @@ async function prepare(o: Options, mode: Mode) {
         );
       }
     }
-  } else if (existsSync(workDir) && !bool(o, "dry-run")) {
+  } else if (existsSync(workDir) && !dry) {
     // Another run (an `ssc up` kept for --reuse, or one still running) owns this id: never touch it.
     throw new UsageError(
       `run id ${runId} is in use (${workDir} exists): test its cells with ssc run --reuse ${runId}, remove them with ssc down --run-id ${runId}, or pick another --run-id`,
@@ -137,7 +175,19 @@ async function prepare(o: Options, mode: Mode) {
 const needsDocker = (p: { provider?: Provider; reuse?: boolean }) => p.provider !== "existing" && !p.reuse;
 
 export async function upCommand(o: Options) {
-  const { runId, cells, dryRun, workDir, options, placement } = await prepare(o, "up");
+  const one = (flag: string): string[] | undefined => {
+    const v = str(o, flag);
+    if (v?.includes(",")) {
+      throw new UsageError(
+        `ssc up brings up one cell: --${flag} takes one value, not "${v}"; use ssc run for a matrix`,
+      );
+    }
+    return v === undefined ? undefined : [v];
+  };
+  const { runId, cells, dryRun, workDir, options, placement } = await prepare(
+    { ...o, istio: one("istio"), profile: one("profile") },
+    "up",
+  );
   if (cells.length !== 1) {
     throw new UsageError(
       `ssc up provisions one cell; --istio and --profile give ${cells.length}. Use ssc run for a matrix`,
@@ -227,7 +277,7 @@ export async function runCommand(o: Options) {
     suiteVersion: SUITE_VERSION,
     command: shellJoin(["ssc", ...process.argv.slice(2)]),
     implementation: {
-      organization: str(o, "organization") ?? "unknown",
+      ...(str(o, "organization") ? { organization: str(o, "organization") } : {}),
       project: str(o, "project") ?? "istio",
       url: str(o, "url") ?? "https://istio.io",
       version: str(o, "implementation-version") ?? [...new Set(cells.map((c) => c.istioVersion))].join(","),
@@ -284,6 +334,7 @@ async function findKind(): Promise<string> {
 
 export async function downCommand(o: Options) {
   const runId = str(o, "run-id");
+  if (runId !== undefined) checkRunId(runId);
   const all = bool(o, "all");
   if (!runId && !all)
     throw new UsageError("ssc down needs --run-id <id> (one run) or --all (every ssc-* kind cluster)");
@@ -382,24 +433,56 @@ async function cellKubeconfig(workDir: string, runId: string, _cluster: string):
   return undefined;
 }
 
-export async function doctorChecks(): Promise<Check[]> {
+/** Whether the download host answers at all (any HTTP status counts), in a few seconds. */
+async function reachable(url: string): Promise<string | undefined> {
+  try {
+    await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(3_000), redirect: "manual" });
+    return undefined;
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    return err.name === "TimeoutError"
+      ? "no answer within 3s"
+      : (err.cause?.code ?? err.cause?.message ?? err.message);
+  }
+}
+
+export async function doctorChecks(o: { mirror?: string; toolsDir?: string } = {}): Promise<Check[]> {
   const cached = (name: string) => existsSync(join(cacheRoot(), "tools", name));
+  const host = sourceUrl("https://github.com/", o.mirror);
+  let unreachable: Promise<string | undefined> | undefined;
   const tool = async (name: string, args: string[]): Promise<Check> => {
     const c = await checkBinary(name, args, false, "");
     if (c.status === "ok") return { ...c, detail: `on PATH: ${c.detail}` };
-    return {
-      id: name,
-      status: "ok",
-      detail: cached(name)
-        ? `cached under ${join(cacheRoot(), "tools", name)} (re-verified on every use)`
-        : `not installed: downloaded on first use into ${cacheRoot()} and SHA-256 verified (or bring it with --tools-dir)`,
-    };
+    if (o.toolsDir && existsSync(join(o.toolsDir, name))) {
+      return { id: name, status: "ok", detail: `from --tools-dir ${o.toolsDir}` };
+    }
+    if (cached(name)) {
+      return {
+        id: name,
+        status: "ok",
+        detail: `cached under ${join(cacheRoot(), "tools", name)} (re-verified on every use)`,
+      };
+    }
+    unreachable ??= reachable(host);
+    const why = await unreachable;
+    return why
+      ? {
+          id: name,
+          status: "warn",
+          detail: `not installed, and its download host ${host} cannot be reached (${why})`,
+          fix: "pre-fetch it into a folder and pass --tools-dir, or point --mirror at a reachable copy of the GitHub release paths",
+        }
+      : {
+          id: name,
+          status: "ok",
+          detail: `not installed: downloaded on first use from ${host} into ${cacheRoot()}, SHA-256 verified`,
+        };
   };
   return [
     await checkDocker(),
     await tool("kind", ["version"]),
     await tool("istioctl", ["version", "--remote=false"]),
-    await checkBinary("curl", ["--version"], true, "install curl: every HTTP probe runs it"),
+    await checkBinary("curl", ["--version"], true, "install curl: ssc probe and the lab run it"),
     await checkBinary(
       "kubectl",
       ["version", "--client"],
@@ -418,7 +501,10 @@ export async function doctorChecks(): Promise<Check[]> {
 }
 
 export async function doctorCommand(o: Options) {
-  const checks = await doctorChecks();
+  const checks = await doctorChecks({
+    mirror: str(o, "mirror") ?? process.env.SSC_MIRROR,
+    toolsDir: str(o, "tools-dir") ?? process.env.SSC_TOOLS_DIR,
+  });
   const exitCode = checks.some((c) => c.status === "fail") ? ExitCode.infrastructure : ExitCode.ok;
   if (formatOf(o) === "json") return { output: JSON.stringify({ checks }, null, 2), exitCode };
   const table = renderTable(

@@ -1,9 +1,19 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { checkDocker } from "../cluster/preflight.ts";
 import { UsageError } from "../errors.ts";
 import { timeoutsFrom } from "../timeouts.ts";
 import { placementFromOptions } from "./lifecycle-command.ts";
+
+// A kubeconfig that parses, with a context "c"; nothing listens at its server.
+const KUBECONFIG = join(await mkdtemp(join(tmpdir(), "ssc-kc-")), "kubeconfig");
+await writeFile(
+  KUBECONFIG,
+  "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n",
+);
 
 const ssc = (...args: string[]) => execa(process.execPath, ["scripts/cli.ts", ...args], { reject: false });
 const dockerUp = (await checkDocker()).status === "ok";
@@ -137,7 +147,7 @@ describe("bad input is exit 2 before anything runs", () => {
     [["run", "--kubeconfig", "does-not-exist.yaml"], /--kubeconfig does-not-exist\.yaml: no such file/],
     [["up", "--no-provision"], /--no-provision needs --kubeconfig/],
     [["up", "--cluster", "minikube"], /--cluster minikube is unknown/],
-    [["up", "--istio", "1.30,1.31"], /ssc up provisions one cell/],
+    [["up", "--istio", "1.30,1.31"], /ssc up brings up one cell: --istio takes one value/],
     [["up", "--timeout", "istioReady=soon"], /not a positive duration/],
     [["up", "--timeout", "istioReady=0s"], /not a positive duration/],
     [["up", "--timeout", "bogus"], /use name=duration, e\.g\. istioReady=10m.*names: download/],
@@ -150,10 +160,10 @@ describe("bad input is exit 2 before anything runs", () => {
 
   it("parses placements and named timeouts", () => {
     expect(placementFromOptions({ cluster: "k3s" })).toEqual({ provider: "k3s" });
-    expect(() => placementFromOptions({ cluster: "k3s", kubeconfig: "package.json" })).toThrow(UsageError);
-    expect(placementFromOptions({ kubeconfig: "package.json", context: "c" })).toEqual({
+    expect(() => placementFromOptions({ cluster: "k3s", kubeconfig: KUBECONFIG })).toThrow(UsageError);
+    expect(placementFromOptions({ kubeconfig: KUBECONFIG, context: "c" })).toEqual({
       provider: "existing",
-      kubeconfig: "package.json",
+      kubeconfig: KUBECONFIG,
       context: "c",
     });
     const w = timeoutsFrom(["istioReady=10m", "workloadReady=90s", "download=1500ms", "targetsUp=60s"]);
@@ -216,6 +226,56 @@ describe("--dry-run shows what runs", () => {
   });
 });
 
+describe("dry runs say where the tools come from", () => {
+  it("names --tools-dir for the tools it holds and a download only for the others", async () => {
+    const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(join(tmpdir(), "ssc-toolsdir-"));
+    try {
+      await writeFile(join(dir, "istioctl"), "");
+      const some = await ssc("run", "--dry-run", "--istio", "1.31", "--tools-dir", dir, "--run-id", "td");
+      expect(some.stdout).toMatch(
+        /fetch-tools: take istioctl 1\.31\.1 from --tools-dir \S+ .*; download kind v0\.32\.0 into the cache/,
+      );
+      await writeFile(join(dir, "kind-v0.32.0"), "");
+      const all = await ssc("run", "--dry-run", "--istio", "1.31", "--tools-dir", dir, "--run-id", "td");
+      expect(all.stdout).toMatch(/fetch-tools: take kind v0\.32\.0 and istioctl 1\.31\.1 from --tools-dir/);
+      expect(all.stdout).not.toMatch(/into the cache/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("ssc doctor", () => {
+  it("warns when a tool is missing and its download host cannot be reached, pointing at --tools-dir and --mirror", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const cache = await mkdtemp(join(tmpdir(), "ssc-doctor-"));
+    try {
+      const r = await execa(
+        process.execPath,
+        ["scripts/ssc.mjs", "doctor", "--format", "json", "--mirror", "http://127.0.0.1:9"],
+        {
+          reject: false,
+          env: { XDG_CACHE_HOME: cache, PATH: "/usr/bin:/bin" },
+        },
+      );
+      const { checks } = JSON.parse(r.stdout) as {
+        checks: { id: string; status: string; detail: string; fix?: string }[];
+      };
+      const kind = checks.find((c) => c.id === "kind")!;
+      expect(kind.status).toBe("warn");
+      expect(kind.detail).toMatch(/download host http:\/\/127\.0\.0\.1:9\/ cannot be reached/);
+      expect(kind.fix).toMatch(/--tools-dir.*--mirror/);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("ssc up --dry-run", () => {
   it("prints the full ordered sequence for 1.31 ambient and executes nothing", async () => {
     const r = await ssc("up", "--dry-run", "--istio", "1.31", "--profile", "ambient", "--run-id", "dry");
@@ -246,16 +306,7 @@ describe("ssc up --dry-run", () => {
   });
 
   it("on an existing cluster prints no install and no patch", async () => {
-    const r = await ssc(
-      "run",
-      "--dry-run",
-      "--kubeconfig",
-      "package.json",
-      "--istio",
-      "1.31",
-      "--run-id",
-      "byo",
-    );
+    const r = await ssc("run", "--dry-run", "--kubeconfig", KUBECONFIG, "--istio", "1.31", "--run-id", "byo");
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toMatch(/istioctl install|kind create|patch deployment/);
     expect(r.stdout).toMatch(

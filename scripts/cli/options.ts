@@ -19,22 +19,20 @@ export interface FlagSpec {
 export type OptionValue = string | boolean | string[];
 export type Options = Record<string, OptionValue | undefined>;
 
-export const COMMON_FLAGS: readonly FlagSpec[] = [
-  {
-    name: "format",
-    type: "string",
-    description: "output: table or json",
-    default: "table",
-    valueName: "table|json",
-  },
-  {
-    name: "options-file",
-    type: "string",
-    description: "YAML file whose keys are long flag names",
-    valueName: "file",
-  },
-  { name: "help", type: "boolean", description: "show this help" },
-];
+export const FORMAT_FLAG: FlagSpec = {
+  name: "format",
+  type: "string",
+  description: "output: table or json",
+  default: "table",
+  valueName: "table|json",
+};
+export const OPTIONS_FILE_FLAG: FlagSpec = {
+  name: "options-file",
+  type: "string",
+  description: "YAML file whose keys are long flag names; flags typed on the command line win",
+  valueName: "file",
+};
+export const HELP_FLAG: FlagSpec = { name: "help", type: "boolean", description: "show this help" };
 
 export interface ParsedCommandLine {
   options: Options;
@@ -141,6 +139,32 @@ export function parseCommandLine(
   return { options: { ...defaults, ...file, ...typed }, positionals: parsed.positionals };
 }
 
+/** The usage line of a command: every flag it takes, wrapped under the command name. */
+export function usageLine(
+  command: string,
+  specs: readonly FlagSpec[],
+  positional?: string,
+  width = 100,
+): string {
+  const words = [
+    ...(positional ? [positional] : []),
+    ...specs
+      .filter((s) => s.name !== "help")
+      .map((s) => `[--${s.name}${s.type === "string" ? ` <${s.valueName ?? "value"}>` : ""}]`),
+  ];
+  const head = `ssc ${command}`;
+  const lines: string[] = [];
+  let line = head;
+  for (const w of words) {
+    if (line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = `${" ".repeat(head.length)} ${w}`;
+    } else line += ` ${w}`;
+  }
+  lines.push(line);
+  return lines.join("\n");
+}
+
 export function helpText(usage: string, summary: string, specs: readonly FlagSpec[]): string {
   const rows = specs.map((s) => {
     const left = `--${s.name}${s.type === "string" ? ` <${s.valueName ?? "value"}>` : ""}`;
@@ -149,7 +173,7 @@ export function helpText(usage: string, summary: string, specs: readonly FlagSpe
   });
   const width = Math.max(...rows.map(([l]) => l.length));
   return [
-    `usage: ${usage}`,
+    `usage: ${usage.replaceAll("\n", "\n       ")}`,
     "",
     summary,
     "",

@@ -3,6 +3,7 @@ import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { buildPlan, type PlannedCell } from "../plan/plan.ts";
 import { formatAmount } from "../plan/requests.ts";
 import { type StepContext, stepCommand } from "../plan/steps.ts";
+import { checkRunId } from "./inputs.ts";
 import { bool, formatOf, list, type Options, str } from "./options.ts";
 import { renderTable } from "./table.ts";
 
@@ -11,7 +12,7 @@ export function newRunId(): string {
 }
 
 export function planFromOptions(o: Options, placement: Partial<StepContext> = {}): PlannedCell[] {
-  const runId = str(o, "run-id") ?? newRunId();
+  const runId = checkRunId(str(o, "run-id") ?? newRunId());
   return buildPlan(
     {
       ...placement,

@@ -1,5 +1,6 @@
 import { UsageError } from "../errors.ts";
 import { renderCell, writeRenderedCell } from "../render/render-cell.ts";
+import { checkWritableFolder } from "./inputs.ts";
 import { formatOf, type Options, str } from "./options.ts";
 import { planFromOptions } from "./plan-command.ts";
 import { renderTable } from "./table.ts";
@@ -10,6 +11,7 @@ export async function renderCommand(o: Options): Promise<string> {
   if (!out) throw new UsageError("ssc render needs --out <dir>, the folder to write the manifests into");
   const runId = str(o, "run-id") ?? "render";
   const cells = planFromOptions({ ...o, "run-id": runId });
+  await checkWritableFolder(out, "--out");
   const results: { cell: string; dir: string; files: string[] }[] = [];
   for (const cell of cells) {
     const dir = cells.length === 1 ? out : `${out}/${cell.id}`;

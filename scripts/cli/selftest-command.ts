@@ -28,7 +28,7 @@ export function selftestTable(r: SelftestResult): string {
     "",
     "* the probe that exists to catch the fault; x!=y means got x, expected y",
     `${faults.filter((f) => f.ok).length} of ${faults.length} faults caught; healthy lab ${r.subjects[0]?.ok ? "passes" : "FAILS"}`,
-    `wall ${r.seconds.toFixed(1)} s; floor ${r.floorSeconds} s (discovery tick + scrape interval); Prometheus from ${r.prometheus}`,
+    `wall ${r.seconds.toFixed(1)} s; floor ${r.floorSeconds} s (the targetsUp budget a not-yet fault waits out); Prometheus from ${r.prometheus}`,
     ...problems,
   ].join("\n");
 }

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
 import { istioctlVersionFor } from "../catalog/istio-releases.ts";
 import { k3sImageFor } from "../catalog/k3s-images.ts";
@@ -71,14 +73,31 @@ export function kindWaitMs(clusterCreateMs: number): number {
   return Math.max(30_000, clusterCreateMs - 60_000);
 }
 
+/** Where each tool will come from, as the tool manager decides it (scripts/tools/download.ts):
+ * a --tools-dir copy (<name>-<version> or <name>) first, else the cache, else a download. */
 function toolsDescription(cell: Cell, provider: Provider, toolsDir: string | undefined): string {
-  const wanted = [
-    ...(provider === "kind" ? [`kind ${cell.kindVersion}`] : []),
-    `istioctl ${istioctlVersionFor(cell.istioVersion)}`,
-  ].join(" and ");
-  return toolsDir
-    ? `take ${wanted} from --tools-dir ${toolsDir} (checked against a .sha256 beside each, else marked unverified); what is not there is downloaded into the cache, SHA-256 verified`
-    : `download ${wanted} into the cache, SHA-256 verified (or reuse the cached copy, verified again)`;
+  const tools: [string, string][] = [
+    ...(provider === "kind" ? [["kind", cell.kindVersion] as [string, string]] : []),
+    ["istioctl", istioctlVersionFor(cell.istioVersion)],
+  ];
+  const inDir = ([name, version]: [string, string]) =>
+    toolsDir !== undefined &&
+    (existsSync(join(toolsDir, `${name}-${version}`)) || existsSync(join(toolsDir, name)));
+  const named = (t: [string, string][]) => t.map(([n, v]) => `${n} ${v}`).join(" and ");
+  const local = tools.filter(inDir);
+  const fetched = tools.filter((t) => !inDir(t));
+  return [
+    ...(local.length
+      ? [
+          `take ${named(local)} from --tools-dir ${toolsDir} (checked against a .sha256 beside each, else marked UNVERIFIED)`,
+        ]
+      : []),
+    ...(fetched.length
+      ? [
+          `download ${named(fetched)} into the cache, SHA-256 verified (or reuse the cached copy, verified again)`,
+        ]
+      : []),
+  ].join("; ");
 }
 
 const GATEWAY_API_SCENARIOS: readonly ScenarioId[] = ["gateway-api-native", "gateway-api-docs-path"];

@@ -59,7 +59,8 @@ export interface CellResult {
 }
 
 export interface Implementation {
-  organization: string;
+  /** Absent when --organization was not given: the report names no one it was not told. */
+  organization?: string;
   project: string;
   url: string;
   version: string;

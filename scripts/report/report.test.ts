@@ -154,6 +154,44 @@ describe("summary.md and junit.xml", () => {
     );
   });
 
+  it("names an organization only when one was given", () => {
+    const given = summaryMarkdown(run([clean]));
+    expect(given).toMatch(/^acme\/acme-mesh 2\.4\.0, suite 0\.1\.0/m);
+    const anonymous = run([clean]);
+    anonymous.implementation = { project: "istio", url: "https://istio.io", version: "1.31.1", contact: [] };
+    const md = summaryMarkdown(anonymous);
+    expect(md).toMatch(/^Tested istio 1\.31\.1, suite 0\.1\.0/m);
+    expect(md).not.toMatch(/unknown/);
+    expect(conformanceReport(anonymous).implementation).not.toHaveProperty("organization");
+  });
+
+  it("reports not-run cells, what was left behind and what was kept, and UNVERIFIED tools", () => {
+    const notRun = cell(
+      "istio-1.31.1-ambient-k8s-1.36",
+      "ambient",
+      [t("X", "skipped", { skip: "not-run", reason: "not run: the run was interrupted by SIGINT" })],
+      {
+        notRun: "not run: the run was interrupted by SIGINT",
+      },
+    );
+    const leaked = cell("istio-1.31.1-default-k8s-1.36", "default", [t("Y", "passed")], {
+      leaked: [
+        { name: "kind cluster ssc-x", error: "kind delete cluster --name ssc-x failed (exit 1): boom" },
+      ],
+      tools: { kind: { version: "v0.32.0", sha256: "c".repeat(64), verified: false } },
+    });
+    const r = run([leaked, notRun]);
+    expect(exitCodeOf(r)).toBe(3);
+    expect(exitCodeOf(run([notRun]))).toBe(3);
+    const report = conformanceReport(r);
+    expect(report.cells.map((c) => c.result)).toEqual(["success", "not-run"]);
+    expect(report.cells[0]).toMatchObject({ leftBehind: [{ name: "kind cluster ssc-x" }] });
+    const md = summaryMarkdown(r);
+    expect(md).toContain("LEFT BEHIND kind cluster ssc-x");
+    expect(md).toContain("not run: the run was interrupted by SIGINT");
+    expect(md).toMatch(/kind v0\.32\.0 \(sha256 c{64}, UNVERIFIED: from --tools-dir without a checksum\)/);
+  });
+
   it("writes an errored cell as <error> test cases and keeps skips as skips", () => {
     const xml = mergeJunit([{ cell: errored }]);
     expect(xml).toContain(

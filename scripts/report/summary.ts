@@ -7,11 +7,18 @@ const tool = (name: string, t: CellResult["tools"]["kind"]) =>
     : "";
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
+/** What was tested, naming an organization only when one was given (--organization). */
+function tested(run: RunResult): string {
+  const i = run.implementation;
+  const what = `${i.project} ${i.version}`;
+  return i.organization ? `${i.organization}/${what}` : `Tested ${what}`;
+}
+
 export function summaryMarkdown(run: RunResult): string {
   const lines = [
     `# secure-scrape-conformance: run ${run.runId}`,
     "",
-    `${run.implementation.organization}/${run.implementation.project} ${run.implementation.version}, suite ${run.suiteVersion}, ${run.started} to ${run.finished}.`,
+    `${tested(run)}, suite ${run.suiteVersion}, ${run.started} to ${run.finished}.`,
     "",
     "| cell | Istio | profile | Kubernetes | result | passed | failed | errored | skipped |",
     "|---|---|---|---|---|---|---|---|---|",

@@ -363,6 +363,21 @@ describe("the developer loop: up, run --reuse, down (stand-in tools, scripted AP
       "dev",
     ]);
     expect(up.exitCode).toBe(0);
+    // The real run numbers its steps as the dry run does.
+    const dry = await sscIn(w, {}, "up", [
+      "--istio",
+      "1.31",
+      "--test",
+      "SidecarSecureListeners",
+      "--tools-dir",
+      w.tools.dir,
+      "--run-id",
+      "dev",
+      "--dry-run",
+    ]);
+    const total = /^\[1\/(\d+)\] preflight/m.exec(dry.stdout)![1];
+    expect(up.stderr).toContain(`[${CELL} 1/${total}] preflight`);
+    expect(up.stderr).toContain(`[${CELL} ${total}/${total}]`);
     const kubeconfig = join(w.root, "runs", "dev", CELL, "kubeconfig");
     expect(up.stdout).toContain(`cell ${CELL} is up: export KUBECONFIG=${kubeconfig}`);
     expect(up.stdout).toContain("ssc run --reuse dev --istio 1.31.1 --profile default");
@@ -370,11 +385,10 @@ describe("the developer loop: up, run --reuse, down (stand-in tools, scripted AP
     expect((await w.tools.calls()).some((c) => c.args[0] === "delete")).toBe(false);
 
     // The scripted server runs no pods: the test honestly errors, and nothing is torn down.
+    // No --istio: the cells are the ones up left under that id.
     const reuse = await sscIn(w, {}, "run", [
       "--reuse",
       "dev",
-      "--istio",
-      "1.31.1",
       "--test",
       "SidecarSecureListeners",
       "--tools-dir",
