@@ -13,6 +13,7 @@ import {
   checkInotify,
   checkMemory,
   dockerInfo,
+  dockerUnreachable,
   requireDocker,
 } from "../cluster/preflight.ts";
 import { PROVIDERS, type Provider } from "../cluster/providers.ts";
@@ -248,7 +249,7 @@ export async function runCommand(o: Options) {
     if (needsDocker(placement)) {
       const d = await dockerInfo(signal);
       if ("problem" in d) {
-        cannotStart = (await requireDocker(signal).catch((e: Error) => e.message)) as string;
+        cannotStart = dockerUnreachable(d.problem);
         log(cannotStart);
       } else docker = d;
     }

@@ -65,10 +65,13 @@ export async function checkDocker(): Promise<Check> {
   };
 }
 
+/** The one line a run says when Docker is needed and not there. */
+export const dockerUnreachable = (problem: string) => `Docker is not reachable (${problem}); ${DOCKER_FIX}`;
+
 /** Fails fast with exit 3 when Docker is needed and not there; the run asks once, not per cell. */
 export async function requireDocker(signal?: AbortSignal): Promise<DockerInfo> {
   const d = await dockerInfo(signal);
-  if ("problem" in d) throw new InfrastructureError(`Docker is not reachable (${d.problem}); ${DOCKER_FIX}`);
+  if ("problem" in d) throw new InfrastructureError(dockerUnreachable(d.problem));
   return d;
 }
 
