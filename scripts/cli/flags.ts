@@ -249,6 +249,12 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   ...PROVISION_FLAGS,
   { name: "keep", type: "boolean", description: "keep clusters, work folders and kubeconfigs after the run" },
   {
+    name: "strict-findings",
+    type: "boolean",
+    description:
+      "a contradicted finding (Istio did not behave as the facts predict) fails the run, instead of only being reported",
+  },
+  {
     name: "fail-fast",
     type: "boolean",
     description: "stop after the first cell that fails or errors; the rest are reported not run",

@@ -261,6 +261,7 @@ export async function runCommand(o: Options) {
       interrupt,
       reportDir,
       failFast: bool(o, "fail-fast"),
+      strictFindings: bool(o, "strict-findings"),
       policy: { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure") },
     });
   } finally {
@@ -285,6 +286,7 @@ export async function runCommand(o: Options) {
       contact: list(o, "contact"),
     },
     cells: runs.map((r) => r.cell),
+    strictFindings: bool(o, "strict-findings"),
   };
   const files = await writeReports(reportDir, run, runs);
   const table = renderTable(
@@ -301,6 +303,9 @@ export async function runCommand(o: Options) {
       ];
     }),
   );
+  const contradicted = run.cells.flatMap((c) =>
+    c.tests.filter((t) => t.provisional && t.status === "failed").map((t) => `${c.id} / ${t.id}`),
+  );
   const problems = run.cells.flatMap((c) => [
     ...(c.error ? [`${c.id}: ${c.error}`] : []),
     ...(c.leaked ?? []).map((l) => `${c.id}: LEFT BEHIND: ${l.error}`),
@@ -314,7 +319,16 @@ export async function runCommand(o: Options) {
   );
   const exitCode = (interrupt.exitCode ?? exitCodeOf(run)) as ExitCode;
   return {
-    output: [table, ...problems, ...keptLines, "", ...files.map((f) => `wrote ${f}`)].join("\n"),
+    output: [
+      table,
+      ...problems,
+      ...(contradicted.length
+        ? [`FINDINGS CONTRADICTED (the facts or Istio changed; see summary.md): ${contradicted.join(", ")}`]
+        : []),
+      ...keptLines,
+      "",
+      ...files.map((f) => `wrote ${f}`),
+    ].join("\n"),
     exitCode,
   };
 }

@@ -83,7 +83,7 @@ export async function targetChecks(
 ): Promise<Verdict[]> {
   const client = await t.meshClient();
   // The client container shares the Prometheus pod's network: its API is on localhost.
-  const api = t.prometheus("http://127.0.0.1:9090", client.run);
+  const api = t.prometheus(t.securePrometheusUrl, client.run);
   return Promise.all(
     ports.map((p) =>
       probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port) }, t.converge("targetsUp")),

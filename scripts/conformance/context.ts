@@ -1,7 +1,9 @@
 import { CoreV1Api, Exec, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { execa } from "execa";
+import { parse as parseYaml } from "yaml";
 import { hasCapability, type SecureMetricsMode } from "../catalog/capabilities.ts";
 import type { Profile } from "../catalog/profiles.ts";
+import { describeError } from "../errors.ts";
 import { loadKubeConfig } from "../mesh/kube.ts";
 import type { Convergence } from "../probes/converge.ts";
 import type { ClientTls, CommandRunner, ProcessResult } from "../probes/curl.ts";
@@ -29,6 +31,8 @@ export interface CellContextFile {
   timeouts?: Partial<Timeouts>;
   /** Passes in a row that make a probe pass (--consecutive-successes). */
   consecutive?: number;
+  /** --strict-findings: a contradicted finding fails its test like any other. */
+  strictFindings?: boolean;
 }
 
 export interface PodInfo {
@@ -52,6 +56,8 @@ export interface CellContext extends CellContextFile {
   istioctl(args: readonly string[]): Promise<ProcessResult>;
   /** The secure Prometheus pod's client container and the files its sidecar wrote. */
   meshClient(): Promise<{ run: CommandRunner; tls: ClientTls; foreign: ClientTls }>;
+  /** The secure Prometheus's API as its client container reaches it (the pod's own localhost). */
+  securePrometheusUrl: string;
   /** The client outside the mesh (for Prometheus APIs without curl, and "another pod" checks). */
   probeClient(): Promise<CommandRunner>;
   prometheus(baseUrl: string, run: CommandRunner): PrometheusApi;
@@ -64,6 +70,17 @@ const files = (dir: string): ClientTls => ({
   cert: `${dir}/cert-chain.pem`,
   key: `${dir}/key.pem`,
 });
+
+/** The mesh config's trustDomain; unset means Istio's default, cluster.local (meshconfig.proto). */
+export function trustDomainOf(meshYaml: string | undefined): string {
+  if (meshYaml === undefined) throw new Error("the istio ConfigMap has no mesh key");
+  const mesh = parseYaml(meshYaml) as { trustDomain?: unknown } | null;
+  const td = mesh?.trustDomain;
+  if (td === undefined || td === null || td === "") return "cluster.local";
+  if (typeof td !== "string")
+    throw new Error(`trustDomain in the mesh config is not a string: ${JSON.stringify(td)}`);
+  return td;
+}
 
 export function cellContext(file: CellContextFile): CellContext {
   const kc = loadKubeConfig(file.kubeconfig, file.context);
@@ -82,6 +99,7 @@ export function cellContext(file: CellContextFile): CellContext {
     timeouts,
     consecutive,
     converge: (name, intervalMs) => ({ consecutive, timeout: { name, ms: timeouts[name] }, intervalMs }),
+    securePrometheusUrl: "http://127.0.0.1:9090",
     async pod(namespace, labelSelector) {
       const list = await core.listNamespacedPod({ namespace, labelSelector });
       const p = list.items.find(ready);
@@ -119,10 +137,15 @@ export function cellContext(file: CellContextFile): CellContext {
     },
     prometheus: (baseUrl, run) => prometheusApi(run, baseUrl, timeouts.request),
     async trustDomain() {
+      // Read from the mesh; a mesh config that cannot be read is an error, never a guess.
       const cm = await core
         .readNamespacedConfigMap({ name: "istio", namespace: "istio-system" })
-        .catch(() => undefined);
-      return /trustDomain:\s*["']?([^\s"']+)/.exec(cm?.data?.mesh ?? "")?.[1] ?? "cluster.local";
+        .catch((e: unknown) => {
+          throw new Error(
+            `cannot read the mesh config istio-system/istio for the trust domain: ${describeError(e)}`,
+          );
+        });
+      return trustDomainOf(cm.data?.mesh);
     },
     has: (capability) => hasCapability(file.istioVersion, capability),
   };

@@ -51,6 +51,25 @@ export const FAULTS: readonly Fault[] = [
     expect: { plaintext: "fail", mtls: "fail", identity: "error", "targets-merged": "fail", ...NO_LIVENESS },
   },
   {
+    id: "secure-port-also-plaintext",
+    description: "the secure merged port also answers plain HTTP with metrics (a plaintext chain beside TLS)",
+    catches: "plaintext",
+    pod: {
+      faults: {
+        plaintextAlso: { status: 200, body: "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n" },
+      },
+    },
+    expect: { plaintext: "fail" },
+  },
+  {
+    id: "identity-from-foreign-ca",
+    description:
+      "the secure port presents the pod's own SPIFFE id in a certificate from a CA outside the mesh",
+    catches: "identity",
+    pod: { identityFromForeignCa: true },
+    expect: { identity: "fail" },
+  },
+  {
     id: "client-cert-optional",
     description: "the secure listeners accept TLS without a client certificate",
     catches: "no-cert",

@@ -30,6 +30,8 @@ export interface LabPodInput {
   trustForeignCa?: boolean;
   /** Present a certificate for another identity than the pod's own. */
   wrongIdentity?: boolean;
+  /** Present the pod's own SPIFFE identity in a certificate from a CA outside the mesh. */
+  identityFromForeignCa?: boolean;
   /** Leave out prometheus.istio.io/secure-envoy-port (nothing sets it automatically). */
   withoutSecureEnvoyPort?: boolean;
   /** Registered with Prometheus but no process listening: the target is down. */
@@ -163,7 +165,11 @@ export async function startLab(input: LabInput): Promise<Lab> {
         serverCert: cert,
         meshRoot: mesh.certPem,
         hardened: p.hardened ?? true,
-        faults: { ...p.faults, ...(p.trustForeignCa ? { alsoTrust: foreign.certPem } : {}) },
+        faults: {
+          ...p.faults,
+          ...(p.trustForeignCa ? { alsoTrust: foreign.certPem } : {}),
+          ...(p.identityFromForeignCa ? { serverCertOverride: await issueWorkload(foreign, identity) } : {}),
+        },
         envoyStats: ENVOY_STATS,
       });
       stops.push(pod.stop);

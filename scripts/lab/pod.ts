@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import net from "node:net";
 import type { KeyAndCert } from "./pki.ts";
 
 // A lab "pod": the four metrics endpoints of an Istio sidecar, on a loopback address of its own.
@@ -23,6 +24,10 @@ export interface PodFaults {
   agentAnswersRemote?: boolean;
   /** 15092 has no route for /stats/prometheus. */
   secureRouteMissing?: boolean;
+  /** 15092 speaks TLS and, on the same port, plain HTTP too, answering this. */
+  plaintextAlso?: { status: number; body: string };
+  /** The secure listeners present this certificate (e.g. the right SPIFFE id from another CA). */
+  serverCertOverride?: KeyAndCert;
 }
 
 export interface PodSpec {
@@ -88,7 +93,7 @@ function forward(spec: PodSpec, port: number, path: string, res: http.ServerResp
 
 export async function startPod(spec: PodSpec): Promise<RunningPod> {
   const f = spec.faults ?? {};
-  const servers: http.Server[] = [];
+  const servers: (http.Server | net.Server)[] = [];
   const agentBody = `${spec.envoyStats}# istio agent\nistio_agent_up 1\n${spec.appStats ?? ""}`;
 
   const envoy = (_req: http.IncomingMessage, res: http.ServerResponse) =>
@@ -105,9 +110,10 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
       if (!routes.some((r) => path.startsWith(r))) return text(res, 404, "");
       forward(spec, upstream, path, res);
     };
+  const serverCert = f.serverCertOverride ?? spec.serverCert;
   const tls = (): https.ServerOptions => ({
-    key: spec.serverCert.keyPem,
-    cert: spec.serverCert.certPem,
+    key: serverCert.keyPem,
+    cert: serverCert.certPem,
     ca: [spec.meshRoot, ...(f.alsoTrust ? [f.alsoTrust] : [])],
     requestCert: !f.clientCertOptional,
     rejectUnauthorized: !f.clientCertOptional,
@@ -127,13 +133,20 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
     );
     const mergedRoutes = f.secureRouteMissing ? ["/metrics"] : ["/stats/prometheus", "/metrics"];
     const merged = secure(mergedRoutes, METRICS_PORTS.agent);
-    servers.push(
-      await listen(
-        f.securePortPlaintext ? http.createServer(merged) : https.createServer(tls(), merged),
-        spec.ip,
-        METRICS_PORTS.secureMerged,
-      ),
-    );
+    if (f.plaintextAlso) {
+      const also = f.plaintextAlso;
+      const plain = http.createServer((_q, res) => text(res, also.status, also.body));
+      const secured = https.createServer(tls(), merged);
+      servers.push(plain, secured, await listenDual(secured, plain, spec.ip, METRICS_PORTS.secureMerged));
+    } else {
+      servers.push(
+        await listen(
+          f.securePortPlaintext ? http.createServer(merged) : https.createServer(tls(), merged),
+          spec.ip,
+          METRICS_PORTS.secureMerged,
+        ),
+      );
+    }
   } catch (e) {
     await closeAll(servers);
     throw e;
@@ -141,12 +154,37 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
   return { spec, stop: () => closeAll(servers) };
 }
 
-async function closeAll(servers: http.Server[]): Promise<void> {
+/** One port, two protocols: a TLS ClientHello (first byte 0x16) goes to the TLS server, anything
+ * else to the plain one, as a listener with a plaintext filter chain beside its TLS one would. */
+function listenDual(
+  secured: https.Server,
+  plain: http.Server,
+  host: string,
+  port: number,
+): Promise<net.Server> {
+  const front = net.createServer({ pauseOnConnect: true }, (socket) => {
+    socket.once("readable", () => {
+      const first = socket.read(1) as Buffer | null;
+      if (!first) return socket.destroy();
+      socket.unshift(first);
+      (first[0] === 0x16 ? secured : plain).emit("connection", socket);
+    });
+    socket.resume();
+    socket.pause();
+  });
+  return new Promise((resolve, reject) => {
+    front.once("error", reject);
+    front.listen(port, host, () => resolve(front));
+  });
+}
+
+async function closeAll(servers: (http.Server | net.Server)[]): Promise<void> {
   await Promise.all(
     servers.map(
       (s) =>
         new Promise<void>((resolve) => {
-          s.closeAllConnections();
+          if ("closeAllConnections" in s) s.closeAllConnections();
+          if (!s.listening) return resolve();
           s.close(() => resolve());
         }),
     ),

@@ -10,6 +10,23 @@ beforeAll(async () => {
       { name: "good" },
       { name: "open", faults: { clientCertOptional: true } },
       { name: "gone", down: true },
+      { name: "foreign-id", identityFromForeignCa: true },
+      {
+        name: "plain-metrics",
+        faults: {
+          plaintextAlso: { status: 200, body: "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n" },
+        },
+      },
+      { name: "plain-404", faults: { plaintextAlso: { status: 404, body: "" } } },
+      {
+        name: "plain-envoy-503",
+        faults: {
+          plaintextAlso: {
+            status: 503,
+            body: "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
+          },
+        },
+      },
     ],
   });
 }, 60_000);
@@ -50,6 +67,35 @@ describe("ssc probe", () => {
     );
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stdout).toContain("not spiffe://cluster.local/ns/x/sa/y");
+  });
+
+  it("identity fails (exit 1) on the right SPIFFE id from a certificate outside the mesh", async () => {
+    const r = await ssc(
+      "identity",
+      "--url",
+      url("foreign-id"),
+      ...files(),
+      "--expect-identity",
+      lab.pods["foreign-id"]!.identity,
+    );
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(
+      /^FAIL identity: .* presents a certificate that does not chain to the mesh root/,
+    );
+  });
+
+  it("plaintext judges what it saw: metrics is exit 1, a 404 cannot tell (exit 3), Envoy's 503 refusal is exit 0", async () => {
+    const metrics = await ssc("plaintext", "--url", url("plain-metrics"), ...files());
+    expect(metrics.exitCode).toBe(1);
+    expect(metrics.stdout).toMatch(/^FAIL plaintext: plain HTTP got HTTP 200/);
+    const notFound = await ssc("plaintext", "--url", url("plain-404"), ...files());
+    expect(notFound.exitCode).toBe(3);
+    expect(notFound.stdout).toMatch(
+      /^ERROR plaintext: could not tell whether plain HTTP is refused: HTTP 404/,
+    );
+    const envoy = await ssc("plaintext", "--url", url("plain-envoy-503"), ...files());
+    expect(envoy.stdout).toMatch(/^PASS plaintext: plain HTTP refused \(HTTP 503\)/);
+    expect(envoy.exitCode).toBe(0);
   });
 
   it("fails (exit 1) when a port takes clients without certificates", async () => {

@@ -20,6 +20,9 @@ interface Report {
 // What the catching probe must say: the cause, in words a user can act on.
 const CAUSE: Record<string, RegExp> = {
   "secure-port-plaintext": /plain HTTP got HTTP 200 .*accepts clients outside the mesh/,
+  "secure-port-also-plaintext": /plain HTTP got HTTP 200 .*accepts clients outside the mesh/,
+  "identity-from-foreign-ca":
+    /presents a certificate that does not chain to the mesh root \(issuer O=Lab Foreign, CN=Root CA\)/,
   "client-cert-optional": /without a client certificate got HTTP 200/,
   "foreign-ca-trusted": /foreign-CA client certificate got HTTP 200/,
   "wrong-server-identity":
@@ -81,8 +84,8 @@ describe("ssc selftest", () => {
     }
   });
 
-  it("stays within 2.5x its floor (the goal is 2x; npm run bench prints the figure)", () => {
-    expect(report.seconds).toBeLessThan(report.floorSeconds * 2.5);
+  it("stays within 2x its floor (the goal is 1.25x; npm run bench prints the figure)", () => {
+    expect(report.seconds).toBeLessThan(report.floorSeconds * 2);
   });
 
   it("leaves no process and no key material behind", async () => {

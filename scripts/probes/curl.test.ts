@@ -52,7 +52,7 @@ describe("curl output parsing", () => {
       stderr: "",
     });
     expect(r).toMatchObject({ outcome: "response", status: 200, body: "# TYPE x counter\nx 1\n" });
-    expect(r.peerCertificatePem).toBe("-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----");
+    expect(r.peerCertificates).toEqual(["-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----"]);
   });
 
   it.each([

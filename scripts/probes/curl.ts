@@ -29,7 +29,8 @@ export interface CurlResult {
   status?: number;
   body: string;
   message: string;
-  peerCertificatePem?: string;
+  /** The chain the server sent, leaf first, as PEM (with peerCertificate). */
+  peerCertificates: string[];
 }
 
 const MARK = "\n--ssc-write-out--\n";
@@ -65,13 +66,18 @@ export interface ProcessResult {
   stderr: string;
 }
 
+/** Every PEM certificate in a text, in order. */
+export function pemBlocks(text: string): string[] {
+  return [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => m[0]);
+}
+
 export function parseCurl(r: ProcessResult): CurlResult {
   const at = r.stdout.lastIndexOf(MARK);
   const body = at >= 0 ? r.stdout.slice(0, at) : r.stdout;
   const tail = at >= 0 ? r.stdout.slice(at + MARK.length) : "";
   const [code = "", ...rest] = tail.split("\n");
   const status = Number.parseInt(code, 10);
-  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(rest.join("\n"))?.[0];
+  const pems = pemBlocks(rest.join("\n"));
   const outcome = classify(r.exitCode);
   return {
     outcome,
@@ -79,7 +85,7 @@ export function parseCurl(r: ProcessResult): CurlResult {
     status: outcome === "response" && status > 0 ? status : undefined,
     body,
     message: r.stderr.trim() || (outcome === "response" ? `HTTP ${status}` : `curl exit ${r.exitCode}`),
-    peerCertificatePem: pem,
+    peerCertificates: pems,
   };
 }
 

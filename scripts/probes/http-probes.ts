@@ -1,6 +1,13 @@
 import { X509Certificate } from "node:crypto";
 import { type Convergence, converge } from "./converge.ts";
-import { type ClientTls, type CommandRunner, type CurlResult, curl, describeResult } from "./curl.ts";
+import {
+  type ClientTls,
+  type CommandRunner,
+  type CurlResult,
+  curl,
+  describeResult,
+  pemBlocks,
+} from "./curl.ts";
 import { error, fail, pass, type Verdict } from "./verdict.ts";
 
 // The HTTP probes of the catalog. Rejection probes first show the port alive over mTLS, so a dead
@@ -31,6 +38,33 @@ export async function probeMtls(run: CommandRunner, t: SecurePortTarget): Promis
 
 type Rejection = "plaintext" | "no-cert" | "foreign-ca";
 
+/** Exposition text: a `# TYPE` line or a sample line (`name{labels} value`). */
+const METRICS_BODY = /^(# TYPE [a-zA-Z_:][\w:]* \w+|[a-zA-Z_:][\w:]*(\{[^}]*\})? -?[\d.eE+-]+( \d+)?)$/m;
+
+/** Envoy's own answer when its upstream (the TLS-only listener, on a captured path) closed or reset
+ * the plaintext it forwarded: the listener refusing, reported by the sidecar in front of it. */
+const ENVOY_UPSTREAM_REFUSED =
+  /upstream connect error or disconnect\/reset before headers\..*reset reason: (connection termination|connection failure|remote reset|protocol error)/;
+
+export type Refusal = "refused" | "accepted" | "unclear";
+
+/**
+ * What a request that should be refused saw. A transport refusal (the connection closed or reset, a
+ * TLS alert or handshake failure) is a refusal, and so is Envoy's 503 "upstream connect error ...
+ * connection termination" from a sidecar whose upstream listener refused; any 2xx, or metrics in the
+ * body whatever the status, means the port let the client in. Any other answer (403, 404, another
+ * 5xx, a timeout, a client-side problem, a refused TCP connect on a port just shown alive) cannot
+ * tell whether the listener speaks plaintext: unclear, never a pass.
+ */
+export function judgeRefusal(r: CurlResult): Refusal {
+  if (r.outcome === "rejected") return "refused";
+  if (r.outcome !== "response") return "unclear";
+  if ((r.status ?? 0) >= 200 && (r.status ?? 0) < 300) return "accepted";
+  if (METRICS_BODY.test(r.body)) return "accepted";
+  if (r.status === 503 && ENVOY_UPSTREAM_REFUSED.test(r.body)) return "refused";
+  return "unclear";
+}
+
 async function probeRejected(
   run: CommandRunner,
   t: SecurePortTarget,
@@ -50,21 +84,26 @@ async function probeRejected(
     "no-cert": "TLS without a client certificate",
     "foreign-ca": "a foreign-CA client certificate",
   }[kind];
-  if (ok200(attempt))
-    return fail(kind, `${what} got HTTP 200 from ${bad.url}: the port accepts clients outside the mesh`, ev);
-  if (!ok200(alive))
+  const seen = attempt.outcome === "response" ? `HTTP ${attempt.status}` : attempt.outcome;
+  const judged = judgeRefusal(attempt);
+  if (judged === "accepted") {
+    return fail(kind, `${what} got ${seen} from ${bad.url}: the port accepts clients outside the mesh`, ev);
+  }
+  if (!ok200(alive)) {
     return error(
       kind,
       `could not show ${t.url} alive over mTLS (${describeResult(t.url, alive)}); a refusal proves nothing`,
       ev,
     );
-  if (cannotTell(attempt))
-    return error(kind, `could not tell: ${attempt.outcome} for ${what} (${attempt.message})`, ev);
-  return pass(
-    kind,
-    `${what} refused (${attempt.outcome === "response" ? `HTTP ${attempt.status}` : attempt.outcome}) while mTLS got 200`,
-    ev,
-  );
+  }
+  if (judged === "unclear") {
+    return error(
+      kind,
+      `could not tell whether ${what} is refused: ${attempt.outcome === "response" ? `HTTP ${attempt.status} is neither a refusal nor a scrape` : `${attempt.outcome} (${attempt.message})`}`,
+      ev,
+    );
+  }
+  return pass(kind, `${what} refused (${seen}) while mTLS got 200`, ev);
 }
 
 export function probePlaintextRejected(run: CommandRunner, t: SecurePortTarget): Promise<Verdict> {
@@ -112,19 +151,60 @@ export function uriSans(pem: string): string[] {
     .map((s) => s.slice(4));
 }
 
+/**
+ * Whether a presented chain (leaf first) leads to one of the trusted roots by signatures: each
+ * certificate issued and signed by the next one in the chain, or by a root. A certificate carrying
+ * the right SPIFFE id from an unrelated CA does not.
+ */
+export function chainsToRoot(chain: readonly string[], rootsPem: readonly string[]): boolean {
+  const roots = rootsPem.map((p) => new X509Certificate(p));
+  const rest = chain.slice(1).map((p) => new X509Certificate(p));
+  let current = new X509Certificate(chain[0]!);
+  for (let hops = 0; hops <= rest.length; hops++) {
+    if (roots.some((r) => current.checkIssued(r) && current.verify(r.publicKey))) return true;
+    const next = rest.find((c) => current.checkIssued(c) && current.verify(c.publicKey));
+    if (!next) return false;
+    current = next;
+  }
+  return false;
+}
+
+/**
+ * The secure port presents the target's own SPIFFE identity, from a certificate that chains to the
+ * mesh root: curl runs with --insecure (Istio's SPIFFE-only certificates match no host name), so the
+ * chain is verified here against the mesh client's root-cert.pem, read through the same runner.
+ */
 export async function probeIdentity(
   run: CommandRunner,
   t: SecurePortTarget,
   expected: string,
 ): Promise<Verdict> {
   const r = await curl(run, { url: t.url, tls: t.meshClient, timeoutMs: t.timeoutMs, peerCertificate: true });
-  if (!r.peerCertificatePem) {
-    return error("identity", `no server certificate from ${t.url} (${describeResult(t.url, r)})`, [
-      describeResult(t.url, r),
-    ]);
+  const seen = describeResult(t.url, r);
+  const leaf = r.peerCertificates[0];
+  if (!leaf) return error("identity", `no server certificate from ${t.url} (${seen})`, [seen]);
+  if (!t.meshClient.ca) return error("identity", "no mesh root to verify the server certificate against", []);
+  const root = await run(["cat", t.meshClient.ca]);
+  const roots = pemBlocks(root.stdout);
+  if (root.exitCode !== 0 || roots.length === 0) {
+    return error(
+      "identity",
+      `cannot read the mesh root ${t.meshClient.ca}: ${root.stderr.trim() || `exit ${root.exitCode}`}`,
+    );
   }
-  const sans = uriSans(r.peerCertificatePem);
-  const ev = [`server certificate URI SANs: ${sans.join(", ") || "(none)"}`, `expected: ${expected}`];
+  const sans = uriSans(leaf);
+  const issuer = new X509Certificate(leaf).issuer.replaceAll("\n", ", ") || "(empty)";
+  const ev = [
+    `server certificate URI SANs: ${sans.join(", ") || "(none)"}, issuer ${issuer}`,
+    `expected: ${expected}, chained to the mesh root ${t.meshClient.ca}`,
+  ];
+  if (!chainsToRoot(r.peerCertificates, roots)) {
+    return fail(
+      "identity",
+      `${t.url} presents a certificate that does not chain to the mesh root (issuer ${issuer})`,
+      ev,
+    );
+  }
   if (sans.length === 1 && sans[0] === expected) return pass("identity", `${t.url} presents ${expected}`, ev);
   return fail("identity", `${t.url} presents ${sans.join(", ") || "no URI SAN"}, not ${expected}`, ev);
 }
@@ -151,8 +231,9 @@ export async function probeLocalhostOnly(run: CommandRunner, t: LocalhostOnlyTar
     describeResult(t.envoyStatsUrl, envoy),
     describeResult(t.agentStatsUrl, agent),
   ];
+  const accepted = (r: CurlResult) => judgeRefusal(r) === "accepted";
   const exposed = [envoy, agent].flatMap((r, i) =>
-    ok200(r) ? [[t.envoyStatsUrl, t.agentStatsUrl][i]!] : [],
+    accepted(r) ? [[t.envoyStatsUrl, t.agentStatsUrl][i]!] : [],
   );
   if (exposed.length > 0)
     return fail(
@@ -167,7 +248,21 @@ export async function probeLocalhostOnly(run: CommandRunner, t: LocalhostOnlyTar
       `could not show the pod alive over mTLS (${describeResult(t.secure.url, alive)})`,
       ev,
     );
-  if (cannotTell(envoy) || cannotTell(agent))
-    return error("localhost-only", "could not tell: a plaintext port timed out", ev);
-  return pass("localhost-only", "15090 and 15020 refuse other addresses; mTLS still gets 200", ev);
+  // What the hardening does (istio-facts.md §2.4): 15090 binds loopback only, so another address is
+  // refused at connect; 15020 answers 403. Anything else cannot tell.
+  if (envoy.outcome !== "refused") {
+    return error(
+      "localhost-only",
+      `15090 neither refused nor served: ${describeResult(t.envoyStatsUrl, envoy)}`,
+      ev,
+    );
+  }
+  if (!(agent.outcome === "response" && agent.status === 403)) {
+    return error("localhost-only", `15020 did not answer 403: ${describeResult(t.agentStatsUrl, agent)}`, ev);
+  }
+  return pass(
+    "localhost-only",
+    "15090 refuses and 15020 answers 403 to other addresses; mTLS still gets 200",
+    ev,
+  );
 }

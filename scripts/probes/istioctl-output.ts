@@ -68,29 +68,42 @@ export function secureListenerExpectations(hardened: boolean): ListenerExpectati
   ];
 }
 
-/** `istioctl proxy-config listeners <pod>` has exactly the expected row for each port. */
+/**
+ * `istioctl proxy-config listeners <pod>` has exactly the expected row for each port, and no other:
+ * each filter chain is a row, so a plaintext `ALL` chain beside the TLS one on 15092 is a second row,
+ * and a failure.
+ */
 export function checkListeners(output: string, expected: readonly ListenerExpectation[]): Verdict {
   const rows = parseTable(output, LISTENER_COLUMNS);
   if (!Array.isArray(rows))
     return error("listeners", `cannot read istioctl proxy-config listeners output: ${rows.problem}`, []);
   const problems: string[] = [];
   const evidence: string[] = [];
+  const show = (r: Row) => `${r.ADDRESSES} ${r.MATCH} ${r.DESTINATION}`;
+  const want = (e: ListenerExpectation) => `${e.address} ${e.match} ${e.destination}`;
   for (const e of expected) {
     const onPort = rows.filter((r) => r.PORT === String(e.port));
     evidence.push(...onPort.map((r) => LISTENER_COLUMNS.map((c) => r[c]).join(" | ")));
-    const hit = onPort.find(
-      (r) => r.ADDRESSES === e.address && r.MATCH === e.match && r.DESTINATION === e.destination,
-    );
-    if (!hit) {
+    const matches = (r: Row) =>
+      r.ADDRESSES === e.address && r.MATCH === e.match && r.DESTINATION === e.destination;
+    if (onPort.length === 0) problems.push(`no listener on ${e.port}`);
+    else if (!onPort.some(matches)) {
+      problems.push(`${e.port} is "${onPort.map(show).join("; ")}", expected "${want(e)}"`);
+    } else if (onPort.length > 1) {
       problems.push(
-        onPort.length === 0
-          ? `no listener on ${e.port}`
-          : `${e.port} is "${onPort.map((r) => `${r.ADDRESSES} ${r.MATCH} ${r.DESTINATION}`).join("; ")}", expected "${e.address} ${e.match} ${e.destination}"`,
+        `${e.port} has ${onPort.length} filter chains, expected only "${want(e)}": also "${onPort
+          .filter((r) => !matches(r))
+          .map(show)
+          .join("; ")}"`,
       );
     }
   }
   if (problems.length > 0) return fail("listeners", problems.join("; "), evidence);
-  return pass("listeners", `rows for ${expected.map((e) => e.port).join(", ")} as expected`, evidence);
+  return pass(
+    "listeners",
+    `exactly the expected rows on ${expected.map((e) => e.port).join(", ")}`,
+    evidence,
+  );
 }
 
 /** `istioctl ztunnel-config workloads`: column IP before 1.24, ADDRESS from 1.24 (§5.2). */

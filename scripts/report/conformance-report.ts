@@ -1,5 +1,12 @@
 import { stringify } from "yaml";
-import { type CellResult, cellResultOf, type Result, type RunResult, statistics } from "./model.ts";
+import {
+  type CellResult,
+  cellResultOf,
+  findingOutcome,
+  type Result,
+  type RunResult,
+  statistics,
+} from "./model.ts";
 
 // ConformanceReport, Kubernetes style after Gateway API's: versioned, generated, meant to be
 // submitted unmodified. Every version that shaped the result is in it, down to digests and hashes.
@@ -10,7 +17,7 @@ const listed = (c: CellResult, status: string) =>
     .filter((t) => t.status === status)
     .map((t) => ({ name: t.id, ...(t.reason ? { reason: t.reason } : {}) }));
 
-function cellEntry(c: CellResult) {
+function cellEntry(c: CellResult, strict: boolean) {
   return {
     name: c.id,
     istioVersion: c.istioVersion,
@@ -22,7 +29,7 @@ function cellEntry(c: CellResult) {
     tools: c.tools,
     ...(c.probeClient ? { probeClient: c.probeClient } : {}),
     ...(c.requests ? { requests: c.requests } : {}),
-    result: cellResultOf(c),
+    result: cellResultOf(c, strict),
     ...(c.error ? { error: c.error } : {}),
     ...(c.notRun ? { notRun: c.notRun } : {}),
     ...(c.leaked?.length ? { leftBehind: c.leaked } : {}),
@@ -41,7 +48,7 @@ const WORST: Result[] = ["failure", "error", "not-run", "partial", "success"];
 export function conformanceReport(run: RunResult) {
   const profiles = [...new Set(run.cells.map((c) => c.profile))].map((name) => {
     const cells = run.cells.filter((c) => c.profile === name);
-    const results = cells.map(cellResultOf);
+    const results = cells.map((c) => cellResultOf(c, run.strictFindings));
     const tests = cells.flatMap((c) => c.tests);
     return {
       name,
@@ -57,13 +64,20 @@ export function conformanceReport(run: RunResult) {
     implementation: run.implementation,
     suite: { name: "secure-scrape-conformance", version: run.suiteVersion },
     runId: run.runId,
+    // A contradicted finding means the facts (or Istio) changed; with --strict-findings it fails the run.
+    strictFindings: run.strictFindings ?? false,
     command: run.command,
     profiles,
-    cells: run.cells.map(cellEntry),
+    cells: run.cells.map((c) => cellEntry(c, run.strictFindings ?? false)),
     findings: run.cells.flatMap((c) =>
       c.tests
-        .filter((t) => t.provisional && (t.finding || t.status !== "passed"))
-        .map((t) => ({ test: t.id, cell: c.id, outcome: t.status, summary: t.finding ?? t.reason ?? "" })),
+        .filter((t) => t.provisional && t.status !== "skipped")
+        .map((t) => ({
+          test: t.id,
+          cell: c.id,
+          outcome: findingOutcome(t),
+          summary: t.finding ?? t.reason ?? "",
+        })),
     ),
   };
 }

@@ -24,10 +24,24 @@ function erroredSuite(c: CellResult): string {
  */
 export function suitesOf(xml: string, cell: CellResult): string[] {
   const errored = new Set(cell.tests.filter((t) => t.status === "errored").map((t) => t.id));
+  // A contradicted finding passes in vitest (it never fails a run without --strict-findings); it is
+  // said in its test case so a JUnit reader sees it too.
+  const contradicted = new Map(
+    cell.tests
+      .filter((t) => t.provisional && t.status === "failed")
+      .map((t) => [t.id, t.finding ?? t.reason ?? ""]),
+  );
   return [...xml.matchAll(/<testsuite\b[\s\S]*?<\/testsuite>/g)].map((m) => {
     let moved = 0;
     const body = m[0].replace(/<testcase\b[^>]*name="([^"]*)"[\s\S]*?<\/testcase>/g, (tc, name: string) => {
       const id = name.split(/ (?:>|&gt;) /).at(-1) ?? name;
+      const finding = contradicted.get(id);
+      if (finding !== undefined && !tc.includes("<failure")) {
+        return tc.replace(
+          "</testcase>",
+          `<system-out>finding contradicted: ${esc(finding)}</system-out></testcase>`,
+        );
+      }
       if (!errored.has(id) || !tc.includes("<failure")) return tc;
       moved++;
       return tc.replaceAll("<failure", "<error").replaceAll("</failure>", "</error>");

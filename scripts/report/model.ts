@@ -75,6 +75,8 @@ export interface RunResult {
   command: string;
   implementation: Implementation;
   cells: CellResult[];
+  /** --strict-findings: a contradicted finding fails the run. */
+  strictFindings?: boolean;
 }
 
 export type Result = "success" | "partial" | "failure" | "error" | "not-run";
@@ -82,8 +84,14 @@ export type Result = "success" | "partial" | "failure" | "error" | "not-run";
 /** failure (the mesh broke a non-provisional property) > error (the suite could not tell) >
  * not-run (the run never reached the cell) > partial (all that ran passed, but selected or
  * applicable tests did not run) > success. */
-export function resultOf(tests: readonly TestResult[], cellError?: string, notRun?: string): Result {
-  const counted = tests.filter((t) => !t.provisional);
+export function resultOf(
+  tests: readonly TestResult[],
+  cellError?: string,
+  notRun?: string,
+  strictFindings = false,
+): Result {
+  // Findings (provisional tests) count only with --strict-findings.
+  const counted = strictFindings ? tests : tests.filter((t) => !t.provisional);
   if (counted.some((t) => t.status === "failed")) return "failure";
   if (cellError || counted.some((t) => t.status === "errored")) return "error";
   if (notRun) return "not-run";
@@ -91,7 +99,20 @@ export function resultOf(tests: readonly TestResult[], cellError?: string, notRu
   return "success";
 }
 
-export const cellResultOf = (c: CellResult): Result => resultOf(c.tests, c.error, c.notRun);
+export const cellResultOf = (c: CellResult, strictFindings = false): Result =>
+  resultOf(c.tests, c.error, c.notRun, strictFindings);
+
+/** A finding's outcome: the facts it records held, were contradicted, or could not be told. */
+export type FindingOutcome = "confirmed" | "contradicted" | "could not tell" | "not run";
+export function findingOutcome(t: TestResult): FindingOutcome {
+  return t.status === "passed"
+    ? "confirmed"
+    : t.status === "failed"
+      ? "contradicted"
+      : t.status === "errored"
+        ? "could not tell"
+        : "not run";
+}
 
 export function statistics(tests: readonly TestResult[]) {
   const n = (s: TestStatus) => tests.filter((t) => t.status === s).length;
@@ -101,7 +122,7 @@ export function statistics(tests: readonly TestResult[]) {
 /** Exit code of a run: 1 if the mesh broke a property anywhere, else 3 if anything could not be
  * told, else 0. A known failure outranks an incomplete run. */
 export function exitCodeOf(run: RunResult): 0 | 1 | 3 {
-  const results = run.cells.map(cellResultOf);
+  const results = run.cells.map((c) => cellResultOf(c, run.strictFindings));
   if (results.includes("failure")) return 1;
   // Something left behind (a cluster teardown could not delete) is an infrastructure error too.
   if (results.includes("error") || results.includes("not-run") || run.cells.some((c) => c.leaked?.length)) {

@@ -1,4 +1,4 @@
-import { type CellResult, cellResultOf, type RunResult, statistics } from "./model.ts";
+import { type CellResult, cellResultOf, findingOutcome, type RunResult, statistics } from "./model.ts";
 
 // summary.md: what a person reads first, then the Reproduce section with the exact command.
 const tool = (name: string, t: CellResult["tools"]["kind"]) =>
@@ -14,17 +14,31 @@ function tested(run: RunResult): string {
   return i.organization ? `${i.organization}/${what}` : `Tested ${what}`;
 }
 
+/** Contradicted findings go first: the facts the suite was built on, or Istio, changed. */
+function contradicted(run: RunResult): string[] {
+  const n = run.cells
+    .flatMap((c) => c.tests)
+    .filter((t) => t.provisional && findingOutcome(t) === "contradicted");
+  if (n.length === 0) return [];
+  const ids = [...new Set(n.map((t) => t.id))].join(", ");
+  return [
+    `> **${n.length} finding(s) contradicted** (${ids}): Istio did not behave as the facts predicted; the facts or Istio changed. See Findings.${run.strictFindings ? " --strict-findings makes this a failure." : ""}`,
+    "",
+  ];
+}
+
 export function summaryMarkdown(run: RunResult): string {
   const lines = [
     `# secure-scrape-conformance: run ${run.runId}`,
     "",
     `${tested(run)}, suite ${run.suiteVersion}, ${run.started} to ${run.finished}.`,
     "",
+    ...contradicted(run),
     "| cell | Istio | profile | Kubernetes | result | passed | failed | errored | skipped |",
     "|---|---|---|---|---|---|---|---|---|",
     ...run.cells.map((c) => {
       const s = statistics(c.tests);
-      return `| ${c.id} | ${c.istioVersion} | ${c.profile} | ${c.kubernetesVersion} | **${cellResultOf(c)}** | ${s.passed} | ${s.failed} | ${s.errored} | ${s.skipped} |`;
+      return `| ${c.id} | ${c.istioVersion} | ${c.profile} | ${c.kubernetesVersion} | **${cellResultOf(c, run.strictFindings)}** | ${s.passed} | ${s.failed} | ${s.errored} | ${s.skipped} |`;
     }),
   ];
   const problems = run.cells.flatMap((c) => [
@@ -39,11 +53,20 @@ export function summaryMarkdown(run: RunResult): string {
   if (problems.length) lines.push("", "## Failures and errors", "", ...problems);
   const findings = run.cells.flatMap((c) =>
     c.tests
-      .filter((t) => t.provisional && t.finding)
-      .map((t) => `- **${t.id}** (${c.id}, ${t.status}): ${cell(t.finding!)}`),
+      .filter((t) => t.provisional && t.status !== "skipped")
+      .map((t) => ({ c, t, outcome: findingOutcome(t) })),
   );
-  if (findings.length)
-    lines.push("", "## Findings (provisional tests; they never fail a run)", "", ...findings);
+  if (findings.length) {
+    lines.push(
+      "",
+      `## Findings (provisional tests; ${run.strictFindings ? "with --strict-findings a contradicted one fails the run" : "they never fail a run unless --strict-findings"})`,
+      "",
+      ...findings.map(
+        ({ c, t, outcome }) =>
+          `- **${t.id}** (${c.id}): **${outcome}**: ${cell(t.finding ?? t.reason ?? "")}`,
+      ),
+    );
+  }
   const kept = run.cells.flatMap((c) => (c.kept ?? []).map((k) => `- ${c.id}: ${cell(k)}`));
   if (kept.length) lines.push("", `## Kept (remove with \`ssc down --run-id ${run.runId}\`)`, "", ...kept);
   const diag = run.cells.filter((c) => c.diagnostics).map((c) => `- ${c.id}: \`${c.diagnostics}\``);

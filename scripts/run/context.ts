@@ -16,6 +16,8 @@ export interface RunOptions extends StepContext {
   timeouts: Timeouts;
   /** Passes in a row that make a probe pass. */
   consecutive: number;
+  /** --strict-findings: provisional tests count like the others. */
+  strictFindings?: boolean;
   /** Docker as the run's one check found it (kind and k3s runs). */
   docker?: DockerInfo;
   /** Aborted by SIGINT/SIGTERM: every child process, download and wait observes it. */

@@ -45,6 +45,7 @@ export async function runTests(cell: PlannedCell, state: CellState, o: RunOption
     istioctlPath: state.istioctl!,
     timeouts: o.timeouts,
     consecutive: o.consecutive,
+    strictFindings: o.strictFindings,
     tests: cell.tests,
     resultsPath,
   };
