@@ -54,8 +54,38 @@ export async function createCa(name: string): Promise<CertificateAuthority> {
   return { name, cert, keys, certPem: cert.toString("pem"), keyPem: await keyPem(keys) };
 }
 
+/** An intermediate CA signed by `parent`, as istiod's plug-in CA chain has (root -> intermediate). */
+export async function createIntermediate(
+  parent: CertificateAuthority,
+  name: string,
+): Promise<CertificateAuthority> {
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: `O=${name}, CN=Intermediate CA`,
+    issuer: parent.cert.subject,
+    notBefore: new Date(Date.now() - DAY),
+    notAfter: new Date(Date.now() + 30 * DAY),
+    publicKey: keys.publicKey,
+    signingKey: parent.keys.privateKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(parent.cert),
+    ],
+  });
+  return { name, cert, keys, certPem: cert.toString("pem"), keyPem: await keyPem(keys) };
+}
+
 /** A workload certificate as Istio issues it: empty subject, critical URI SAN, both usages. */
-export async function issueWorkload(ca: CertificateAuthority, spiffeId: string): Promise<KeyAndCert> {
+export async function issueWorkload(
+  ca: CertificateAuthority,
+  spiffeId: string,
+  /** More SANs after the SPIFFE id (tests of SAN parsing); Istio issues none. */
+  extraSans: { type: "url" | "dns"; value: string }[] = [],
+): Promise<KeyAndCert> {
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
@@ -76,7 +106,7 @@ export async function issueWorkload(ca: CertificateAuthority, spiffeId: string):
         x509.ExtendedKeyUsage.serverAuth,
         x509.ExtendedKeyUsage.clientAuth,
       ]),
-      new x509.SubjectAlternativeNameExtension([{ type: "url", value: spiffeId }], true),
+      new x509.SubjectAlternativeNameExtension([{ type: "url", value: spiffeId }, ...extraSans], true),
       await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
     ],
   });
