@@ -91,3 +91,29 @@ describe("converge", () => {
     expect(v.summary).toMatch(/^interrupted after/);
   });
 });
+
+describe("converge, what it says", () => {
+  it("counts the seconds it took, and names a probe that threw", async () => {
+    const v = await converge(async () => pass("p", "ok"), c(1, 5_000));
+    expect(v.evidence.at(-1)).toMatch(/^passed 1 time\(s\) in a row, 1 attempt\(s\) in 0\.\ds$/);
+    const threw = await converge(
+      async () => {
+        throw new Error("boom");
+      },
+      c(1, 30),
+    );
+    expect(threw).toMatchObject({ probe: "probe", verdict: "error" });
+  });
+
+  it("says when a probe was passing again at the deadline, and how often in a row", async () => {
+    let i = 0;
+    const v = await converge(async () => (i++ === 0 ? fail("p", "refused") : pass("p", "ok")), {
+      ...c(1_000, 150),
+      intervalMs: 20,
+    });
+    expect(v.verdict).toBe("fail");
+    expect(v.summary).toMatch(
+      /^refused \(still so after \d+ attempt\(s\), timeout consistency \(0\.1s\); it passed \d+ time\(s\) in a row at the end\)$/,
+    );
+  });
+});

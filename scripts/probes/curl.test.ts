@@ -102,3 +102,45 @@ describe("pod exec runner", () => {
     expect(exitCodeOf({ status: "Failure", message: "container not found" })).toBe(126);
   });
 });
+
+describe("curl output parsing, edge by edge", () => {
+  const MARK = "\n--ssc-write-out--\n";
+  it("reads an empty body, and a body with the mark's text inside it, up to the last mark", () => {
+    expect(parseCurl({ exitCode: 0, stdout: `${MARK}204`, stderr: "" })).toMatchObject({
+      body: "",
+      status: 204,
+    });
+    const tricky = parseCurl({ exitCode: 0, stdout: `a${MARK}b${MARK}200`, stderr: "" });
+    expect(tricky).toMatchObject({ body: `a${MARK}b`, status: 200 });
+  });
+
+  it("has no status without a response, or without a usable code", () => {
+    expect(parseCurl({ exitCode: 56, stdout: `${MARK}200`, stderr: "" }).status).toBeUndefined();
+    expect(parseCurl({ exitCode: 0, stdout: `${MARK}000`, stderr: "" }).status).toBeUndefined();
+    const noMark = parseCurl({ exitCode: 0, stdout: "partial", stderr: "" });
+    expect(noMark).toMatchObject({ body: "partial", status: undefined, peerCertificates: [] });
+  });
+
+  it("says what happened: curl's own message, else the status, else the exit code", () => {
+    expect(
+      parseCurl({ exitCode: 7, stdout: `${MARK}000`, stderr: "curl: (7) Failed to connect\n" }).message,
+    ).toBe("curl: (7) Failed to connect");
+    expect(parseCurl({ exitCode: 0, stdout: `x${MARK}403`, stderr: "" }).message).toBe("HTTP 403");
+    expect(parseCurl({ exitCode: 52, stdout: `${MARK}000`, stderr: "" }).message).toBe("curl exit 52");
+    expect(parseCurl({ exitCode: 0, stdout: "x", stderr: "" }).message).toBe("curl exit 0");
+  });
+
+  it("collects every certificate of the chain, leaf first", () => {
+    const pem = (x: string) => `-----BEGIN CERTIFICATE-----\n${x}\n-----END CERTIFICATE-----`;
+    const r = parseCurl({
+      exitCode: 0,
+      stdout: `m${MARK}200\nSubject:\n${pem("LEAF")}\nIssuer:\n${pem("MID")}\n`,
+      stderr: "",
+    });
+    expect(r.peerCertificates).toEqual([pem("LEAF"), pem("MID")]);
+    // Certificates are read from the write-out only, never from the body.
+    expect(
+      parseCurl({ exitCode: 0, stdout: `${pem("BODY")}${MARK}200`, stderr: "" }).peerCertificates,
+    ).toEqual([]);
+  });
+});

@@ -73,19 +73,19 @@ export function pemBlocks(text: string): string[] {
 
 export function parseCurl(r: ProcessResult): CurlResult {
   const at = r.stdout.lastIndexOf(MARK);
-  const body = at >= 0 ? r.stdout.slice(0, at) : r.stdout;
-  const tail = at >= 0 ? r.stdout.slice(at + MARK.length) : "";
-  const [code = "", ...rest] = tail.split("\n");
-  const status = Number.parseInt(code, 10);
-  const pems = pemBlocks(rest.join("\n"));
+  // Without the mark curl never got as far as its write-out: everything it printed is body.
+  const body = at < 0 ? r.stdout : r.stdout.slice(0, at);
+  const [code, ...certs] = at < 0 ? [] : r.stdout.slice(at + MARK.length).split("\n");
   const outcome = classify(r.exitCode);
+  // An HTTP status only for a response ("000", garbage or no write-out are none).
+  const status = outcome === "response" ? Number.parseInt(String(code), 10) || undefined : undefined;
   return {
     outcome,
     exitCode: r.exitCode,
-    status: outcome === "response" && status > 0 ? status : undefined,
+    status,
     body,
-    message: r.stderr.trim() || (outcome === "response" ? `HTTP ${status}` : `curl exit ${r.exitCode}`),
-    peerCertificates: pems,
+    message: r.stderr.trim() || (status ? `HTTP ${status}` : `curl exit ${r.exitCode}`),
+    peerCertificates: pemBlocks(certs.join("\n")),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   LISTENER_COLUMNS,
   parseTable,
   secureListenerExpectations,
+  ztunnelColumns,
 } from "./istioctl-output.ts";
 
 // The golden sidecar rows, with 15090 on 0.0.0.0 as without METRICS_LOCALHOST_ACCESS_ONLY.
@@ -124,5 +125,127 @@ describe("istioctl outputs as Istio's goldens record them", () => {
         .verdict,
     ).toBe("fail");
     expect(checkZtunnelWorkloads(text, !address, want).verdict).toBe("error");
+  });
+});
+
+describe("parseTable and the checks, edge by edge", () => {
+  it("says which header it could not find, or which column is out of order", () => {
+    expect(parseTable("Error: no pod", ["ADDRESSES", "PORT"])).toEqual({
+      problem: "no header with columns ADDRESSES, PORT",
+    });
+    expect(parseTable("PORT ADDRESSES\n1 x", ["ADDRESSES", "PORT"])).toEqual({
+      problem: "no header with columns ADDRESSES, PORT",
+    });
+  });
+
+  it("reads CRLF output and stops at the first blank (or all-space) line after the header", () => {
+    const crlf = "A  B\r\nx  y\r\n";
+    expect(parseTable(crlf, ["A", "B"])).toEqual([{ A: "x", B: "y" }]);
+    expect(parseTable("A  B\n   \nx  y", ["A", "B"])).toEqual([]);
+    expect(parseTable("A  B\nx  y\n\nC  D\nz  w", ["A", "B"])).toEqual([{ A: "x", B: "y" }]);
+    expect(parseTable("noise\nA  B\nx  y", ["A", "B"])).toEqual([{ A: "x", B: "y" }]);
+    // A column name that appears earlier inside another one is matched in order.
+    expect(parseTable("PORT  PORTS\n1     2", ["PORT", "PORTS"])).toEqual([{ PORT: "1", PORTS: "2" }]);
+  });
+
+  const rows = (extra: string[][] = []) => tabwrite([...SIDECAR, ...extra]);
+
+  it("passes with exactly the expected rows, naming the ports, with the rows as evidence", () => {
+    const v = checkListeners(rows(), secureListenerExpectations(false));
+    expect(v).toMatchObject({
+      probe: "listeners",
+      verdict: "pass",
+      summary: "exactly the expected rows on 15090, 15091, 15092",
+    });
+    expect(v.evidence).toEqual([
+      "0.0.0.0 | 15090 | ALL | Inline Route: /stats/prometheus*",
+      "0.0.0.0 | 15091 | Trans: tls | Inline Route: /stats/prometheus*",
+      "0.0.0.0 | 15092 | Trans: tls | Inline Route: /stats/prometheus*, /metrics*",
+    ]);
+  });
+
+  it("fails on a plaintext filter chain beside the TLS one, saying which", () => {
+    const v = checkListeners(
+      rows([["0.0.0.0", "15092", "ALL", "Inline Route: /stats/prometheus*, /metrics*"]]),
+      secureListenerExpectations(false),
+    );
+    expect(v).toMatchObject({ probe: "listeners", verdict: "fail" });
+    expect(v.summary).toBe(
+      '15092 has 2 filter chains, expected only "0.0.0.0 Trans: tls Inline Route: /stats/prometheus*, /metrics*": also "0.0.0.0 ALL Inline Route: /stats/prometheus*, /metrics*"',
+    );
+    expect(v.evidence).toHaveLength(4);
+  });
+
+  it("fails on a wrong destination, listing what is there", () => {
+    const wrong = SIDECAR.map((r) =>
+      r[1] === "15091" ? [r[0]!, r[1]!, r[2]!, "Inline Route: /other*"] : [...r],
+    );
+    const v = checkListeners(tabwrite(wrong), secureListenerExpectations(false));
+    expect(v.summary).toBe(
+      '15091 is "0.0.0.0 Trans: tls Inline Route: /other*", expected "0.0.0.0 Trans: tls Inline Route: /stats/prometheus*"',
+    );
+    const two = [...wrong, ["0.0.0.0", "15091", "ALL", "Inline Route: /x*"]];
+    expect(checkListeners(tabwrite(two), secureListenerExpectations(false)).summary).toBe(
+      '15091 is "0.0.0.0 Trans: tls Inline Route: /other*; 0.0.0.0 ALL Inline Route: /x*", expected "0.0.0.0 Trans: tls Inline Route: /stats/prometheus*"',
+    );
+    const several = checkListeners(
+      tabwrite(SIDECAR.filter((r) => !["15091", "15092"].includes(r[1]!))),
+      secureListenerExpectations(false),
+    );
+    expect(several.summary).toBe("no listener on 15091; no listener on 15092");
+  });
+
+  it("an unreadable table is an error naming the problem", () => {
+    expect(checkListeners("Error: pods not found", secureListenerExpectations(false))).toEqual({
+      probe: "listeners",
+      verdict: "error",
+      summary:
+        "cannot read istioctl proxy-config listeners output: no header with columns ADDRESSES, PORT, MATCH, DESTINATION",
+      evidence: [],
+    });
+    expect(checkZtunnelWorkloads("Error: x", true, [])).toEqual({
+      probe: "ztunnel-workloads",
+      verdict: "error",
+      summary:
+        "cannot read ztunnel-config workloads output: no header with columns NAMESPACE, POD NAME, ADDRESS, NODE, WAYPOINT, PROTOCOL",
+      evidence: [],
+    });
+  });
+
+  it("ztunnel workloads: every problem named, the probe named, on both layouts", () => {
+    const table = tabwrite([
+      ["NAMESPACE", "POD NAME", "ADDRESS", "NODE", "WAYPOINT", "PROTOCOL"],
+      ["ssc-ambient", "httpbin-1", "10.0.0.1", "n", "None", "TCP"],
+    ]);
+    const v = checkZtunnelWorkloads(table, true, [
+      { namespace: "ssc-ambient", podPrefix: "httpbin" },
+      { namespace: "ssc-ambient", podPrefix: "prometheus" },
+    ]);
+    expect(v).toEqual({
+      probe: "ztunnel-workloads",
+      verdict: "fail",
+      summary: "ssc-ambient/httpbin-1 is TCP, not HBONE; no workload ssc-ambient/prometheus-*",
+      evidence: ["ssc-ambient/httpbin-1 TCP"],
+    });
+    const ok = tabwrite([
+      ["NAMESPACE", "POD NAME", "IP", "NODE", "WAYPOINT", "PROTOCOL"],
+      ["ssc-ambient", "httpbin-1", "10.0.0.1", "n", "None", "HBONE"],
+    ]);
+    expect(checkZtunnelWorkloads(ok, false, [{ namespace: "ssc-ambient", podPrefix: "httpbin" }])).toEqual({
+      probe: "ztunnel-workloads",
+      verdict: "pass",
+      summary: "every expected workload uses HBONE",
+      evidence: ["ssc-ambient/httpbin-1 HBONE"],
+    });
+    // The columns are the writers' own, in order (istioctl/pkg/writer/ztunnel/configdump).
+    expect(ztunnelColumns(true)).toEqual([
+      "NAMESPACE",
+      "POD NAME",
+      "ADDRESS",
+      "NODE",
+      "WAYPOINT",
+      "PROTOCOL",
+    ]);
+    expect(ztunnelColumns(false)).toEqual(["NAMESPACE", "POD NAME", "IP", "NODE", "WAYPOINT", "PROTOCOL"]);
   });
 });

@@ -6,38 +6,33 @@ import { error, fail, pass, type Verdict } from "./verdict.ts";
 // offsets, never split on whitespace (istio-facts.md §5).
 export type Row = Record<string, string>;
 
+/** Where each column starts in a header line holding them all in order, or undefined. Other
+ * columns may come before (`proxy-config all` puts NAME first); they are ignored. */
+function columnOffsets(line: string, columns: readonly string[]): number[] | undefined {
+  const offsets: number[] = [];
+  for (const c of columns) {
+    const i = line.indexOf(
+      c,
+      (offsets.at(-1) ?? 0) + (offsets.length ? columns[offsets.length - 1]!.length : 0),
+    );
+    if (i < 0) return undefined;
+    offsets.push(i);
+  }
+  return offsets;
+}
+
 export function parseTable(output: string, columns: readonly string[]): Row[] | { problem: string } {
   const lines = output.split("\n").map((l) => l.replace(/\r$/, ""));
-  // The header holds every column in order; other columns may come before (`proxy-config all`
-  // puts NAME first), and are ignored.
-  const inOrder = (l: string) => {
-    let at = 0;
-    for (const c of columns) {
-      const i = l.indexOf(c, at);
-      if (i < 0) return false;
-      at = i + c.length;
-    }
-    return true;
-  };
-  const headerAt = lines.findIndex(inOrder);
+  const headerAt = lines.findIndex((l) => columnOffsets(l, columns) !== undefined);
   if (headerAt < 0) return { problem: `no header with columns ${columns.join(", ")}` };
-  const header = lines[headerAt]!;
-  const offsets: number[] = [];
-  let from = 0;
-  for (const c of columns) {
-    const i = header.indexOf(c, from);
-    if (i < 0) return { problem: `column ${c} missing or out of order in header "${header.trim()}"` };
-    offsets.push(i);
-    from = i + c.length;
+  const offsets = columnOffsets(lines[headerAt]!, columns)!;
+  // The table ends at the first blank line after its header (`proxy-config all` has sections).
+  const rows: Row[] = [];
+  for (const l of lines.slice(headerAt + 1)) {
+    if (l.trim() === "") break;
+    rows.push(Object.fromEntries(columns.map((c, i) => [c, l.slice(offsets[i], offsets[i + 1]).trim()])));
   }
-  // The table ends at the first blank line (another section follows in `proxy-config all`).
-  const end = lines.findIndex((l, i) => i > headerAt && l.trim().length === 0);
-  return lines
-    .slice(headerAt + 1, end < 0 ? undefined : end)
-    .filter((l) => l.trim().length > 0)
-    .map((l) =>
-      Object.fromEntries(columns.map((c, i) => [c, l.slice(offsets[i], offsets[i + 1] ?? l.length).trim()])),
-    );
+  return rows;
 }
 
 export const LISTENER_COLUMNS = ["ADDRESSES", "PORT", "MATCH", "DESTINATION"] as const;

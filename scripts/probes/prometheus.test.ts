@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { observeSeries, observeTarget, type PrometheusApi } from "./prometheus.ts";
+import type { CommandRunner } from "./curl.ts";
+import {
+  observeSeries,
+  observeTarget,
+  type PrometheusApi,
+  probeAllSeries,
+  probeTarget,
+  prometheusApi,
+} from "./prometheus.ts";
 
 // The Prometheus parsers on Prometheus's own documented responses (testdata/README.md), served by
 // a stand-in for the one PrometheusApi method the probes call.
@@ -160,5 +168,242 @@ describe("observeSeries on /api/v1/query results as Prometheus documents them", 
   it("no series is a failure (not yet, for convergence), never a pass", async () => {
     const v = await observeSeries(serving({ resultType: "vector", result: [] }), { query: "q", labels: {} });
     expect(v).toMatchObject({ verdict: "fail", summary: "no series for q" });
+  });
+});
+
+describe("prometheusApi through the curl runner", () => {
+  const MARK = "\n--ssc-write-out--\n";
+  const runner = (stdout: string, exitCode = 0, stderr = ""): CommandRunner & { seen: string[][] } => {
+    const seen: string[][] = [];
+    const run = (async (argv: readonly string[]) => {
+      seen.push([...argv]);
+      return { exitCode, stdout, stderr };
+    }) as CommandRunner & { seen: string[][] };
+    run.seen = seen;
+    return run;
+  };
+
+  it("gets base + path with the request budget, and returns the data of a success", async () => {
+    const run = runner(`${JSON.stringify({ status: "success", data: { x: 1 } })}${MARK}200`);
+    expect(await prometheusApi(run, "http://p:9090", 4_000).get("/api/v1/targets?state=any")).toEqual({
+      ok: true,
+      data: { x: 1 },
+    });
+    expect(run.seen[0]).toEqual(
+      expect.arrayContaining(["--max-time", "4", "http://p:9090/api/v1/targets?state=any"]),
+    );
+  });
+
+  it("names what went wrong: the status, curl's error, an API error status, a body that is not JSON", async () => {
+    const api = (stdout: string, code = 0, err = "") =>
+      prometheusApi(runner(stdout, code, err), "http://p:9090", 1_000);
+    expect(await api(`down${MARK}503`).get("/a")).toEqual({
+      ok: false,
+      problem: "http://p:9090/a: HTTP 503",
+    });
+    expect(await api(`${MARK}000`, 7, "curl: (7) Failed to connect").get("/a")).toEqual({
+      ok: false,
+      problem: "http://p:9090/a: curl: (7) Failed to connect",
+    });
+    expect(await api(`${JSON.stringify({ status: "error", error: "bad" })}${MARK}200`).get("/a")).toEqual({
+      ok: false,
+      problem: "/a: status error",
+    });
+    expect(await api(`<html>${"x".repeat(200)}${MARK}200`).get("/a")).toEqual({
+      ok: false,
+      problem: `/a: not JSON: <html>${"x".repeat(114)}`,
+    });
+  });
+});
+
+describe("probeTarget and probeAllSeries converge", () => {
+  const c = (ms: number) => ({ consecutive: 2, timeout: { name: "targetsUp", ms }, intervalMs: 5 });
+  it("passes a target seen UP twice in a row, after it was absent", async () => {
+    let calls = 0;
+    const up = {
+      activeTargets: [
+        {
+          scrapePool: "j",
+          scrapeUrl: "https://1.2.3.4:15092/stats/prometheus",
+          health: "up",
+          lastError: "",
+          lastScrape: "t",
+          labels: {},
+        },
+      ],
+    };
+    const api: PrometheusApi = {
+      get: async () => ({ ok: true, data: calls++ === 0 ? { activeTargets: [] } : up }),
+    };
+    const v = await probeTarget(
+      api,
+      { job: "j", scrapeUrl: "https://1.2.3.4:15092/stats/prometheus" },
+      c(2_000),
+    );
+    expect(v).toMatchObject({ verdict: "pass", probe: "targets", attempts: 3 });
+    expect(v.evidence[0]).toBe("lastScrape t");
+  });
+
+  it("fails at the deadline with the last state", async () => {
+    const api: PrometheusApi = { get: async () => ({ ok: true, data: { activeTargets: [] } }) };
+    const v = await probeTarget(
+      api,
+      { job: "j", scrapeUrl: "https://1.2.3.4:15092/stats/prometheus" },
+      c(50),
+    );
+    expect(v.verdict).toBe("fail");
+    expect(v.summary).toMatch(
+      /^job j, https:\/\/1\.2\.3\.4:15092\/stats\/prometheus: not discovered \(still so after/,
+    );
+    const s = await probeAllSeries(
+      { get: async () => ({ ok: true, data: { resultType: "vector", result: [] } }) },
+      { query: "q", labels: {} },
+      { ...c(50), timeout: { name: "promql", ms: 50 } },
+    );
+    expect(s.summary).toMatch(/^no series for q \(still so after \d+ attempt\(s\), timeout promql/);
+  });
+
+  it("names the dropped target's pod annotations", async () => {
+    const dropped = {
+      activeTargets: [],
+      droppedTargets: [
+        {
+          discoveredLabels: {
+            job: "istio-secure-envoy-metrics",
+            __meta_kubernetes_pod_ip: "10.0.0.5",
+            __meta_kubernetes_pod_annotation_prometheus_istio_io_secure_port: "15092",
+            __meta_kubernetes_pod_label_app: "httpbin",
+          },
+        },
+        { discoveredLabels: { job: "istio-secure-envoy-metrics", __meta_kubernetes_pod_ip: "10.0.0.6" } },
+      ],
+    };
+    const v = await observeTarget(serving(dropped), {
+      job: "istio-secure-envoy-metrics",
+      scrapeUrl: "https://10.0.0.5:15091/stats/prometheus",
+    });
+    expect(v).toEqual({
+      probe: "targets",
+      verdict: "fail",
+      summary:
+        "job istio-secure-envoy-metrics, https://10.0.0.5:15091/stats/prometheus: the pod was discovered but dropped by relabelling (a keep rule's annotation missing?)",
+      evidence: [
+        "pod annotations seen: __meta_kubernetes_pod_annotation_prometheus_istio_io_secure_port=15092",
+      ],
+    });
+    // Another pool's dropped target, or another pod's, is not this one.
+    expect(
+      (await observeTarget(serving(dropped), { job: "other", scrapeUrl: "https://10.0.0.5:15091/x" }))
+        .summary,
+    ).toMatch(/not discovered/);
+    const bare = {
+      activeTargets: [],
+      droppedTargets: [{ scrapePool: "p", discoveredLabels: { __meta_kubernetes_pod_ip: "10.0.0.7" } }],
+    };
+    expect(
+      (await observeTarget(serving(bare), { job: "p", scrapeUrl: "https://10.0.0.7:1/x" })).evidence,
+    ).toEqual(["pod annotations seen: (none)"]);
+  });
+
+  it("says exactly what an UP, a DOWN, a pending and a missing target look like", async () => {
+    const t = (health: string, lastError = "") => ({
+      activeTargets: [
+        {
+          scrapePool: "j",
+          scrapeUrl: "https://1.2.3.4:1/m",
+          health,
+          lastError,
+          lastScrape: "ts",
+          labels: {},
+        },
+      ],
+    });
+    expect(await observeTarget(serving(t("up")), { job: "j", scrapeUrl: "https://1.2.3.4:1/m" })).toEqual({
+      probe: "targets",
+      verdict: "pass",
+      summary: "job j, https://1.2.3.4:1/m is UP",
+      evidence: ["lastScrape ts"],
+    });
+    expect(
+      await observeTarget(serving(t("down", "EOF")), { job: "j", scrapeUrl: "https://1.2.3.4:1/m" }),
+    ).toEqual({
+      probe: "targets",
+      verdict: "fail",
+      summary: "job j, https://1.2.3.4:1/m is DOWN: EOF",
+      evidence: ["lastError: EOF"],
+    });
+    expect(
+      await observeTarget(serving(t("unknown")), { job: "j", scrapeUrl: "https://1.2.3.4:1/m" }),
+    ).toEqual({
+      probe: "targets",
+      verdict: "error",
+      summary: "job j, https://1.2.3.4:1/m: discovered but never scraped",
+      evidence: ["health unknown"],
+    });
+    const two = {
+      activeTargets: [
+        ...t("up").activeTargets,
+        { ...t("up").activeTargets[0]!, scrapeUrl: "https://1.2.3.4:2/m" },
+      ],
+    };
+    expect(
+      (await observeTarget(serving(two), { job: "j", scrapeUrl: "https://9.9.9.9:1/m" })).evidence,
+    ).toEqual(["the job's scrape URLs: https://1.2.3.4:1/m, https://1.2.3.4:2/m"]);
+    expect(
+      (await observeTarget(serving({ activeTargets: [] }), { job: "j", scrapeUrl: "https://9.9.9.9:1/m" }))
+        .evidence,
+    ).toEqual(["the job's scrape URLs: (none)"]);
+    const api: PrometheusApi = { get: async () => ({ ok: false, problem: "p: HTTP 500" }) };
+    expect(await observeTarget(api, { job: "j", scrapeUrl: "https://1.2.3.4:1/m" })).toEqual({
+      probe: "targets",
+      verdict: "error",
+      summary: "Prometheus API unreachable: p: HTTP 500",
+      evidence: [],
+    });
+    expect(
+      (await observeTarget(serving("text"), { job: "j", scrapeUrl: "https://1.2.3.4:1/m" })).summary,
+    ).toBe("/api/v1/targets data is not an object");
+  });
+
+  it("says exactly what a query's series look like", async () => {
+    const vector = (metric: Record<string, string>[]) => ({
+      resultType: "vector",
+      result: metric.map((m) => ({ metric: m, value: [0, "1"] })),
+    });
+    const all = await observeSeries(serving(vector([{ a: "1", b: "2" }])), {
+      query: "q",
+      labels: { a: "1" },
+    });
+    expect(all).toEqual({
+      probe: "promql",
+      verdict: "pass",
+      summary: '1 series of q, all with a="1"',
+      evidence: ['{a="1", b="2"}'],
+    });
+    const some = await observeSeries(serving(vector([{ a: "1" }, { a: "2", c: "3" }])), {
+      query: "q",
+      labels: { a: "1", b: "x" },
+    });
+    expect(some.summary).toBe('2 of 2 series of q lack a="1", b="x"');
+    expect(some.evidence).toEqual(['{a="1"}', '{a="2", c="3"}']);
+    expect(
+      await observeSeries({ get: async () => ({ ok: false, problem: "x" }) }, { query: "q", labels: {} }),
+    ).toEqual({
+      probe: "promql",
+      verdict: "error",
+      summary: "Prometheus API unreachable: x",
+      evidence: [],
+    });
+    expect((await observeSeries(serving(null), { query: "q", labels: {} })).summary).toBe(
+      "q returned no resultType, not series: null",
+    );
+    expect(
+      (await observeSeries(serving({ resultType: "vector", result: "x" }), { query: "q", labels: {} }))
+        .verdict,
+    ).toBe("error");
+    expect(
+      (await observeSeries(serving({ resultType: "string", result: [1, "s"] }), { query: "q", labels: {} }))
+        .summary,
+    ).toBe('q returned string, not series: [1,"s"]');
   });
 });

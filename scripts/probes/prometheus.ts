@@ -12,12 +12,8 @@ export function prometheusApi(run: CommandRunner, baseUrl: string, timeoutMs: nu
   return {
     async get(path) {
       const r = await curl(run, { url: `${baseUrl}${path}`, timeoutMs });
-      if (r.outcome !== "response" || r.status !== 200) {
-        return {
-          ok: false,
-          problem: `${baseUrl}${path}: ${r.outcome === "response" ? `HTTP ${r.status}` : r.message}`,
-        };
-      }
+      // A status is set only for a response; the message says "HTTP 503" or curl's own error.
+      if (r.status !== 200) return { ok: false, problem: `${baseUrl}${path}: ${r.message}` };
       try {
         const body = JSON.parse(r.body) as { status?: string; data?: unknown };
         if (body.status !== "success")
