@@ -1,4 +1,4 @@
-import { CoreV1Api, Exec, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, Exec, type V1Pod } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { parse as parseYaml } from "yaml";
 import { hasCapability, type SecureMetricsMode } from "../catalog/capabilities.ts";
@@ -18,21 +18,28 @@ import {
 } from "../timeouts.ts";
 
 // What a conformance test body sees of its cell: the cluster, the in-pod transports and the
-// Prometheus APIs, all built on the same probes the lab proves.
-export interface CellContextFile {
+// Prometheus APIs, all built on the same probes the lab proves. The lab builds the same interface
+// over its own pods (scripts/lab/lab-context.ts), so the suites' bodies run there too.
+
+/** Which cell this is: what a test body may branch on. */
+export interface CellInfo {
   cellId: string;
   istioVersion: string;
   profile: Profile;
   secureMetricsMode: SecureMetricsMode;
   runId: string;
+  /** --strict-findings: a contradicted finding fails its test like any other. */
+  strictFindings?: boolean;
+}
+
+/** What `ssc run` writes for a cell's vitest process: the cell and how to reach its cluster. */
+export interface CellContextFile extends CellInfo {
   kubeconfig: string;
   context?: string;
   istioctlPath: string;
   timeouts?: Partial<Timeouts>;
   /** Passes in a row that make a probe pass (--consecutive-successes). */
   consecutive?: number;
-  /** --strict-findings: a contradicted finding fails its test like any other. */
-  strictFindings?: boolean;
 }
 
 export interface PodInfo {
@@ -43,8 +50,7 @@ export interface PodInfo {
   annotations: Record<string, string>;
 }
 
-export interface CellContext extends CellContextFile {
-  kc: KubeConfig;
+export interface CellContext extends CellInfo {
   timeouts: Timeouts;
   consecutive: number;
   /** Convergence under one named timeout: N passes in a row within it. */
@@ -94,8 +100,12 @@ export function cellContext(file: CellContextFile): CellContext {
     (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
   const consecutive = file.consecutive ?? DEFAULT_CONSECUTIVE_SUCCESSES;
   const ctx: CellContext = {
-    ...file,
-    kc,
+    cellId: file.cellId,
+    istioVersion: file.istioVersion,
+    profile: file.profile,
+    secureMetricsMode: file.secureMetricsMode,
+    runId: file.runId,
+    strictFindings: file.strictFindings,
     timeouts,
     consecutive,
     converge: (name, intervalMs) => ({ consecutive, timeout: { name, ms: timeouts[name] }, intervalMs }),

@@ -32,6 +32,8 @@ export interface LabPodInput {
   wrongIdentity?: boolean;
   /** Present the pod's own SPIFFE identity in a certificate from a CA outside the mesh. */
   identityFromForeignCa?: boolean;
+  /** Leave out prometheus.istio.io/secure-port (as an injector before 1.31 does). */
+  withoutSecurePortAnnotation?: boolean;
   /** Leave out prometheus.istio.io/secure-envoy-port (nothing sets it automatically). */
   withoutSecureEnvoyPort?: boolean;
   /** Registered with Prometheus but no process listening: the target is down. */
@@ -52,6 +54,8 @@ export interface LabPod {
   ip: string;
   /** The SPIFFE id the pod's certificate should carry. */
   identity: string;
+  /** The pod's annotations, as Prometheus's discovery sees them (and a cell's t.pod() returns). */
+  annotations: Record<string, string>;
 }
 
 export interface Lab {
@@ -69,18 +73,26 @@ envoy_server_live 1
 istio_requests_total{response_code="200",reporter="destination"} 7
 `;
 
-const podLabels = (p: LabPodInput, ip: string, cfg: { envoyPort: boolean }) => ({
+/** What the injector sets (prometheus.io/path, secure-port) and what the fixtures add by hand. */
+const podAnnotations = (p: LabPodInput): Record<string, string> => ({
+  "prometheus.io/path": "/stats/prometheus",
+  ...(p.withoutSecurePortAnnotation ? {} : { "prometheus.istio.io/secure-port": "15092" }),
+  ...(p.withoutSecureEnvoyPort ? {} : { "prometheus.istio.io/secure-envoy-port": "15091" }),
+});
+
+/** Kubernetes discovery's meta labels: annotation names sanitized to label names. */
+const podLabels = (p: LabPodInput, ip: string, annotations: Record<string, string>) => ({
   __meta_kubernetes_pod_ip: ip,
   __meta_kubernetes_pod_name: `${p.name}-0`,
   __meta_kubernetes_namespace: LAB_NAMESPACE,
   __meta_kubernetes_pod_phase: "Running",
   __meta_kubernetes_pod_label_app: p.name,
-  // What the injector sets (prometheus.io/path, secure-port) and what the fixtures add by hand.
-  __meta_kubernetes_pod_annotation_prometheus_io_path: "/stats/prometheus",
-  __meta_kubernetes_pod_annotation_prometheus_istio_io_secure_port: "15092",
-  ...(cfg.envoyPort
-    ? { __meta_kubernetes_pod_annotation_prometheus_istio_io_secure_envoy_port: "15091" }
-    : {}),
+  ...Object.fromEntries(
+    Object.entries(annotations).map(([k, v]) => [
+      `__meta_kubernetes_pod_annotation_${k.replace(/[^a-zA-Z0-9_]/g, "_")}`,
+      v,
+    ]),
+  ),
 });
 
 interface ScrapeJob {
@@ -150,8 +162,9 @@ export async function startLab(input: LabInput): Promise<Lab> {
     for (const [i, p] of input.pods.entries()) {
       const ip = `127.${b}.0.${i + 2}`;
       const identity = spiffeId(TRUST_DOMAIN, LAB_NAMESPACE, p.name);
-      pods[p.name] = { name: p.name, ip, identity };
-      sdPods.push({ targets: [ip], labels: podLabels(p, ip, { envoyPort: !p.withoutSecureEnvoyPort }) });
+      const annotations = podAnnotations(p);
+      pods[p.name] = { name: p.name, ip, identity, annotations };
+      sdPods.push({ targets: [ip], labels: podLabels(p, ip, annotations) });
       if (p.down) continue;
       const cert: KeyAndCert = await issueWorkload(
         mesh,

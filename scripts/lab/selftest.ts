@@ -1,22 +1,23 @@
 import { performance } from "node:perf_hooks";
-import { type Convergence, converge } from "../probes/converge.ts";
 import {
-  endpointProbes,
-  probeIdentity,
-  probeLocalhostOnly,
-  type SecurePortTarget,
-} from "../probes/http-probes.ts";
-import {
-  checkListeners,
-  checkZtunnelWorkloads,
-  secureListenerExpectations,
-} from "../probes/istioctl-output.ts";
+  endpointChecks,
+  identityChecks,
+  listenerChecks,
+  localhostOnlyChecks,
+  SECURE_JOBS,
+  securePorts,
+  targetChecks,
+} from "../conformance/checks.ts";
+import type { PodInfo } from "../conformance/context.ts";
+import type { EndpointCheck } from "../probes/http-probes.ts";
+import { checkZtunnelWorkloads, secureListenerExpectations } from "../probes/istioctl-output.ts";
 import { probeAllSeries, probeTarget, prometheusApi } from "../probes/prometheus.ts";
 import { localRunner } from "../probes/runners.ts";
-import type { Verdict, VerdictKind } from "../probes/verdict.ts";
+import { type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
 import { FAULTS, type Fault, type POD_PROBES, type ProbeId } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS, tabwrite, ztunnelMetrics, ztunnelWorkloadRows } from "./golden.ts";
-import { type Lab, type LabPod, startLab } from "./lab.ts";
+import { LAB_NAMESPACE, type Lab, type LabPod, startLab } from "./lab.ts";
+import { LAB_TIMEOUTS, labCellContext } from "./lab-context.ts";
 
 // `ssc selftest`: one lab, one Prometheus, every probe against a healthy pod and against each fault,
 // all at once. Exit 0 only when the healthy subject passes everything and every fault is caught by
@@ -51,56 +52,27 @@ const HEALTHY = "healthy";
 const FAULT_NS = "ssc-ambient-faulty";
 const SCRAPE_INTERVAL_S = 1;
 const DISCOVERY_TICK_S = 5;
-const REQUEST_MS = 3_000;
-// The lab's convergence: the cluster's rule (N passes in a row within a named time) with budgets
-// sized to the lab's 1 s scrape interval and Prometheus's 5 s discovery tick. Faults wait out their
-// budget, as a failing probe in a cell does.
-const LAB_CONVERGENCE = {
-  consistency: { consecutive: 2, timeout: { name: "consistency", ms: 3_000 }, intervalMs: 250 },
-  targetsUp: { consecutive: 2, timeout: { name: "targetsUp", ms: 12_000 }, intervalMs: 500 },
-  promql: {
-    consecutive: 2,
-    timeout: { name: "promql", ms: 12_000 },
-    intervalMs: SCRAPE_INTERVAL_S * 1_000,
-  },
-} as const satisfies Record<string, Convergence>;
-
 type Runner = () => Promise<Verdict>;
 
+/** The pod probes through the cell's own check blocks (scripts/conformance/checks.ts) over the lab
+ * context: both secure ports of native mode, the jobs they pair with, the identity the cell
+ * derives. Each probe's verdict is the worst of its ports'. */
 function podProbes(lab: Lab, pod: LabPod): Record<(typeof POD_PROBES)[number], Runner> {
-  const run = localRunner;
-  const secure = (port: number): SecurePortTarget => ({
-    url: `https://${pod.ip}:${port}/stats/prometheus`,
-    meshClient: lab.meshClient,
-    timeoutMs: REQUEST_MS,
-  });
-  const api = prometheusApi(run, lab.prometheus.url, REQUEST_MS);
+  const t = labCellContext(lab, { pods: { [`${LAB_NAMESPACE} app=${pod.name}`]: pod.name } });
+  const target = () => t.pod(LAB_NAMESPACE, `app=${pod.name}`);
+  const worst = (probe: string, verdicts: (p: PodInfo) => Promise<Verdict[]>) => async () =>
+    worstOf(await verdicts(await target()), probe);
+  const only = (job: string) => securePorts(t).filter((p) => p.job === job);
+  const endpoint = (check: EndpointCheck) => worst(check, (p) => endpointChecks(t, p, [check]));
   return {
-    ...endpointProbes(run, secure(15092), lab.foreignClient, LAB_CONVERGENCE.consistency),
-    identity: () =>
-      converge(() => probeIdentity(run, secure(15092), pod.identity), LAB_CONVERGENCE.consistency),
-    "localhost-only": () =>
-      converge(
-        () =>
-          probeLocalhostOnly(run, {
-            secure: secure(15092),
-            envoyStatsUrl: `http://${pod.ip}:15090/stats/prometheus`,
-            agentStatsUrl: `http://${pod.ip}:15020/stats/prometheus`,
-          }),
-        LAB_CONVERGENCE.consistency,
-      ),
-    "targets-merged": () =>
-      probeTarget(
-        api,
-        { job: "istio-secure-merged-metrics", scrapeUrl: secure(15092).url },
-        LAB_CONVERGENCE.targetsUp,
-      ),
-    "targets-envoy": () =>
-      probeTarget(
-        api,
-        { job: "istio-secure-envoy-metrics", scrapeUrl: secure(15091).url },
-        LAB_CONVERGENCE.targetsUp,
-      ),
+    mtls: endpoint("mtls"),
+    plaintext: endpoint("plaintext"),
+    "no-cert": endpoint("no-cert"),
+    "foreign-ca": endpoint("foreign-ca"),
+    identity: worst("identity", (p) => identityChecks(t, p)),
+    "localhost-only": worst("localhost-only", (p) => localhostOnlyChecks(t, p)),
+    "targets-merged": worst("targets", (p) => targetChecks(t, p, only(SECURE_JOBS.merged))),
+    "targets-envoy": worst("targets", (p) => targetChecks(t, p, only(SECURE_JOBS.envoy))),
   };
 }
 
@@ -109,17 +81,21 @@ function otherProbes(
   healthy: LabPod,
   faulty: boolean,
 ): Record<Exclude<ProbeId, (typeof POD_PROBES)[number]>, Runner> {
-  const api = prometheusApi(localRunner, lab.prometheus.url, REQUEST_MS);
+  const api = prometheusApi(localRunner, lab.prometheus.url, LAB_TIMEOUTS.request);
   const listenerRows = faulty ? SIDECAR_LISTENER_ROWS.filter((r) => r[1] !== "15091") : SIDECAR_LISTENER_ROWS;
+  const t = labCellContext(lab, {
+    pods: { [`${LAB_NAMESPACE} app=${healthy.name}`]: healthy.name },
+    istioctl: () => ({ exitCode: 0, stdout: tabwrite(listenerRows), stderr: "" }),
+  });
   return {
     "targets-client-certs": () =>
       probeTarget(
         api,
         {
-          job: faulty ? "fault-no-client-cert" : "istio-secure-merged-metrics",
+          job: faulty ? "fault-no-client-cert" : SECURE_JOBS.merged,
           scrapeUrl: `https://${healthy.ip}:15092/stats/prometheus`,
         },
-        LAB_CONVERGENCE.targetsUp,
+        t.converge("targetsUp"),
       ),
     "promql-ambient": () =>
       probeAllSeries(
@@ -128,9 +104,17 @@ function otherProbes(
           query: `istio_tcp_sent_bytes_total{source_workload="prometheus",destination_workload_namespace="${faulty ? FAULT_NS : "ssc-ambient"}"}`,
           labels: { connection_security_policy: "mutual_tls" },
         },
-        LAB_CONVERGENCE.promql,
+        t.converge("promql"),
       ),
-    listeners: async () => checkListeners(tabwrite(listenerRows), secureListenerExpectations(true)),
+    listeners: async () =>
+      worstOf(
+        await listenerChecks(
+          t,
+          await t.pod(LAB_NAMESPACE, `app=${healthy.name}`),
+          secureListenerExpectations(true),
+        ),
+        "listeners",
+      ),
     "ztunnel-workloads": async () =>
       checkZtunnelWorkloads(tabwrite(ztunnelWorkloadRows(faulty ? "TCP" : "HBONE")), true, [
         { namespace: "ssc-ambient", podPrefix: "httpbin" },
@@ -185,10 +169,7 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
       ok: subjects.every((s) => s.ok),
       subjects,
       seconds: (performance.now() - start) / 1000,
-      floorSeconds: Math.max(
-        DISCOVERY_TICK_S + SCRAPE_INTERVAL_S,
-        LAB_CONVERGENCE.targetsUp.timeout.ms / 1000,
-      ),
+      floorSeconds: Math.max(DISCOVERY_TICK_S + SCRAPE_INTERVAL_S, LAB_TIMEOUTS.targetsUp / 1000),
       prometheus: lab.prometheus.how,
     };
   } finally {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_BACKOFF, eventually, pause } from "./backoff.ts";
 
 describe("eventually", () => {
@@ -80,5 +80,28 @@ describe("pause", () => {
     setTimeout(() => ac.abort(), 10);
     await pause(5_000, ac.signal);
     expect(Date.now() - start).toBeLessThan(1_000);
+  });
+});
+
+describe("eventually with a zero budget", () => {
+  it("looks exactly once: a budget of 0 is one observation, not a loop", async () => {
+    // A frozen clock makes 'no time left' exact: at the deadline there is no second look.
+    const now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now);
+    try {
+      let i = 0;
+      const r = await eventually(
+        async () => (++i < 3 ? { done: false, last: i } : { done: true, value: i }),
+        0,
+        {
+          initialMs: 1,
+          factor: 1,
+          maxMs: 1,
+        },
+      );
+      expect(r).toEqual({ value: 1, timedOut: true, attempts: 1 });
+    } finally {
+      clock.mockRestore();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Interrupted } from "../errors.ts";
 import { type Convergence, converge } from "./converge.ts";
 import { error, fail, pass, type Verdict } from "./verdict.ts";
@@ -115,5 +115,18 @@ describe("converge, what it says", () => {
     expect(v.summary).toMatch(
       /^refused \(still so after \d+ attempt\(s\), timeout consistency \(0\.1s\); it passed \d+ time\(s\) in a row at the end\)$/,
     );
+  });
+});
+
+describe("converge with a zero budget", () => {
+  it("looks exactly once (--timeout name=0 is a single observation)", async () => {
+    const now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now);
+    try {
+      const v = await converge(scripted([fail("p", "refused"), pass("p", "ok")]), c(1, 0));
+      expect(v).toMatchObject({ verdict: "fail", attempts: 1 });
+    } finally {
+      clock.mockRestore();
+    }
   });
 });

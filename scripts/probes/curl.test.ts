@@ -119,6 +119,9 @@ describe("curl output parsing, edge by edge", () => {
     expect(parseCurl({ exitCode: 0, stdout: `${MARK}000`, stderr: "" }).status).toBeUndefined();
     const noMark = parseCurl({ exitCode: 0, stdout: "partial", stderr: "" });
     expect(noMark).toMatchObject({ body: "partial", status: undefined, peerCertificates: [] });
+    // A body that happens to hold digits where a write-out would start is still no status.
+    const digits = parseCurl({ exitCode: 0, stdout: `${"x".repeat(MARK.length - 1)}200`, stderr: "" });
+    expect(digits.status).toBeUndefined();
   });
 
   it("says what happened: curl's own message, else the status, else the exit code", () => {

@@ -146,6 +146,8 @@ describe("parseTable and the checks, edge by edge", () => {
     expect(parseTable("noise\nA  B\nx  y", ["A", "B"])).toEqual([{ A: "x", B: "y" }]);
     // A column name that appears earlier inside another one is matched in order.
     expect(parseTable("PORT  PORTS\n1     2", ["PORT", "PORTS"])).toEqual([{ PORT: "1", PORTS: "2" }]);
+    // ...and one that appears inside the column before it is looked for after that column.
+    expect(parseTable("PORTS  PORT\n1      2", ["PORTS", "PORT"])).toEqual([{ PORTS: "1", PORT: "2" }]);
   });
 
   const rows = (extra: string[][] = []) => tabwrite([...SIDECAR, ...extra]);
@@ -174,6 +176,16 @@ describe("parseTable and the checks, edge by edge", () => {
       '15092 has 2 filter chains, expected only "0.0.0.0 Trans: tls Inline Route: /stats/prometheus*, /metrics*": also "0.0.0.0 ALL Inline Route: /stats/prometheus*, /metrics*"',
     );
     expect(v.evidence).toHaveLength(4);
+    const two = checkListeners(
+      rows([
+        ["0.0.0.0", "15092", "ALL", "Inline Route: /stats/prometheus*, /metrics*"],
+        ["0.0.0.0", "15092", "Trans: raw_buffer", "Inline Route: /metrics*"],
+      ]),
+      secureListenerExpectations(false),
+    );
+    expect(two.summary).toMatch(
+      /also "0\.0\.0\.0 ALL Inline Route: \/stats\/prometheus\*, \/metrics\*; 0\.0\.0\.0 Trans: raw_buffer Inline Route: \/metrics\*"$/,
+    );
   });
 
   it("fails on a wrong destination, listing what is there", () => {

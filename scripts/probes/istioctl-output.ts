@@ -10,19 +10,18 @@ export type Row = Record<string, string>;
  * columns may come before (`proxy-config all` puts NAME first); they are ignored. */
 function columnOffsets(line: string, columns: readonly string[]): number[] | undefined {
   const offsets: number[] = [];
+  let from = 0;
   for (const c of columns) {
-    const i = line.indexOf(
-      c,
-      (offsets.at(-1) ?? 0) + (offsets.length ? columns[offsets.length - 1]!.length : 0),
-    );
+    const i = line.indexOf(c, from);
     if (i < 0) return undefined;
     offsets.push(i);
+    from = i + c.length;
   }
   return offsets;
 }
 
 export function parseTable(output: string, columns: readonly string[]): Row[] | { problem: string } {
-  const lines = output.split("\n").map((l) => l.replace(/\r$/, ""));
+  const lines = output.split(/\r?\n/);
   const headerAt = lines.findIndex((l) => columnOffsets(l, columns) !== undefined);
   if (headerAt < 0) return { problem: `no header with columns ${columns.join(", ")}` };
   const offsets = columnOffsets(lines[headerAt]!, columns)!;

@@ -407,3 +407,93 @@ describe("probeTarget and probeAllSeries converge", () => {
     ).toBe('q returned string, not series: [1,"s"]');
   });
 });
+
+describe("what the probes ask Prometheus, and what they say", () => {
+  const recording = (data: unknown) => {
+    const paths: string[] = [];
+    const api: PrometheusApi = {
+      get: async (path) => {
+        paths.push(path);
+        return { ok: true, data };
+      },
+    };
+    return { api, paths };
+  };
+
+  it("asks for targets in any state, and sends the query URL-encoded", async () => {
+    const t = recording({ activeTargets: [] });
+    await observeTarget(t.api, { job: "j", scrapeUrl: "https://1.2.3.4:1/m" });
+    expect(t.paths).toEqual(["/api/v1/targets?state=any"]);
+    const q = recording({ resultType: "vector", result: [] });
+    await observeSeries(q.api, { query: 'up{job="a b"}', labels: {} });
+    expect(q.paths).toEqual(["/api/v1/query?query=up%7Bjob%3D%22a%20b%22%7D"]);
+  });
+
+  it("names its probe in every verdict", async () => {
+    const want = { job: "j", scrapeUrl: "https://1.2.3.4:1/m" };
+    expect(await observeTarget(recording("text").api, want)).toEqual({
+      probe: "targets",
+      verdict: "error",
+      summary: "/api/v1/targets data is not an object",
+      evidence: [],
+    });
+    expect(await observeTarget(recording({ activeTargets: [] }).api, want)).toEqual({
+      probe: "targets",
+      verdict: "fail",
+      summary: "job j, https://1.2.3.4:1/m: not discovered",
+      evidence: ["the job's scrape URLs: (none)"],
+    });
+    expect(await observeSeries(recording(null).api, { query: "q", labels: {} })).toEqual({
+      probe: "promql",
+      verdict: "error",
+      summary: "q returned no resultType, not series: null",
+      evidence: [],
+    });
+    expect(
+      await observeSeries(recording({ resultType: "vector", result: [] }).api, { query: "q", labels: {} }),
+    ).toEqual({ probe: "promql", verdict: "fail", summary: "no series for q", evidence: [] });
+    const some = await observeSeries(
+      recording({ resultType: "vector", result: [{ metric: { a: "2" }, value: [0, "1"] }] }).api,
+      { query: "q", labels: { a: "1" } },
+    );
+    expect(some).toMatchObject({ probe: "promql", verdict: "fail" });
+  });
+
+  it("lists every annotation of a dropped pod, and reads dropped targets without labels", async () => {
+    const dropped = {
+      activeTargets: [],
+      droppedTargets: [
+        { scrapePool: "p" },
+        {
+          scrapePool: "p",
+          discoveredLabels: {
+            __meta_kubernetes_pod_ip: "10.0.0.7",
+            __meta_kubernetes_pod_annotation_a: "1",
+            __meta_kubernetes_pod_annotation_b: "2",
+          },
+        },
+      ],
+    };
+    expect(
+      (await observeTarget(serving(dropped), { job: "p", scrapeUrl: "https://10.0.0.7:1/x" })).evidence,
+    ).toEqual([
+      "pod annotations seen: __meta_kubernetes_pod_annotation_a=1, __meta_kubernetes_pod_annotation_b=2",
+    ]);
+  });
+
+  it("keeps a result it cannot judge short in the summary", async () => {
+    const v = await observeSeries(serving({ resultType: "string", result: [1, "x".repeat(500)] }), {
+      query: "q",
+      labels: {},
+    });
+    expect(v.summary).toBe(`q returned string, not series: ${`[1,"${"x".repeat(500)}"]`.slice(0, 120)}`);
+  });
+
+  it("fails a series that carries no labels at all, rather than throwing", async () => {
+    const v = await observeSeries(serving({ resultType: "vector", result: [{ value: [0, "1"] }] }), {
+      query: "q",
+      labels: { a: "1" },
+    });
+    expect(v).toMatchObject({ verdict: "fail", summary: '1 of 1 series of q lack a="1"' });
+  });
+});

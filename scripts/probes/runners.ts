@@ -22,7 +22,7 @@ export type ExecLike = Pick<Exec, "exec">;
 export function exitCodeOf(status: V1Status): number {
   if (status.status === "Success") return 0;
   const cause = status.details?.causes?.find((c) => c.reason === "ExitCode");
-  const code = Number.parseInt(cause?.message ?? "", 10);
+  const code = Number.parseInt(String(cause?.message), 10);
   return Number.isFinite(code) ? code : 126;
 }
 
@@ -36,10 +36,8 @@ export function podRunner(exec: ExecLike, target: PodContainer, timeoutMs = 120_
       const stderr = new PassThrough();
       let out = "";
       let err = "";
-      let done = false;
+      // Whichever comes first settles the promise; later calls are no-ops on a settled promise.
       const finish = (f: () => void) => {
-        if (done) return;
-        done = true;
         clearTimeout(timer);
         f();
       };

@@ -30,3 +30,14 @@ export const error = (probe: string, summary: string, evidence: string[] = []): 
   summary,
   evidence,
 });
+
+/** The verdict that decides a set, as a test's status does: a failure, else an error, else the
+ * first pass. An empty set could not tell anything: an error. */
+export function worstOf(verdicts: readonly Verdict[], probe: string): Verdict {
+  return (
+    verdicts.find((v) => v.verdict === "fail") ??
+    verdicts.find((v) => v.verdict === "error") ??
+    verdicts[0] ??
+    error(probe, "no verdicts")
+  );
+}

@@ -1,0 +1,333 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { createCa, issueWorkload, spiffeId } from "../lab/pki.ts";
+import type { CommandRunner, ProcessResult } from "../probes/curl.ts";
+import { secureListenerExpectations } from "../probes/istioctl-output.ts";
+import { prometheusApi } from "../probes/prometheus.ts";
+import { DEFAULT_TIMEOUTS, type TimeoutName } from "../timeouts.ts";
+import {
+  endpointChecks,
+  identityChecks,
+  listenerChecks,
+  localhostOnlyChecks,
+  SECURE_JOBS,
+  securePorts,
+  secureRows,
+  statsUrl,
+  targetChecks,
+} from "./checks.ts";
+import type { CellContext, PodInfo } from "./context.ts";
+
+// What the check blocks compose from a cell: ports per mode, the jobs they pair with, URLs,
+// identities, clients and budgets. A scripted client answers each curl command line as a pod
+// would; scripts/lab/suites-on-lab.lab.test.ts runs the same blocks over real TLS and Prometheus.
+const MARK = "\n--ssc-write-out--\n";
+const answer = (body: string, status: number, extra = ""): ProcessResult => ({
+  exitCode: 0,
+  stdout: `${body}${MARK}${status}${extra}`,
+  stderr: "",
+});
+const failed = (exitCode: number, stderr: string): ProcessResult => ({
+  exitCode,
+  stdout: `${MARK}000`,
+  stderr,
+});
+const METRICS = "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n";
+const REFUSED = failed(56, "curl: (56) alert certificate required");
+
+const pod: PodInfo = {
+  name: "httpbin-abc",
+  namespace: "ssc-native",
+  ip: "10.0.0.5",
+  serviceAccount: "httpbin",
+  annotations: {},
+};
+const MESH = {
+  ca: "/etc/istio-certs/root-cert.pem",
+  cert: "/etc/istio-certs/cert-chain.pem",
+  key: "/etc/istio-certs/key.pem",
+};
+const FOREIGN = {
+  ca: "/etc/ssc-foreign/root-cert.pem",
+  cert: "/etc/ssc-foreign/cert-chain.pem",
+  key: "/etc/ssc-foreign/key.pem",
+};
+
+interface Script {
+  /** By URL: what curl gets; unlisted URLs follow the healthy defaults below. */
+  urls?: Record<string, ProcessResult>;
+  /** The mesh root, for `cat`. */
+  root?: string;
+  /** The server chain (PEM) for %{certs}. */
+  chain?: string;
+  targets?: unknown;
+}
+
+function client(s: Script, seen: string[][]): CommandRunner {
+  return async (argv) => {
+    seen.push([...argv]);
+    if (argv[0] === "cat")
+      return s.root ? { exitCode: 0, stdout: s.root, stderr: "" } : failed(1, "cat: none");
+    const url = argv.at(-1)!;
+    const override = s.urls?.[url];
+    if (override) return override;
+    if (url.includes("/api/v1/targets"))
+      return answer(JSON.stringify({ status: "success", data: s.targets }), 200);
+    // Plain HTTP: a TLS-only secure port closes it, hardened 15090 refuses, 15020 answers 403.
+    if (url.startsWith("http://")) {
+      if (url.includes(":15020/")) return answer("", 403);
+      return url.includes(":15090/") ? failed(7, "curl: (7) refused") : failed(52, "curl: (52) Empty reply");
+    }
+    if (argv.includes(FOREIGN.cert)) return REFUSED;
+    if (!argv.includes("--cert")) return REFUSED;
+    const certs = argv.some((x) => x.includes("%{certs}")) && s.chain ? `\n${s.chain}` : "";
+    return answer(METRICS, 200, certs);
+  };
+}
+
+function cell(
+  mode: "native" | "legacy",
+  s: Script = {},
+  istioctl: (args: readonly string[]) => ProcessResult = () => failed(1, "no istioctl"),
+) {
+  const seen: string[][] = [];
+  const budgets: TimeoutName[] = [];
+  const istioctlCalls: string[][] = [];
+  const run = client(s, seen);
+  const t: CellContext = {
+    cellId: "c",
+    istioVersion: "1.31.0",
+    profile: "default",
+    secureMetricsMode: mode,
+    runId: "r",
+    timeouts: { ...DEFAULT_TIMEOUTS, request: 2_500 },
+    consecutive: 1,
+    converge: (name) => {
+      budgets.push(name);
+      return { consecutive: 1, timeout: { name, ms: 300 }, intervalMs: 20 };
+    },
+    pod: async () => pod,
+    exec: () => run,
+    istioctl: async (args) => {
+      istioctlCalls.push([...args]);
+      return istioctl(args);
+    },
+    meshClient: async () => ({ run, tls: MESH, foreign: FOREIGN }),
+    securePrometheusUrl: "http://127.0.0.1:9090",
+    probeClient: async () => run,
+    prometheus: (base, r) => prometheusApi(r, base, 1_000),
+    trustDomain: async () => "example.org",
+    has: () => true,
+  };
+  return { t, seen, budgets, istioctlCalls };
+}
+
+const urlsOf = (seen: string[][]) => seen.filter((a) => a[0] === "curl").map((a) => a.at(-1));
+
+describe("securePorts and statsUrl", () => {
+  it("scrapes 15091 in the envoy job and 15092 in the merged job on native ports", () => {
+    expect(securePorts(cell("native").t)).toEqual([
+      { port: 15091, job: "istio-secure-envoy-metrics" },
+      { port: 15092, job: "istio-secure-merged-metrics" },
+    ]);
+  });
+
+  it("scrapes the legacy Sidecar-ingress port 15091 in the merged job before 1.31", () => {
+    expect(securePorts(cell("legacy").t)).toEqual([{ port: 15091, job: "istio-secure-merged-metrics" }]);
+  });
+
+  it("builds the scrape URL Prometheus uses, over https unless told", () => {
+    expect(statsUrl(pod, 15092)).toBe("https://10.0.0.5:15092/stats/prometheus");
+    expect(statsUrl(pod, 15090, "http")).toBe("http://10.0.0.5:15090/stats/prometheus");
+  });
+
+  it("keeps only the secure rows of a listener expectation", () => {
+    expect(secureRows(secureListenerExpectations(true)).map((e) => e.port)).toEqual([15091, 15092]);
+  });
+});
+
+describe("endpointChecks", () => {
+  it("runs each check on each secure port, port by port, under the consistency budget", async () => {
+    const c = cell("native");
+    const v = await endpointChecks(c.t, pod, ["mtls", "plaintext"]);
+    expect(v.map((x) => [x.probe, x.verdict])).toEqual([
+      ["mtls", "pass"],
+      ["plaintext", "pass"],
+      ["mtls", "pass"],
+      ["plaintext", "pass"],
+    ]);
+    expect(new Set(urlsOf(c.seen))).toEqual(
+      new Set([
+        "https://10.0.0.5:15091/stats/prometheus",
+        "http://10.0.0.5:15091/stats/prometheus",
+        "https://10.0.0.5:15092/stats/prometheus",
+        "http://10.0.0.5:15092/stats/prometheus",
+      ]),
+    );
+    expect(new Set(c.budgets)).toEqual(new Set(["consistency"]));
+    // curl's --max-time is the cell's request budget.
+    expect(c.seen.find((a) => a[0] === "curl")?.slice(2, 4)).toEqual(["--max-time", "3"]);
+  });
+
+  it("fails the port that breaks, not the other", async () => {
+    const c = cell("native", { urls: { "http://10.0.0.5:15092/stats/prometheus": answer(METRICS, 200) } });
+    const v = await endpointChecks(c.t, pod, ["plaintext"]);
+    expect(v.map((x) => x.verdict)).toEqual(["pass", "fail"]);
+    expect(v[1]!.summary).toContain("http://10.0.0.5:15092/stats/prometheus");
+  });
+
+  it("sends the mesh client's files, and the foreign client's for foreign-ca", async () => {
+    const c = cell("legacy");
+    const v = await endpointChecks(c.t, pod, ["foreign-ca"]);
+    expect(v.map((x) => x.verdict)).toEqual(["pass"]);
+    const curls = c.seen.filter((a) => a[0] === "curl");
+    expect(curls.some((a) => a.includes(FOREIGN.cert) && a.includes(FOREIGN.key))).toBe(true);
+    expect(curls.some((a) => a.includes(MESH.cert) && a.includes(MESH.key))).toBe(true);
+    expect(urlsOf(c.seen).every((u) => u?.includes(":15091/"))).toBe(true);
+  });
+
+  it("takes the ports it is given instead of the mode's", async () => {
+    const c = cell("native");
+    const v = await endpointChecks(c.t, pod, ["mtls"], [{ port: 15092, job: SECURE_JOBS.merged }]);
+    expect(v).toHaveLength(1);
+    expect(new Set(urlsOf(c.seen))).toEqual(new Set(["https://10.0.0.5:15092/stats/prometheus"]));
+  });
+});
+
+describe("identityChecks", () => {
+  let root: string;
+  let chainFor: (id: string) => string;
+  beforeAll(async () => {
+    const ca = await createCa("Checks Mesh");
+    root = ca.certPem;
+    const right = (await issueWorkload(ca, spiffeId("example.org", "ssc-native", "httpbin"))).certPem;
+    const wrong = (await issueWorkload(ca, spiffeId("cluster.local", "ssc-native", "httpbin"))).certPem;
+    chainFor = (id) => (id === "right" ? right : wrong);
+  });
+
+  it("expects spiffe://<the mesh's trust domain>/ns/<pod ns>/sa/<pod sa> on every secure port", async () => {
+    const c = cell("native", { root, chain: chainFor("right") });
+    const v = await identityChecks(c.t, pod);
+    expect(v.map((x) => [x.verdict, x.summary])).toEqual([
+      [
+        "pass",
+        "https://10.0.0.5:15091/stats/prometheus presents spiffe://example.org/ns/ssc-native/sa/httpbin",
+      ],
+      [
+        "pass",
+        "https://10.0.0.5:15092/stats/prometheus presents spiffe://example.org/ns/ssc-native/sa/httpbin",
+      ],
+    ]);
+    expect(c.seen.filter((a) => a[0] === "cat")[0]).toEqual(["cat", MESH.ca]);
+    expect(new Set(c.budgets)).toEqual(new Set(["consistency"]));
+  });
+
+  it("fails the default trust domain's id when the mesh has another", async () => {
+    const v = await identityChecks(cell("legacy", { root, chain: chainFor("wrong") }).t, pod);
+    expect(v.map((x) => x.verdict)).toEqual(["fail"]);
+    expect(v[0]!.summary).toContain("not spiffe://example.org/ns/ssc-native/sa/httpbin");
+  });
+});
+
+describe("targetChecks", () => {
+  const active = (job: string, url: string, health = "up") => ({
+    scrapePool: job,
+    scrapeUrl: url,
+    health,
+    lastError: health === "up" ? "" : "EOF",
+    lastScrape: "t",
+    labels: { job },
+  });
+
+  it("asks the secure Prometheus from its own pod, each port in its job, under targetsUp", async () => {
+    const targets = {
+      activeTargets: [
+        active(SECURE_JOBS.envoy, "https://10.0.0.5:15091/stats/prometheus"),
+        active(SECURE_JOBS.merged, "https://10.0.0.5:15092/stats/prometheus"),
+      ],
+      droppedTargets: [],
+    };
+    const c = cell("native", { targets });
+    const v = await targetChecks(c.t, pod);
+    expect(v.map((x) => [x.verdict, x.summary])).toEqual([
+      ["pass", "job istio-secure-envoy-metrics, https://10.0.0.5:15091/stats/prometheus is UP"],
+      ["pass", "job istio-secure-merged-metrics, https://10.0.0.5:15092/stats/prometheus is UP"],
+    ]);
+    expect(new Set(urlsOf(c.seen))).toEqual(new Set(["http://127.0.0.1:9090/api/v1/targets?state=any"]));
+    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp"]));
+  });
+
+  it("fails a port listed in the other job (the pairing is the property)", async () => {
+    const swapped = {
+      activeTargets: [
+        active(SECURE_JOBS.merged, "https://10.0.0.5:15091/stats/prometheus"),
+        active(SECURE_JOBS.envoy, "https://10.0.0.5:15092/stats/prometheus"),
+      ],
+    };
+    const v = await targetChecks(cell("native", { targets: swapped }).t, pod);
+    expect(v.map((x) => x.verdict)).toEqual(["fail", "fail"]);
+  });
+
+  it("looks for the legacy port in the merged job", async () => {
+    const legacy = { activeTargets: [active(SECURE_JOBS.merged, "https://10.0.0.5:15091/stats/prometheus")] };
+    const v = await targetChecks(cell("legacy", { targets: legacy }).t, pod);
+    expect(v.map((x) => x.verdict)).toEqual(["pass"]);
+  });
+});
+
+describe("listenerChecks", () => {
+  const table = [
+    "ADDRESSES PORT  MATCH      DESTINATION",
+    "0.0.0.0   15090 ALL        Inline Route: /stats/prometheus*",
+    "0.0.0.0   15091 Trans: tls Inline Route: /stats/prometheus*",
+    "0.0.0.0   15092 Trans: tls Inline Route: /stats/prometheus*, /metrics*",
+  ].join("\n");
+
+  it("asks istioctl for the pod's listeners by name.namespace and judges the table", async () => {
+    const c = cell("native", {}, () => ({ exitCode: 0, stdout: table, stderr: "" }));
+    const v = await listenerChecks(c.t, pod, secureListenerExpectations(false));
+    expect(v.map((x) => x.verdict)).toEqual(["pass"]);
+    expect(c.istioctlCalls[0]).toEqual(["proxy-config", "listeners", "httpbin-abc.ssc-native"]);
+    expect(c.budgets).toEqual(["consistency"]);
+  });
+
+  it("is an error naming istioctl's own message when istioctl fails, never a table verdict", async () => {
+    const c = cell("native", {}, () => ({
+      exitCode: 1,
+      stdout: table,
+      stderr: 'Error: pods "x" not found\n',
+    }));
+    const v = await listenerChecks(c.t, pod, secureListenerExpectations(false));
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatchObject({ probe: "listeners", verdict: "error" });
+    expect(v[0]!.summary).toMatch(
+      /^istioctl proxy-config listeners httpbin-abc\.ssc-native failed: Error: pods "x" not found/,
+    );
+  });
+});
+
+describe("localhostOnlyChecks", () => {
+  it("shows the merged port alive, then wants 15090 refused and 15020 403 from another pod", async () => {
+    const c = cell("native");
+    const v = await localhostOnlyChecks(c.t, pod);
+    expect(v.map((x) => x.verdict)).toEqual(["pass"]);
+    expect(new Set(urlsOf(c.seen))).toEqual(
+      new Set([
+        "https://10.0.0.5:15092/stats/prometheus",
+        "http://10.0.0.5:15090/stats/prometheus",
+        "http://10.0.0.5:15020/stats/prometheus",
+      ]),
+    );
+    expect(c.budgets).toEqual(["consistency"]);
+  });
+
+  it("fails when 15090 serves metrics to another pod", async () => {
+    const c = cell("native", { urls: { "http://10.0.0.5:15090/stats/prometheus": answer(METRICS, 200) } });
+    expect((await localhostOnlyChecks(c.t, pod))[0]!.verdict).toBe("fail");
+  });
+
+  it("shows a legacy cell's port alive on 15091, its merged port", async () => {
+    const c = cell("legacy");
+    await localhostOnlyChecks(c.t, pod);
+    expect(urlsOf(c.seen)).toContain("https://10.0.0.5:15091/stats/prometheus");
+  });
+});

@@ -1,0 +1,205 @@
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type ScriptedApiServer, startApiServer } from "../testing/apiserver.ts";
+import { DEFAULT_TIMEOUTS } from "../timeouts.ts";
+import { type CellContextFile, cellContext, trustDomainOf } from "./context.ts";
+
+// The cell context against the scripted API server (pod choice, mesh config) and a stand-in
+// istioctl that records its arguments. Stand-ins for the API calls a test body makes, not a cluster.
+
+describe("trustDomainOf", () => {
+  it("reads the mesh config's trustDomain", () => {
+    expect(trustDomainOf("trustDomain: example.org\ndefaultConfig: {}\n")).toBe("example.org");
+  });
+
+  it("is Istio's default, cluster.local, when unset, empty or null", () => {
+    expect(trustDomainOf("")).toBe("cluster.local");
+    expect(trustDomainOf("defaultConfig: {}")).toBe("cluster.local");
+    expect(trustDomainOf('trustDomain: ""')).toBe("cluster.local");
+    expect(trustDomainOf("trustDomain: null")).toBe("cluster.local");
+  });
+
+  it("refuses to guess: no mesh key, or a trustDomain that is not a string, is an error", () => {
+    expect(() => trustDomainOf(undefined)).toThrow("the istio ConfigMap has no mesh key");
+    expect(() => trustDomainOf("trustDomain: 5")).toThrow(
+      "trustDomain in the mesh config is not a string: 5",
+    );
+    expect(() => trustDomainOf("trustDomain: [a]")).toThrow('not a string: ["a"]');
+  });
+});
+
+const readyPod = (
+  name: string,
+  extra: { deleting?: boolean; ready?: boolean; phase?: string; sa?: string } = {},
+) => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: {
+    name,
+    namespace: "ssc-native",
+    annotations: { "prometheus.istio.io/secure-port": "15092" },
+    ...(extra.deleting ? { deletionTimestamp: "2026-12-02T00:00:00Z" } : {}),
+  },
+  spec: { ...(extra.sa ? { serviceAccountName: extra.sa } : {}) },
+  status: {
+    phase: extra.phase ?? "Running",
+    podIP: `10.0.0.${name.length}`,
+    conditions: [{ type: "Ready", status: extra.ready === false ? "False" : "True" }],
+  },
+});
+
+describe("cellContext", () => {
+  let dir: string;
+  let api: ScriptedApiServer | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ssc-context-"));
+  });
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const file = async (extra: Partial<CellContextFile> = {}): Promise<CellContextFile> => {
+    const kubeconfig = join(dir, "kubeconfig");
+    await api!.writeKubeconfig(kubeconfig);
+    return {
+      cellId: "istio-1.31.0-default",
+      istioVersion: "1.31.0",
+      profile: "default",
+      secureMetricsMode: "native",
+      runId: "r1",
+      kubeconfig,
+      istioctlPath: "/nonexistent/istioctl",
+      ...extra,
+    };
+  };
+
+  it("picks the Running, Ready pod that is not being deleted, asking by label selector", async () => {
+    api = await startApiServer({
+      pods: [
+        readyPod("old-being-deleted", { deleting: true }),
+        readyPod("starting", { ready: false }),
+        readyPod("pending", { phase: "Pending" }),
+        readyPod("web", { sa: "httpbin" }),
+      ],
+    });
+    const t = cellContext(await file());
+    expect(await t.pod("ssc-native", "app=httpbin")).toEqual({
+      name: "web",
+      namespace: "ssc-native",
+      ip: "10.0.0.3",
+      serviceAccount: "httpbin",
+      annotations: { "prometheus.istio.io/secure-port": "15092" },
+    });
+    const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-native/pods"));
+    expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=httpbin");
+  });
+
+  it("gives service account 'default' when the pod names none", async () => {
+    api = await startApiServer({ pods: [readyPod("web")] });
+    expect((await cellContext(await file()).pod("ssc-native", "app=httpbin")).serviceAccount).toBe("default");
+  });
+
+  it("says what it found when no pod qualifies", async () => {
+    api = await startApiServer({
+      pods: [readyPod("a", { ready: false }), readyPod("b", { deleting: true })],
+    });
+    await expect(cellContext(await file()).pod("ssc-native", "app=httpbin")).rejects.toThrow(
+      "no Running, Ready pod app=httpbin in ssc-native (found 2)",
+    );
+  });
+
+  it("reads the trust domain from istio-system/istio, and says so when it cannot", async () => {
+    api = await startApiServer();
+    const t = cellContext(await file());
+    await expect(t.trustDomain()).rejects.toThrow(
+      "cannot read the mesh config istio-system/istio for the trust domain",
+    );
+    api.put({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "istio", namespace: "istio-system" },
+      data: { mesh: "trustDomain: example.org\n" },
+    });
+    expect(await t.trustDomain()).toBe("example.org");
+  });
+
+  it("converges under the named budget, with the run's overrides and passes in a row", async () => {
+    api = await startApiServer();
+    const t = cellContext(await file({ timeouts: { targetsUp: 90_000 }, consecutive: 5 }));
+    expect(t.converge("targetsUp", 2_000)).toEqual({
+      consecutive: 5,
+      timeout: { name: "targetsUp", ms: 90_000 },
+      intervalMs: 2_000,
+    });
+    expect(t.timeouts.consistency).toBe(DEFAULT_TIMEOUTS.consistency);
+    const defaults = cellContext(await file());
+    expect(defaults.consecutive).toBe(3);
+    expect(defaults.converge("consistency").timeout).toEqual({
+      name: "consistency",
+      ms: DEFAULT_TIMEOUTS.consistency,
+    });
+  });
+
+  it("describes the cell and reaches the secure Prometheus on its own pod's localhost", async () => {
+    api = await startApiServer();
+    const t = cellContext(await file({ strictFindings: true }));
+    expect(t).toMatchObject({
+      cellId: "istio-1.31.0-default",
+      istioVersion: "1.31.0",
+      profile: "default",
+      secureMetricsMode: "native",
+      runId: "r1",
+      strictFindings: true,
+      securePrometheusUrl: "http://127.0.0.1:9090",
+    });
+    expect(t.has("nativeSecurePorts")).toBe(true);
+    const old = cellContext(await file({ istioVersion: "1.30.2" }));
+    expect(old.has("nativeSecurePorts")).toBe(false);
+  });
+
+  it("runs istioctl against the run's kubeconfig and context, and reads a missing binary as 127", async () => {
+    api = await startApiServer();
+    const istioctl = join(dir, "istioctl");
+    const argsFile = join(dir, "istioctl.args");
+    await writeFile(
+      istioctl,
+      `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\necho listeners\necho warn >&2\nexit 4\n`,
+    );
+    await chmod(istioctl, 0o755);
+    const f = await file({ istioctlPath: istioctl, context: "scripted" });
+    const r = await cellContext(f).istioctl(["proxy-config", "listeners", "web.ssc-native"]);
+    expect(r).toEqual({ exitCode: 4, stdout: "listeners", stderr: "warn" });
+    expect((await readFile(argsFile, "utf8")).trim().split("\n")).toEqual([
+      "proxy-config",
+      "listeners",
+      "web.ssc-native",
+      "--kubeconfig",
+      f.kubeconfig,
+      "--context",
+      "scripted",
+    ]);
+    const missing = await cellContext(await file()).istioctl(["version"]);
+    expect(missing.exitCode).toBe(127);
+  });
+
+  it("gives the mesh client from the secure Prometheus pod, with the files Istio writes", async () => {
+    api = await startApiServer({ pods: [readyPod("prometheus-0")] });
+    const client = await cellContext(await file()).meshClient();
+    expect(client.tls).toEqual({
+      ca: "/etc/istio-certs/root-cert.pem",
+      cert: "/etc/istio-certs/cert-chain.pem",
+      key: "/etc/istio-certs/key.pem",
+    });
+    expect(client.foreign).toEqual({
+      ca: "/etc/ssc-foreign/root-cert.pem",
+      cert: "/etc/ssc-foreign/cert-chain.pem",
+      key: "/etc/ssc-foreign/key.pem",
+    });
+    const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-prometheus/pods"));
+    expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=prometheus");
+  });
+});

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { HardenedPlaintextPortsLocalOnly } from "../../suites/hardened.conformance.ts";
+import {
+  SecurePortRejectsForeignCa,
+  SecurePortRejectsNoClientCert,
+  SecurePortRejectsPlaintext,
+  SecurePortServesWorkloadIdentity,
+} from "../../suites/secure-port-negative.conformance.ts";
+import {
+  PrometheusSecureTargetsUp,
+  SecurePortAutoAnnotation,
+  SidecarSecureListeners,
+  SidecarSecureScrapeMtls,
+} from "../../suites/sidecar-secure-metrics.conformance.ts";
+import type { ProcessResult } from "../probes/curl.ts";
+import type { ConformanceTest } from "../registry/define.ts";
+import { statusOf, type TestStatus } from "../report/model.ts";
+import { FAULTS } from "./faults.ts";
+import { SIDECAR_LISTENER_ROWS, tabwrite } from "./golden.ts";
+import { type Lab, startLab } from "./lab.ts";
+import { labCellContext } from "./lab-context.ts";
+
+// The conformance suites' own test bodies, run against the lab through the cell interface: a
+// healthy pod passes each of them, and each fails (not errors) on the lab faults it exists to
+// catch. This proves the bodies' composition (pods, ports, jobs, identities, expectations) can
+// fail, with real TLS, real curl and a real Prometheus. It is not a live run: the lab is not Istio.
+
+const NATIVE = "ssc-native app=httpbin";
+/** A pod outside the fault catalog (selftest has no annotation probe): no secure-port annotation. */
+const UNANNOTATED = "secure-port-unannotated";
+const HARDENED = "ssc-hardened app=httpbin";
+
+interface Case {
+  test: ConformanceTest;
+  /** The `t.pod` lookup the body makes. */
+  pod: string;
+  /** Lab pods with a fault (FAULTS ids and UNANNOTATED) on which the body must fail. */
+  failsOn: string[];
+}
+
+const CASES: Case[] = [
+  { test: SidecarSecureScrapeMtls, pod: NATIVE, failsOn: ["secure-route-missing", "target-down"] },
+  { test: SecurePortAutoAnnotation, pod: NATIVE, failsOn: [UNANNOTATED] },
+  {
+    test: PrometheusSecureTargetsUp,
+    pod: NATIVE,
+    failsOn: ["secure-envoy-port-not-annotated", "secure-route-missing", "target-down"],
+  },
+  {
+    test: SecurePortRejectsPlaintext,
+    pod: NATIVE,
+    failsOn: ["secure-port-plaintext", "secure-port-also-plaintext"],
+  },
+  { test: SecurePortRejectsNoClientCert, pod: NATIVE, failsOn: ["client-cert-optional"] },
+  { test: SecurePortRejectsForeignCa, pod: NATIVE, failsOn: ["foreign-ca-trusted", "client-cert-optional"] },
+  {
+    test: SecurePortServesWorkloadIdentity,
+    pod: NATIVE,
+    failsOn: ["wrong-server-identity", "identity-from-foreign-ca"],
+  },
+  {
+    test: HardenedPlaintextPortsLocalOnly,
+    pod: HARDENED,
+    failsOn: ["hardening-off-15090", "agent-answers-remote-15020"],
+  },
+];
+
+// Features whose tests the lab can serve: native secure ports on a sidecar, and their negatives.
+const LAB_FEATURES = new Set([
+  "SidecarSecureMetrics",
+  "PrometheusSecureJobs",
+  "SecureScrapeNegative",
+  "WorkloadIdentity",
+  "HardenedMetrics",
+]);
+
+// istioctl from Istio's goldens: the sidecar's table without hardening, with 15090 on 0.0.0.0.
+const LISTENERS = SIDECAR_LISTENER_ROWS.map((r) => (r[1] === "15090" ? ["0.0.0.0", ...r.slice(1)] : [...r]));
+const istioctl =
+  (rows: readonly (readonly string[])[]) =>
+  (args: readonly string[]): ProcessResult =>
+    args[0] === "proxy-config" && args[1] === "listeners"
+      ? { exitCode: 0, stdout: tabwrite(rows), stderr: "" }
+      : { exitCode: 1, stdout: "", stderr: `unexpected istioctl ${args.join(" ")}` };
+
+const podFaults = FAULTS.filter((f) => f.pod);
+let lab: Lab;
+
+beforeAll(async () => {
+  lab = await startLab({
+    pods: [
+      { name: "healthy", hardened: true },
+      { name: UNANNOTATED, withoutSecurePortAnnotation: true },
+      ...podFaults.map((f) => ({ name: f.id, ...f.pod })),
+    ],
+    scrapeInterval: "1s",
+  });
+}, 60_000);
+
+afterAll(() => lab?.dispose());
+
+async function statusWith(
+  c: Case,
+  podName: string,
+  rows = LISTENERS,
+): Promise<{ status: TestStatus; why: string }> {
+  const t = labCellContext(lab, { pods: { [c.pod]: podName }, istioctl: istioctl(rows) });
+  const { verdicts } = await c.test.run!(t);
+  return { status: statusOf(verdicts), why: verdicts.map((v) => `${v.verdict}: ${v.summary}`).join(" | ") };
+}
+
+describe("the suites' bodies on the lab", () => {
+  it("cover every lab-served test of the catalog that runs in native cells", () => {
+    const served = CONFORMANCE_TESTS.filter(
+      (t) => t.run && t.scenarios.native && t.features.every((f) => LAB_FEATURES.has(f)),
+    ).map((t) => t.id);
+    expect([...CASES.map((c) => c.test.id), SidecarSecureListeners.id].sort()).toEqual(served.sort());
+  });
+
+  it.concurrent.each(CASES.map((c) => [c.test.id, c] as const))(
+    "%s passes on a healthy pod",
+    async (_id, c) => {
+      const r = await statusWith(c, "healthy");
+      expect(r.status, r.why).toBe("passed");
+    },
+  );
+
+  const faultCases = CASES.flatMap((c) => c.failsOn.map((f) => [c.test.id, f, c] as const));
+  it.concurrent.each(faultCases)("%s fails on %s", async (_id, fault, c) => {
+    const r = await statusWith(c, fault);
+    expect(r.status, r.why).toBe("failed");
+  });
+
+  it("SidecarSecureListeners passes on the golden table and fails without the 15091 row", async () => {
+    const c: Case = { test: SidecarSecureListeners, pod: NATIVE, failsOn: [] };
+    expect((await statusWith(c, "healthy")).status).toBe("passed");
+    const missing = await statusWith(
+      c,
+      "healthy",
+      LISTENERS.filter((r) => r[1] !== "15091"),
+    );
+    expect(missing.status).toBe("failed");
+    expect(missing.why).toMatch(/no listener on 15091/);
+  });
+});
