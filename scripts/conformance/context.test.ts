@@ -1,10 +1,12 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { V1Status } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ExecLike } from "../probes/runners.ts";
 import { type ScriptedApiServer, startApiServer } from "../testing/apiserver.ts";
 import { DEFAULT_TIMEOUTS } from "../timeouts.ts";
-import { type CellContextFile, cellContext, trustDomainOf } from "./context.ts";
+import { type CellContextFile, cellContext, execBudgetMs, trustDomainOf } from "./context.ts";
 
 // The cell context against the scripted API server (pod choice, mesh config) and a stand-in
 // istioctl that records its arguments. Stand-ins for the API calls a test body makes, not a cluster.
@@ -30,10 +32,15 @@ describe("trustDomainOf", () => {
   });
 });
 
-const readyPod = (
-  name: string,
-  extra: { deleting?: boolean; ready?: boolean; phase?: string; sa?: string } = {},
-) => ({
+interface PodShape {
+  deleting?: boolean;
+  ready?: boolean;
+  phase?: string;
+  sa?: string;
+  noIp?: boolean;
+  conditions?: { type: string; status: string }[];
+}
+const readyPod = (name: string, extra: PodShape = {}) => ({
   apiVersion: "v1",
   kind: "Pod",
   metadata: {
@@ -42,11 +49,14 @@ const readyPod = (
     annotations: { "prometheus.istio.io/secure-port": "15092" },
     ...(extra.deleting ? { deletionTimestamp: "2026-12-02T00:00:00Z" } : {}),
   },
-  spec: { ...(extra.sa ? { serviceAccountName: extra.sa } : {}) },
+  ...(extra.sa ? { spec: { serviceAccountName: extra.sa } } : {}),
   status: {
     phase: extra.phase ?? "Running",
-    podIP: `10.0.0.${name.length}`,
-    conditions: [{ type: "Ready", status: extra.ready === false ? "False" : "True" }],
+    ...(extra.noIp ? {} : { podIP: `10.0.0.${name.length}` }),
+    conditions: extra.conditions ?? [
+      { type: "PodScheduled", status: "True" },
+      { type: "Ready", status: extra.ready === false ? "False" : "True" },
+    ],
   },
 });
 
@@ -83,6 +93,22 @@ describe("cellContext", () => {
         readyPod("old-being-deleted", { deleting: true }),
         readyPod("starting", { ready: false }),
         readyPod("pending", { phase: "Pending" }),
+        readyPod("no-ip-yet", { noIp: true }),
+        readyPod("only-initialized", {
+          conditions: [
+            { type: "Initialized", status: "True" },
+            { type: "Ready", status: "False" },
+          ],
+        }),
+        readyPod("no-conditions", { conditions: [] }),
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "conditions-absent", namespace: "ssc-native" },
+          status: { phase: "Running", podIP: "10.0.0.9" },
+        },
+        { apiVersion: "v1", kind: "Pod" },
+        { apiVersion: "v1", kind: "Pod", metadata: { name: "no-status", namespace: "ssc-native" } },
         readyPod("web", { sa: "httpbin" }),
       ],
     });
@@ -98,9 +124,13 @@ describe("cellContext", () => {
     expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=httpbin");
   });
 
-  it("gives service account 'default' when the pod names none", async () => {
-    api = await startApiServer({ pods: [readyPod("web")] });
-    expect((await cellContext(await file()).pod("ssc-native", "app=httpbin")).serviceAccount).toBe("default");
+  it("gives service account 'default' and no annotations when the pod names none", async () => {
+    const bare = readyPod("web");
+    api = await startApiServer({ pods: [{ ...bare, metadata: { name: "web", namespace: "ssc-native" } }] });
+    expect(await cellContext(await file()).pod("ssc-native", "app=httpbin")).toMatchObject({
+      serviceAccount: "default",
+      annotations: {},
+    });
   });
 
   it("says what it found when no pod qualifies", async () => {
@@ -118,6 +148,8 @@ describe("cellContext", () => {
     await expect(t.trustDomain()).rejects.toThrow(
       "cannot read the mesh config istio-system/istio for the trust domain",
     );
+    api.put({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "istio", namespace: "istio-system" } });
+    await expect(t.trustDomain()).rejects.toThrow("the istio ConfigMap has no mesh key");
     api.put({
       apiVersion: "v1",
       kind: "ConfigMap",
@@ -182,13 +214,36 @@ describe("cellContext", () => {
       "--context",
       "scripted",
     ]);
+    await cellContext(await file({ istioctlPath: istioctl })).istioctl(["version"]);
+    expect((await readFile(argsFile, "utf8")).trim().split("\n")).toEqual([
+      "version",
+      "--kubeconfig",
+      f.kubeconfig,
+    ]);
     const missing = await cellContext(await file()).istioctl(["version"]);
     expect(missing.exitCode).toBe(127);
   });
 
+  /** An exec that records where it ran and answers Success with the argv echoed. */
+  const recordingExec = (seen: unknown[][]): ExecLike => ({
+    exec: async (...args: Parameters<ExecLike["exec"]>) => {
+      seen.push(args.slice(0, 4));
+      (args[4] as NodeJS.WritableStream).write(JSON.stringify(args[3]));
+      (args[8] as (s: V1Status) => void)({ status: "Success" });
+      return {} as Awaited<ReturnType<ExecLike["exec"]>>;
+    },
+  });
+
   it("gives the mesh client from the secure Prometheus pod, with the files Istio writes", async () => {
     api = await startApiServer({ pods: [readyPod("prometheus-0")] });
-    const client = await cellContext(await file()).meshClient();
+    const seen: unknown[][] = [];
+    const client = await cellContext(await file(), { exec: recordingExec(seen) }).meshClient();
+    expect(await client.run(["curl", "--version"])).toEqual({
+      exitCode: 0,
+      stdout: '["curl","--version"]',
+      stderr: "",
+    });
+    expect(seen).toEqual([["ssc-prometheus", "prometheus-0", "client", ["curl", "--version"]]]);
     expect(client.tls).toEqual({
       ca: "/etc/istio-certs/root-cert.pem",
       cert: "/etc/istio-certs/cert-chain.pem",
@@ -201,5 +256,43 @@ describe("cellContext", () => {
     });
     const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-prometheus/pods"));
     expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=prometheus");
+  });
+
+  it("gives the client outside the mesh from the probe pod's client container", async () => {
+    api = await startApiServer({ pods: [readyPod("probe-0")] });
+    const seen: unknown[][] = [];
+    const run = await cellContext(await file(), { exec: recordingExec(seen) }).probeClient();
+    await run(["true"]);
+    expect(seen).toEqual([["ssc-probe", "probe-0", "client", ["true"]]]);
+    const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-probe/pods"));
+    expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=probe-client");
+  });
+
+  it("asks a Prometheus API through the given client, bounded by the request budget", async () => {
+    api = await startApiServer();
+    const t = cellContext(await file({ timeouts: { request: 7_000 } }));
+    const seen: string[][] = [];
+    const r = await t
+      .prometheus("http://prometheus.ssc-ambient.svc:9090", async (argv) => {
+        seen.push([...argv]);
+        return { exitCode: 0, stdout: '{"status":"success","data":[]}\n--ssc-write-out--\n200', stderr: "" };
+      })
+      .get("/api/v1/targets");
+    expect(r).toEqual({ ok: true, data: [] });
+    expect(seen[0]?.slice(2, 4)).toEqual(["--max-time", "7"]);
+    expect(seen[0]?.at(-1)).toBe("http://prometheus.ssc-ambient.svc:9090/api/v1/targets");
+  });
+
+  it("fails an exec the API server cannot serve with the real client, instead of hanging", async () => {
+    api = await startApiServer({ pods: [readyPod("prometheus-0")] });
+    const client = await cellContext(await file({ timeouts: { request: 1_000 } })).meshClient();
+    await expect(client.run(["true"])).rejects.toThrow();
+  });
+});
+
+describe("execBudgetMs", () => {
+  it("is twice the request budget plus ten seconds for the exec round trip", () => {
+    expect(execBudgetMs({ ...DEFAULT_TIMEOUTS, request: 5_000 })).toBe(20_000);
+    expect(execBudgetMs({ ...DEFAULT_TIMEOUTS, request: 1_000 })).toBe(12_000);
   });
 });

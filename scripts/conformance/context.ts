@@ -8,7 +8,7 @@ import { loadKubeConfig } from "../mesh/kube.ts";
 import type { Convergence } from "../probes/converge.ts";
 import type { ClientTls, CommandRunner, ProcessResult } from "../probes/curl.ts";
 import { type PrometheusApi, prometheusApi } from "../probes/prometheus.ts";
-import { podRunner } from "../probes/runners.ts";
+import { type ExecLike, podRunner } from "../probes/runners.ts";
 import { CERT_DIR, FOREIGN_CERT_DIR } from "../render/scenarios.ts";
 import {
   DEFAULT_CONSECUTIVE_SUCCESSES,
@@ -88,16 +88,26 @@ export function trustDomainOf(meshYaml: string | undefined): string {
   return td;
 }
 
-export function cellContext(file: CellContextFile): CellContext {
-  const kc = loadKubeConfig(file.kubeconfig, file.context);
-  const core = kc.makeApiClient(CoreV1Api);
-  const exec = new Exec(kc);
-  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...file.timeouts };
-  // A pod being deleted (the old replica of a rollout) may still be Ready: never pick it.
-  const ready = (p: V1Pod) =>
+/** How long one exec may take: the request's own --max-time plus room for the exec round trip,
+ * so a lost exec is an error, not a hang. */
+export const execBudgetMs = (timeouts: Timeouts): number => timeouts.request * 2 + 10_000;
+
+/** A pod a check may use: Running, Ready, with an IP, and not being deleted (the old replica of a
+ * rollout may still be Ready). */
+function usable(p: V1Pod): boolean {
+  return (
     !p.metadata?.deletionTimestamp &&
     p.status?.phase === "Running" &&
-    (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+    Boolean(p.status.podIP) &&
+    p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true
+  );
+}
+
+export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {}): CellContext {
+  const kc = loadKubeConfig(file.kubeconfig, file.context);
+  const core = kc.makeApiClient(CoreV1Api);
+  const exec = deps.exec ?? new Exec(kc);
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...file.timeouts };
   const consecutive = file.consecutive ?? DEFAULT_CONSECUTIVE_SUCCESSES;
   const ctx: CellContext = {
     cellId: file.cellId,
@@ -112,8 +122,8 @@ export function cellContext(file: CellContextFile): CellContext {
     securePrometheusUrl: "http://127.0.0.1:9090",
     async pod(namespace, labelSelector) {
       const list = await core.listNamespacedPod({ namespace, labelSelector });
-      const p = list.items.find(ready);
-      if (!p?.status?.podIP) {
+      const p = list.items.find(usable);
+      if (!p) {
         throw new Error(
           `no Running, Ready pod ${labelSelector} in ${namespace} (found ${list.items.length})`,
         );
@@ -121,14 +131,13 @@ export function cellContext(file: CellContextFile): CellContext {
       return {
         name: p.metadata!.name!,
         namespace,
-        ip: p.status.podIP,
+        ip: p.status!.podIP!,
         serviceAccount: p.spec?.serviceAccountName ?? "default",
-        annotations: p.metadata?.annotations ?? {},
+        annotations: p.metadata!.annotations ?? {},
       };
     },
-    // A request's own --max-time plus room for the exec round trip: a lost exec is an error, not a hang.
     exec: (pod, container) =>
-      podRunner(exec, { namespace: pod.namespace, pod: pod.name, container }, timeouts.request * 2 + 10_000),
+      podRunner(exec, { namespace: pod.namespace, pod: pod.name, container }, execBudgetMs(timeouts)),
     async istioctl(args) {
       const r = await execa(
         file.istioctlPath,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCurl } from "../probes/curl.ts";
-import { judgeStrictScrape } from "./findings.ts";
+import { judgeStrictScrape, STRICT_PREDICTION } from "./findings.ts";
 
 // The STRICT finding can disagree with the facts it records: only the predicted rejections pass.
 const url = "https://10.0.0.5:15092/stats/prometheus";
@@ -25,8 +25,11 @@ describe("judgeStrictScrape", () => {
     ],
   ])("confirms the prediction on %s", (_what, r) => {
     const v = judgeStrictScrape(url, r);
-    expect(v.verdict).toBe("pass");
-    expect(v.summary).toMatch(/^as predicted/);
+    expect(v).toMatchObject({ probe: "strict", verdict: "pass" });
+    expect(v.summary).toMatch(/^as predicted, under STRICT the sidecar terminates/);
+    expect(v.summary).toContain(`as predicted, ${STRICT_PREDICTION} (seen: `);
+    expect(v.evidence).toHaveLength(1);
+    expect(v.evidence[0]).toContain(url);
   });
 
   it.each([
@@ -42,9 +45,26 @@ describe("judgeStrictScrape", () => {
       /a different outcome than predicted: .*HTTP 403/,
     ],
     ["a 503 of another kind", curl(0, "no healthy upstream\n--ssc-write-out--\n503"), /different outcome/],
+    [
+      "the upstream connect error text under a 502",
+      curl(0, "upstream connect error or disconnect/reset before headers\n--ssc-write-out--\n502"),
+      /a different outcome than predicted: .*HTTP 502/,
+    ],
+    [
+      "the upstream connect error text under a 200",
+      curl(0, "upstream connect error or disconnect/reset before headers\n--ssc-write-out--\n200"),
+      /answers 200 under STRICT/,
+    ],
+    [
+      "a refused connection (curl 7)",
+      curl(7, "\n--ssc-write-out--\n000", "curl: (7) Failed to connect"),
+      /a different outcome than predicted: .*Failed to connect/,
+    ],
   ])("contradicts it on %s", (_what, r, message) => {
     const v = judgeStrictScrape(url, r);
-    expect(v.verdict).toBe("fail");
+    expect(v).toMatchObject({ probe: "strict", verdict: "fail" });
+    expect(v.summary).toContain(`; predicted: ${STRICT_PREDICTION}`);
+    expect(v.evidence).toHaveLength(1);
     expect(v.summary).toMatch(/^finding contradicted: /);
     expect(v.summary).toMatch(message);
   });

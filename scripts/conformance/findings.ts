@@ -18,13 +18,14 @@ export const STRICT_PREDICTION =
 
 export function judgeStrictScrape(url: string, r: CurlResult): Verdict {
   const seen = describeResult(url, r);
-  const closedAfterHandshake = r.outcome === "rejected" && (r.exitCode === 52 || r.exitCode === 56);
-  const envoy503 = r.outcome === "response" && r.status === 503 && /upstream connect error/.test(r.body);
+  // 52/56 are always "rejected" outcomes, and a status exists only on a response.
+  const closedAfterHandshake = r.exitCode === 52 || r.exitCode === 56;
+  const envoy503 = r.status === 503 && /upstream connect error/.test(r.body);
   if (closedAfterHandshake || envoy503) {
     return pass("strict", `as predicted, ${STRICT_PREDICTION} (seen: ${seen})`, [seen]);
   }
   const what =
-    r.outcome === "response" && r.status === 200
+    r.status === 200
       ? "the native secure port answers 200 under STRICT"
       : `a different outcome than predicted: ${seen}`;
   return fail("strict", `finding contradicted: ${what}; predicted: ${STRICT_PREDICTION}`, [seen]);

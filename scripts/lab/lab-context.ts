@@ -18,12 +18,12 @@ import { LAB_NAMESPACE, type Lab, TRUST_DOMAIN } from "./lab.ts";
 export const LAB_TIMEOUTS: Timeouts = {
   ...DEFAULT_TIMEOUTS,
   request: 3_000,
-  consistency: 3_000,
+  consistency: 5_000,
   targetsUp: 12_000,
   promql: 12_000,
 };
 const LAB_INTERVALS: Partial<Record<TimeoutName, number>> = {
-  consistency: 250,
+  consistency: 500,
   targetsUp: 500,
   promql: 1_000,
 };
