@@ -1,9 +1,10 @@
 import { endpointChecks, SECURE_JOBS } from "../scripts/conformance/checks.ts";
 import { judgeStrictScrape } from "../scripts/conformance/findings.ts";
+import { judgePermissivePort } from "../scripts/conformance/permissive-port.ts";
 import { converge } from "../scripts/probes/converge.ts";
-import { type CurlResult, curl, describeResult } from "../scripts/probes/curl.ts";
+import { curl } from "../scripts/probes/curl.ts";
 import { probeTarget } from "../scripts/probes/prometheus.ts";
-import { error, fail, pass } from "../scripts/probes/verdict.ts";
+import { error } from "../scripts/probes/verdict.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
 import { PORTS } from "../scripts/render/scenarios.ts";
 
@@ -99,37 +100,11 @@ export const PermissiveMetricsPortException = defineConformanceTest({
         // Shows the STRICT app alive: Istio mTLS from the mesh client is what STRICT lets in.
         curl(mesh.run, { url: url(strict.ip, "https"), tls: mesh.tls, timeoutMs: t.timeouts.request }),
       ]);
-      const ev = [
-        describeResult(url(open.ip), plainOpen),
-        describeResult(url(strict.ip), plainStrict),
-        describeResult(url(strict.ip, "https"), meshStrict),
-      ];
-      const ok = (r: CurlResult) => r.outcome === "response" && r.status === 200;
-      if (!ok(plainOpen)) {
-        return fail(
-          "permissive-port",
-          `the PERMISSIVE exception does not let a plaintext scrape in: ${ev[0]}`,
-          ev,
-        );
-      }
-      if (ok(plainStrict))
-        return fail("permissive-port", `the STRICT app also serves plaintext: ${ev[1]}`, ev);
-      if (!ok(meshStrict)) {
-        return error("permissive-port", `could not show the STRICT app alive over mTLS: ${ev[2]}`, ev);
-      }
-      // A timeout or a client-side problem is not a refusal: the probe could not tell.
-      if (plainStrict.outcome === "timeout" || plainStrict.outcome === "client-error") {
-        return error(
-          "permissive-port",
-          `could not tell whether the STRICT app refuses plaintext: ${ev[1]}`,
-          ev,
-        );
-      }
-      return pass(
-        "permissive-port",
-        "plaintext works on the excepted port only; the STRICT app refuses it",
-        ev,
-      );
+      return judgePermissivePort({
+        plainOpen: { url: url(open.ip), result: plainOpen },
+        plainStrict: { url: url(strict.ip), result: plainStrict },
+        meshStrict: { url: url(strict.ip, "https"), result: meshStrict },
+      });
     }, t.converge("consistency"));
     return { verdicts: [verdict] };
   },
