@@ -1,7 +1,5 @@
-import { converge } from "../scripts/probes/converge.ts";
-import { checkZtunnelWorkloads } from "../scripts/probes/istioctl-output.ts";
+import { ztunnelChecks } from "../scripts/conformance/checks.ts";
 import { probeAllSeries } from "../scripts/probes/prometheus.ts";
-import { error } from "../scripts/probes/verdict.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
 import { SCRAPE } from "../scripts/render/scenarios.ts";
 
@@ -46,20 +44,11 @@ export const AmbientWorkloadsHbone = defineConformanceTest({
   features: ["Ambient"],
   profiles: ["ambient"],
   scenarios: anyMode("ambient"),
-  run: async (t) => {
-    // Top-level from 1.23, `istioctl x` before; ADDRESS column from 1.24, IP before (§5.2).
-    const args = [...(t.has("ztunnelConfigTopLevel") ? [] : ["x"]), "ztunnel-config", "workloads"];
-    const verdict = await converge(async () => {
-      const r = await t.istioctl(args);
-      if (r.exitCode !== 0) {
-        return error("ztunnel-workloads", `istioctl ${args.join(" ")} failed: ${r.stderr.trim()}`);
-      }
-      return checkZtunnelWorkloads(r.stdout, t.has("ztunnelConfigAddressColumn"), [
-        { namespace: "ssc-ambient", podPrefix: "httpbin" },
-        { namespace: "ssc-ambient", podPrefix: "metrics-app" },
-        { namespace: "ssc-ambient", podPrefix: "prometheus" },
-      ]);
-    }, t.converge("consistency"));
-    return { verdicts: [verdict] };
-  },
+  run: async (t) => ({
+    verdicts: await ztunnelChecks(t, [
+      { namespace: "ssc-ambient", podPrefix: "httpbin" },
+      { namespace: "ssc-ambient", podPrefix: "metrics-app" },
+      { namespace: "ssc-ambient", podPrefix: "prometheus" },
+    ]),
+  }),
 });

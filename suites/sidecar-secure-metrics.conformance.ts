@@ -1,7 +1,10 @@
-import { endpointChecks, listenerChecks, targetChecks } from "../scripts/conformance/checks.ts";
-import { converge } from "../scripts/probes/converge.ts";
+import {
+  endpointChecks,
+  listenerChecks,
+  securePortAnnotationChecks,
+  targetChecks,
+} from "../scripts/conformance/checks.ts";
 import { secureListenerExpectations } from "../scripts/probes/istioctl-output.ts";
-import { fail, pass } from "../scripts/probes/verdict.ts";
 import { defineConformanceTest } from "../scripts/registry/define.ts";
 
 const httpbin = "app=httpbin";
@@ -38,20 +41,7 @@ export const SecurePortAutoAnnotation = defineConformanceTest({
   features: ["SidecarSecureMetrics"],
   requires: ["secureMetricsPortAutoAnnotation"],
   scenarios: { native: ["httpbin-native"] },
-  run: async (t) => ({
-    verdicts: [
-      await converge(async () => {
-        const pod = await t.pod("ssc-native", httpbin);
-        const value = pod.annotations["prometheus.istio.io/secure-port"];
-        return value === "15092"
-          ? pass("annotation", `${pod.namespace}/${pod.name} has prometheus.istio.io/secure-port: "15092"`)
-          : fail(
-              "annotation",
-              `${pod.namespace}/${pod.name} has prometheus.istio.io/secure-port ${value === undefined ? "unset" : `"${value}"`}, not "15092"`,
-            );
-      }, t.converge("consistency")),
-    ],
-  }),
+  run: async (t) => ({ verdicts: await securePortAnnotationChecks(t, "ssc-native", httpbin) }),
 });
 
 export const PrometheusSecureTargetsUp = defineConformanceTest({

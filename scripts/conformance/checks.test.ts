@@ -10,10 +10,12 @@ import {
   listenerChecks,
   localhostOnlyChecks,
   SECURE_JOBS,
+  securePortAnnotationChecks,
   securePorts,
   secureRows,
   statsUrl,
   targetChecks,
+  ztunnelChecks,
 } from "./checks.ts";
 import type { CellContext, PodInfo } from "./context.ts";
 
@@ -88,6 +90,7 @@ function cell(
   mode: "native" | "legacy",
   s: Script = {},
   istioctl: (args: readonly string[]) => ProcessResult = () => failed(1, "no istioctl"),
+  opts: { has?: CellContext["has"]; pod?: PodInfo } = {},
 ) {
   const seen: string[][] = [];
   const budgets: TimeoutName[] = [];
@@ -105,7 +108,7 @@ function cell(
       budgets.push(name);
       return { consecutive: 1, timeout: { name, ms: 300 }, intervalMs: 20 };
     },
-    pod: async () => pod,
+    pod: async () => opts.pod ?? pod,
     exec: () => run,
     istioctl: async (args) => {
       istioctlCalls.push([...args]);
@@ -116,7 +119,7 @@ function cell(
     probeClient: async () => run,
     prometheus: (base, r) => prometheusApi(r, base, 1_000),
     trustDomain: async () => "example.org",
-    has: () => true,
+    has: opts.has ?? (() => true),
   };
   return { t, seen, budgets, istioctlCalls };
 }
@@ -329,5 +332,94 @@ describe("localhostOnlyChecks", () => {
     const c = cell("legacy");
     await localhostOnlyChecks(c.t, pod);
     expect(urlsOf(c.seen)).toContain("https://10.0.0.5:15091/stats/prometheus");
+  });
+});
+
+describe("ztunnelChecks", () => {
+  const rows = (address: string, protocol: string) =>
+    [
+      `NAMESPACE   POD NAME                    ${address.padEnd(11)} NODE  WAYPOINT PROTOCOL`,
+      `ssc-ambient httpbin-7f9d8c-abcde        10.244.0.12 node  None     HBONE`,
+      `ssc-ambient prometheus-6c647c84c8-gpxt4 10.244.0.13 node  None     ${protocol}`,
+    ].join("\n");
+  const expected = [
+    { namespace: "ssc-ambient", podPrefix: "httpbin" },
+    { namespace: "ssc-ambient", podPrefix: "prometheus" },
+  ];
+
+  it("asks the top-level command with column ADDRESS on current versions", async () => {
+    const c = cell("native", {}, () => ({ exitCode: 0, stdout: rows("ADDRESS", "HBONE"), stderr: "" }), {
+      has: (cap) => cap === "ztunnelConfigTopLevel" || cap === "ztunnelConfigAddressColumn",
+    });
+    const v = await ztunnelChecks(c.t, expected);
+    expect(v.map((x) => [x.probe, x.verdict])).toEqual([["ztunnel-workloads", "pass"]]);
+    expect(c.istioctlCalls[0]).toEqual(["ztunnel-config", "workloads"]);
+    expect(c.budgets).toEqual(["consistency"]);
+  });
+
+  it("asks `istioctl x` and reads column IP before 1.23", async () => {
+    const c = cell("legacy", {}, () => ({ exitCode: 0, stdout: rows("IP", "HBONE"), stderr: "" }), {
+      has: () => false,
+    });
+    expect((await ztunnelChecks(c.t, expected)).map((x) => x.verdict)).toEqual(["pass"]);
+    expect(c.istioctlCalls[0]).toEqual(["x", "ztunnel-config", "workloads"]);
+  });
+
+  it("reads column IP between 1.23 and 1.24 (top-level command, old column)", async () => {
+    const c = cell("legacy", {}, () => ({ exitCode: 0, stdout: rows("IP", "HBONE"), stderr: "" }), {
+      has: (cap) => cap === "ztunnelConfigTopLevel",
+    });
+    expect((await ztunnelChecks(c.t, expected)).map((x) => x.verdict)).toEqual(["pass"]);
+    expect(c.istioctlCalls[0]).toEqual(["ztunnel-config", "workloads"]);
+  });
+
+  it("fails a TCP workload, and is an error when istioctl fails", async () => {
+    const tcp = cell("native", {}, () => ({ exitCode: 0, stdout: rows("ADDRESS", "TCP"), stderr: "" }));
+    expect((await ztunnelChecks(tcp.t, expected))[0]!.verdict).toBe("fail");
+    const broken = cell("native", {}, () => ({ exitCode: 1, stdout: "", stderr: "Error: no ztunnel\n" }));
+    expect((await ztunnelChecks(broken.t, expected))[0]).toMatchObject({
+      probe: "ztunnel-workloads",
+      verdict: "error",
+    });
+    expect((await ztunnelChecks(broken.t, expected))[0]!.summary).toMatch(
+      /^istioctl ztunnel-config workloads failed: Error: no ztunnel \(still so/,
+    );
+  });
+});
+
+describe("securePortAnnotationChecks", () => {
+  const annotated = (value?: string): PodInfo => ({
+    ...pod,
+    annotations: value === undefined ? {} : { "prometheus.istio.io/secure-port": value },
+  });
+
+  it('passes on prometheus.istio.io/secure-port: "15092", under the consistency budget', async () => {
+    const c = cell("native", {}, undefined, { pod: annotated("15092") });
+    expect(await securePortAnnotationChecks(c.t, "ssc-native", "app=httpbin")).toEqual([
+      expect.objectContaining({
+        probe: "annotation",
+        verdict: "pass",
+        summary: 'ssc-native/httpbin-abc has prometheus.istio.io/secure-port: "15092"',
+      }),
+    ]);
+    expect(c.budgets).toEqual(["consistency"]);
+  });
+
+  it("fails an unset or different value, saying which", async () => {
+    const unset = await securePortAnnotationChecks(
+      cell("native", {}, undefined, { pod: annotated() }).t,
+      "n",
+      "s",
+    );
+    expect(unset[0]).toMatchObject({ probe: "annotation", verdict: "fail" });
+    expect(unset[0]!.summary).toMatch(
+      /^ssc-native\/httpbin-abc has prometheus\.istio\.io\/secure-port unset, not "15092"/,
+    );
+    const other = await securePortAnnotationChecks(
+      cell("native", {}, undefined, { pod: annotated("15091") }).t,
+      "n",
+      "s",
+    );
+    expect(other[0]!.summary).toMatch(/has prometheus\.istio\.io\/secure-port "15091", not "15092"/);
   });
 });

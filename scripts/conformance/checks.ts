@@ -5,9 +5,14 @@ import {
   probeIdentity,
   probeLocalhostOnly,
 } from "../probes/http-probes.ts";
-import { checkListeners, type ListenerExpectation } from "../probes/istioctl-output.ts";
+import {
+  checkListeners,
+  checkZtunnelWorkloads,
+  type ListenerExpectation,
+  type WorkloadExpectation,
+} from "../probes/istioctl-output.ts";
 import { probeTarget } from "../probes/prometheus.ts";
-import { error, type Verdict } from "../probes/verdict.ts";
+import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 import { PORTS } from "../render/scenarios.ts";
 import type { CellContext, PodInfo } from "./context.ts";
 
@@ -91,19 +96,65 @@ export async function targetChecks(
   );
 }
 
+/** One istioctl read judged by `check`, under convergence; istioctl failing is an error naming its
+ * own message, never a table verdict. */
+export function istioctlCheck(
+  t: CellContext,
+  probe: string,
+  args: readonly string[],
+  check: (stdout: string) => Verdict,
+): Promise<Verdict> {
+  return converge(async () => {
+    const r = await t.istioctl(args);
+    if (r.exitCode !== 0) return error(probe, `istioctl ${args.join(" ")} failed: ${r.stderr.trim()}`);
+    return check(r.stdout);
+  }, t.converge("consistency"));
+}
+
 export async function listenerChecks(
   t: CellContext,
   pod: PodInfo,
   expected: readonly ListenerExpectation[],
 ): Promise<Verdict[]> {
-  const target = `${pod.name}.${pod.namespace}`;
+  const args = ["proxy-config", "listeners", `${pod.name}.${pod.namespace}`];
+  return [await istioctlCheck(t, "listeners", args, (out) => checkListeners(out, expected))];
+}
+
+/** ztunnel lists each expected workload with PROTOCOL HBONE. The command is top-level from 1.23
+ * (`istioctl x` before) and has column ADDRESS from 1.24 (IP before), istio-facts.md §5.2. */
+export async function ztunnelChecks(
+  t: CellContext,
+  expected: readonly WorkloadExpectation[],
+): Promise<Verdict[]> {
+  const args = [...(t.has("ztunnelConfigTopLevel") ? [] : ["x"]), "ztunnel-config", "workloads"];
+  const addressColumn = t.has("ztunnelConfigAddressColumn");
+  return [
+    await istioctlCheck(t, "ztunnel-workloads", args, (out) =>
+      checkZtunnelWorkloads(out, addressColumn, expected),
+    ),
+  ];
+}
+
+/** The injector set prometheus.istio.io/secure-port: "15092" on the pod (>= 1.31). */
+export async function securePortAnnotationChecks(
+  t: CellContext,
+  namespace: string,
+  selector: string,
+): Promise<Verdict[]> {
+  const key = "prometheus.istio.io/secure-port";
+  const want = String(PORTS.secureMerged);
   return [
     await converge(async () => {
-      const r = await t.istioctl(["proxy-config", "listeners", target]);
-      if (r.exitCode !== 0) {
-        return error("listeners", `istioctl proxy-config listeners ${target} failed: ${r.stderr.trim()}`);
-      }
-      return checkListeners(r.stdout, expected);
+      // Read the pod each attempt: the annotation is set at injection, a rollout may replace it.
+      const pod = await t.pod(namespace, selector);
+      const value = pod.annotations[key];
+      const who = `${pod.namespace}/${pod.name}`;
+      return value === want
+        ? pass("annotation", `${who} has ${key}: "${want}"`)
+        : fail(
+            "annotation",
+            `${who} has ${key} ${value === undefined ? "unset" : `"${value}"`}, not "${want}"`,
+          );
     }, t.converge("consistency")),
   ];
 }

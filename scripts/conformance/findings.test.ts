@@ -1,6 +1,14 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tabwrite } from "../lab/golden.ts";
 import { parseCurl } from "../probes/curl.ts";
-import { judgeStrictScrape, STRICT_PREDICTION } from "./findings.ts";
+import {
+  DOCS_PATH_PREDICTION,
+  judgeDocsPathListeners,
+  judgeStrictScrape,
+  STRICT_PREDICTION,
+} from "./findings.ts";
 
 // The STRICT finding can disagree with the facts it records: only the predicted rejections pass.
 const url = "https://10.0.0.5:15092/stats/prometheus";
@@ -67,5 +75,56 @@ describe("judgeStrictScrape", () => {
     expect(v.evidence).toHaveLength(1);
     expect(v.summary).toMatch(/^finding contradicted: /);
     expect(v.summary).toMatch(message);
+  });
+});
+
+describe("judgeDocsPathListeners", () => {
+  // Istio's own golden of `istioctl proxy-config all`: a proxy without secure listeners.
+  const golden = readFileSync(
+    join(import.meta.dirname, "../probes/testdata/istioctl-pc-all-1.31.0-rc.0.txt"),
+    "utf8",
+  );
+  const gateway = (ports: string[]) =>
+    tabwrite([
+      ["ADDRESSES", "PORT", "MATCH", "DESTINATION"],
+      ["0.0.0.0", "15090", "ALL", "Inline Route: /stats/prometheus*"],
+      ["0.0.0.0", "15021", "ALL", "Inline Route: /healthz/ready*"],
+      ...ports.map((p) => ["0.0.0.0", p, "Trans: tls", "Inline Route: /stats/prometheus*"]),
+    ]);
+
+  it("states its prediction: no secure listener from the annotation path, use a ProxyConfig", () => {
+    expect(DOCS_PATH_PREDICTION).toMatch(
+      /spec\.infrastructure\.annotations proxy\.istio\.io\/config\) creates no secure listener/,
+    );
+    expect(DOCS_PATH_PREDICTION).toMatch(/use a ProxyConfig$/);
+  });
+
+  it("confirms the prediction when no secure listener exists", () => {
+    expect(judgeDocsPathListeners(golden)).toEqual({
+      probe: "listeners",
+      verdict: "pass",
+      summary: `as predicted, ${DOCS_PATH_PREDICTION}`,
+      evidence: [],
+    });
+    expect(judgeDocsPathListeners(gateway([])).verdict).toBe("pass");
+  });
+
+  it("contradicts it, naming the ports, when the docs' path did create secure listeners", () => {
+    expect(judgeDocsPathListeners(gateway(["15091", "15092"]))).toMatchObject({
+      probe: "listeners",
+      verdict: "fail",
+      summary: `finding contradicted: the docs' Gateway API path created listeners on 15091, 15092; predicted: ${DOCS_PATH_PREDICTION}`,
+    });
+    expect(judgeDocsPathListeners(gateway(["15092"])).summary).toMatch(/created listeners on 15092;/);
+  });
+
+  it("cannot tell from output that is not a listener table", () => {
+    expect(judgeDocsPathListeners('Error: pods "docs-gateway" not found')).toEqual({
+      probe: "listeners",
+      verdict: "error",
+      summary:
+        "cannot read the docs gateway's listeners: no header with columns ADDRESSES, PORT, MATCH, DESTINATION",
+      evidence: [],
+    });
   });
 });

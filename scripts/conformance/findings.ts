@@ -1,5 +1,6 @@
 import { type CurlResult, describeResult } from "../probes/curl.ts";
-import { fail, pass, type Verdict } from "../probes/verdict.ts";
+import { LISTENER_COLUMNS, parseTable } from "../probes/istioctl-output.ts";
+import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 
 // Findings state their prediction precisely, so reality can disagree with them. Each judge returns
 // pass when Istio behaved as the facts predict and fail (with what happened) when it did not.
@@ -29,4 +30,25 @@ export function judgeStrictScrape(url: string, r: CurlResult): Verdict {
       ? "the native secure port answers 200 under STRICT"
       : `a different outcome than predicted: ${seen}`;
   return fail("strict", `finding contradicted: ${what}; predicted: ${STRICT_PREDICTION}`, [seen]);
+}
+
+/**
+ * Gateway API gateway configured only through the docs' spec.infrastructure.annotations
+ * proxy.istio.io/config (istio-facts.md §4.5): by the code, the annotation never
+ * reaches the gateway's bootstrap env, so no secure listener appears. Listeners on 15091 or 15092
+ * contradict the prediction.
+ */
+export const DOCS_PATH_PREDICTION =
+  "the docs' Gateway API path (spec.infrastructure.annotations proxy.istio.io/config) creates no secure listener, as the code predicts; use a ProxyConfig";
+
+export function judgeDocsPathListeners(output: string): Verdict {
+  const rows = parseTable(output, LISTENER_COLUMNS);
+  if (!Array.isArray(rows))
+    return error("listeners", `cannot read the docs gateway's listeners: ${rows.problem}`);
+  const present = ["15091", "15092"].filter((p) => rows.some((row) => row.PORT === p));
+  if (present.length === 0) return pass("listeners", `as predicted, ${DOCS_PATH_PREDICTION}`);
+  return fail(
+    "listeners",
+    `finding contradicted: the docs' Gateway API path created listeners on ${present.join(", ")}; predicted: ${DOCS_PATH_PREDICTION}`,
+  );
 }
