@@ -1,12 +1,9 @@
-import { endpointChecks, SECURE_JOBS } from "../scripts/conformance/checks.ts";
-import { judgeStrictScrape } from "../scripts/conformance/findings.ts";
+import { strictScrapeCheck } from "../scripts/conformance/checks.ts";
 import { judgePermissivePort } from "../scripts/conformance/permissive-port.ts";
 import { converge } from "../scripts/probes/converge.ts";
 import { curl } from "../scripts/probes/curl.ts";
 import { probeTarget } from "../scripts/probes/prometheus.ts";
-import { error } from "../scripts/probes/verdict.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
-import { PORTS } from "../scripts/render/scenarios.ts";
 
 // STRICT mTLS interplay. Seed 002 (Big Bang guidance) plus a finding: the native ports are
 // captured inbound, so under STRICT the sidecar may terminate TLS before the static listener
@@ -20,35 +17,11 @@ export const SecureScrapeUnderStrictMtls = defineConformanceTest({
   features: ["SidecarSecureMetrics", "StrictMtls"],
   scenarios: { native: ["secure-prometheus", "httpbin-native", "strict-mtls"] },
   run: async (t) => {
-    const merged = [{ port: PORTS.secureMerged, job: SECURE_JOBS.merged }];
     const [strict, baseline] = await Promise.all([
       t.pod("ssc-strict", "app=httpbin"),
       t.pod("ssc-native", "app=httpbin"),
     ]);
-    // The same port on the PERMISSIVE httpbin must work first: otherwise a STRICT "failure" could
-    // be a port that is simply not there.
-    const [base] = await endpointChecks(t, baseline, ["mtls"], merged);
-    if (base!.verdict !== "pass") {
-      return {
-        verdicts: [
-          error(
-            "strict",
-            `baseline failed: the secure port does not work even without STRICT (${base!.summary})`,
-            base!.evidence,
-          ),
-        ],
-      };
-    }
-    const client = await t.meshClient();
-    const url = `https://${strict.ip}:${PORTS.secureMerged}/stats/prometheus`;
-    const verdict = await converge(
-      async () =>
-        judgeStrictScrape(
-          url,
-          await curl(client.run, { url, tls: client.tls, timeoutMs: t.timeouts.request }),
-        ),
-      t.converge("consistency"),
-    );
+    const verdict = await strictScrapeCheck(t, strict, baseline);
     return { verdicts: [verdict], finding: verdict.summary };
   },
 });

@@ -14,6 +14,7 @@ import {
   securePorts,
   secureRows,
   statsUrl,
+  strictScrapeCheck,
   targetChecks,
   ztunnelChecks,
 } from "./checks.ts";
@@ -421,5 +422,42 @@ describe("securePortAnnotationChecks", () => {
       "s",
     );
     expect(other[0]!.summary).toMatch(/has prometheus\.istio\.io\/secure-port "15091", not "15092"/);
+  });
+});
+
+describe("strictScrapeCheck", () => {
+  const strictPod: PodInfo = { ...pod, name: "httpbin-strict", namespace: "ssc-strict", ip: "10.0.0.6" };
+  const STRICT_URL = "https://10.0.0.6:15092/stats/prometheus";
+  const BASE_URL = "https://10.0.0.5:15092/stats/prometheus";
+  const closed = failed(52, "curl: (52) Empty reply from server");
+
+  it("confirms the prediction after the PERMISSIVE baseline worked, asking with the mesh client", async () => {
+    const c = cell("native", { urls: { [STRICT_URL]: closed } });
+    const v = await strictScrapeCheck(c.t, strictPod, pod);
+    expect(v).toMatchObject({ probe: "strict", verdict: "pass" });
+    expect(v.summary).toMatch(/^as predicted, /);
+    expect(new Set(urlsOf(c.seen))).toEqual(new Set([BASE_URL, STRICT_URL]));
+    const strictCurl = c.seen.find((a) => a.at(-1) === STRICT_URL)!;
+    expect(strictCurl).toEqual(
+      expect.arrayContaining(["--cert", MESH.cert, "--key", MESH.key, "--max-time", "3"]),
+    );
+    expect(new Set(c.budgets)).toEqual(new Set(["consistency"]));
+  });
+
+  it("says the finding is contradicted when the STRICT pod answers 200", async () => {
+    const v = await strictScrapeCheck(cell("native").t, strictPod, pod);
+    expect(v).toMatchObject({ probe: "strict", verdict: "fail" });
+    expect(v.summary).toMatch(/^finding contradicted: the native secure port answers 200 under STRICT/);
+  });
+
+  it("cannot tell when the port does not work even without STRICT, and never asks the STRICT pod", async () => {
+    const c = cell("native", { urls: { [BASE_URL]: answer("not found", 404), [STRICT_URL]: closed } });
+    const v = await strictScrapeCheck(c.t, strictPod, pod);
+    expect(v).toMatchObject({ probe: "strict", verdict: "error" });
+    expect(v.summary).toMatch(
+      /^baseline failed: the secure port does not work even without STRICT \(mTLS scrape of https:\/\/10\.0\.0\.5:15092\/stats\/prometheus did not get 200: HTTP 404/,
+    );
+    expect(v.evidence.length).toBeGreaterThan(0);
+    expect(urlsOf(c.seen)).not.toContain(STRICT_URL);
   });
 });

@@ -1,4 +1,5 @@
 import { converge } from "../probes/converge.ts";
+import { curl } from "../probes/curl.ts";
 import {
   type EndpointCheck,
   endpointProbes,
@@ -15,6 +16,7 @@ import { probeTarget } from "../probes/prometheus.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 import { PORTS } from "../render/scenarios.ts";
 import type { CellContext, PodInfo } from "./context.ts";
+import { judgeStrictScrape } from "./findings.ts";
 
 // Building blocks the suites compose, so suites/ stays declarations and assertions. Every block
 // returns verdicts from the probes the lab proves; nothing here decides pass or fail by itself.
@@ -178,4 +180,30 @@ export async function localhostOnlyChecks(t: CellContext, pod: PodInfo): Promise
 /** The 15091/15092 rows only (gateways carry other 15090 rows than sidecars). */
 export function secureRows(expected: readonly ListenerExpectation[]): ListenerExpectation[] {
   return expected.filter((e) => e.port !== 15090);
+}
+
+/** The STRICT finding: the secure merged port of a pod under PeerAuthentication STRICT, judged
+ * against the prediction, after the same port on a PERMISSIVE pod was shown to work (otherwise a
+ * STRICT "failure" could be a port that is simply not there: an error). */
+export async function strictScrapeCheck(
+  t: CellContext,
+  strict: PodInfo,
+  baseline: PodInfo,
+): Promise<Verdict> {
+  const merged = { port: PORTS.secureMerged, job: SECURE_JOBS.merged };
+  const [base] = await endpointChecks(t, baseline, ["mtls"], [merged]);
+  if (base!.verdict !== "pass") {
+    return error(
+      "strict",
+      `baseline failed: the secure port does not work even without STRICT (${base!.summary})`,
+      base!.evidence,
+    );
+  }
+  const client = await t.meshClient();
+  const url = statsUrl(strict, merged.port);
+  return converge(
+    async () =>
+      judgeStrictScrape(url, await curl(client.run, { url, tls: client.tls, timeoutMs: t.timeouts.request })),
+    t.converge("consistency"),
+  );
 }
