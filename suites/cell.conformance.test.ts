@@ -1,10 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bounded } from "../scripts/bounded.ts";
 import { PROBE_CLIENT } from "../scripts/catalog/images.ts";
 import { type CellContextFile, cellContext } from "../scripts/conformance/context.ts";
 import { describeError } from "../scripts/errors.ts";
 import type { TestDecision } from "../scripts/plan/gates.ts";
-import { error } from "../scripts/probes/verdict.ts";
+import { error, worstOf } from "../scripts/probes/verdict.ts";
 import { type ProbeClientRecord, statusOf, type TestResult } from "../scripts/report/model.ts";
 import type { CellResultsFile } from "../scripts/run/run-tests.ts";
 import { DEFAULT_TIMEOUTS } from "../scripts/timeouts.ts";
@@ -22,9 +23,11 @@ const cell = JSON.parse(readFileSync(file, "utf8")) as CellContextFile & {
 const t = cellContext(cell);
 const results: TestResult[] = [];
 const probeClient: ProbeClientRecord = { image: PROBE_CLIENT.image };
-// Our own budget per test, under the cell's `tests` timeout, so a hung body becomes an error in the
-// results instead of a killed process without any.
-const TEST_BUDGET_MS = Math.max(60_000, (cell.timeouts?.tests ?? DEFAULT_TIMEOUTS.tests) - 60_000);
+// Our own deadline for all the cell's tests, a minute inside its `tests` timeout, so a hung body
+// becomes an error in the results instead of a killed process without any. One deadline for the
+// cell, not a budget per test: tests run concurrently and a late one must not outlive the process.
+const DEADLINE = Date.now() + Math.max(60_000, (cell.timeouts?.tests ?? DEFAULT_TIMEOUTS.tests) - 60_000);
+const budgetMs = () => Math.max(1_000, DEADLINE - Date.now());
 
 beforeAll(async () => {
   // The report records what the probes ran with: the pinned image and its curl, as it says itself.
@@ -57,29 +60,22 @@ describe.concurrent(cell.cellId, () => {
       it.skip(decision.id, () => {});
       continue;
     }
-    it(decision.id, { timeout: TEST_BUDGET_MS + 30_000 }, async () => {
+    it(decision.id, { timeout: budgetMs() + 30_000 }, async () => {
       const start = performance.now();
       let outcome: Awaited<ReturnType<NonNullable<typeof test.run>>>;
       try {
-        let timer: NodeJS.Timeout | undefined;
-        const limit = new Promise<never>((_r, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no verdict within ${TEST_BUDGET_MS / 1000}s`)),
-            TEST_BUDGET_MS,
-          );
-        });
-        outcome = await Promise.race([test.run!(t), limit]).finally(() => clearTimeout(timer));
+        outcome = await bounded(test.run!(t), budgetMs(), "the test body gave no verdict");
       } catch (e) {
         // A body that throws could not tell: an error, never a failure or a pass.
         outcome = { verdicts: [error(decision.id, `test body threw: ${describeError(e)}`)] };
       }
       const status = statusOf(outcome.verdicts);
-      const worst = outcome.verdicts.find((v) => v.verdict === (status === "failed" ? "fail" : "error"));
+      const worst = worstOf(outcome.verdicts, decision.id);
       results.push({
         id: decision.id,
         status,
         provisional: test.provisional,
-        reason: worst?.summary,
+        reason: worst.verdict === "pass" ? undefined : worst.summary,
         verdicts: outcome.verdicts,
         finding: outcome.finding,
         seconds: (performance.now() - start) / 1000,

@@ -295,7 +295,7 @@ export async function runCommand(o: Options) {
       const s = statistics(c.tests);
       return [
         c.id,
-        cellResultOf(c),
+        cellResultOf(c, run.strictFindings ?? false),
         String(s.passed),
         String(s.failed),
         String(s.errored),

@@ -3,6 +3,7 @@ import { createCa, issueWorkload, spiffeId } from "../lab/pki.ts";
 import type { CommandRunner, ProcessResult } from "../probes/curl.ts";
 import { secureListenerExpectations } from "../probes/istioctl-output.ts";
 import { prometheusApi } from "../probes/prometheus.ts";
+import { curlAnswer, curlFailure } from "../testing/curl-output.ts";
 import { DEFAULT_TIMEOUTS, type TimeoutName } from "../timeouts.ts";
 import {
   endpointChecks,
@@ -23,17 +24,8 @@ import type { CellContext, PodInfo } from "./context.ts";
 // What the check blocks compose from a cell: ports per mode, the jobs they pair with, URLs,
 // identities, clients and budgets. A scripted client answers each curl command line as a pod
 // would; scripts/lab/suites-on-lab.lab.test.ts runs the same blocks over real TLS and Prometheus.
-const MARK = "\n--ssc-write-out--\n";
-const answer = (body: string, status: number, extra = ""): ProcessResult => ({
-  exitCode: 0,
-  stdout: `${body}${MARK}${status}${extra}`,
-  stderr: "",
-});
-const failed = (exitCode: number, stderr: string): ProcessResult => ({
-  exitCode,
-  stdout: `${MARK}000`,
-  stderr,
-});
+const answer = curlAnswer;
+const failed = curlFailure;
 const METRICS = "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n";
 const REFUSED = failed(56, "curl: (56) alert certificate required");
 
@@ -82,7 +74,7 @@ function client(s: Script, seen: string[][]): CommandRunner {
     }
     if (argv.includes(FOREIGN.cert)) return REFUSED;
     if (!argv.includes("--cert")) return REFUSED;
-    const certs = argv.some((x) => x.includes("%{certs}")) && s.chain ? `\n${s.chain}` : "";
+    const certs = argv.some((x) => x.includes("%{certs}")) && s.chain ? s.chain : "";
     return answer(METRICS, 200, certs);
   };
 }

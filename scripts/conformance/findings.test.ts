@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tabwrite } from "../lab/golden.ts";
 import { parseCurl } from "../probes/curl.ts";
+import { WRITE_OUT_MARK as MARK } from "../testing/curl-output.ts";
 import {
   DOCS_PATH_PREDICTION,
   judgeDocsPathListeners,
@@ -18,17 +19,17 @@ describe("judgeStrictScrape", () => {
   it.each([
     [
       "a session closed after the handshake (curl 52)",
-      curl(52, "\n--ssc-write-out--\n000", "curl: (52) Empty reply from server"),
+      curl(52, `${MARK}000`, "curl: (52) Empty reply from server"),
     ],
     [
       "a receive failure after the handshake (curl 56)",
-      curl(56, "\n--ssc-write-out--\n000", "curl: (56) OpenSSL SSL_read: unexpected eof"),
+      curl(56, `${MARK}000`, "curl: (56) OpenSSL SSL_read: unexpected eof"),
     ],
     [
       "Envoy's 503 upstream connect error",
       curl(
         0,
-        "upstream connect error or disconnect/reset before headers. reset reason: connection termination\n--ssc-write-out--\n503",
+        `upstream connect error or disconnect/reset before headers. reset reason: connection termination${MARK}503`,
       ),
     ],
   ])("confirms the prediction on %s", (_what, r) => {
@@ -41,31 +42,27 @@ describe("judgeStrictScrape", () => {
   });
 
   it.each([
-    ["a 200", curl(0, "# metrics\n--ssc-write-out--\n200"), /answers 200 under STRICT/],
+    ["a 200", curl(0, `# metrics${MARK}200`), /answers 200 under STRICT/],
     [
       "a handshake failure (curl 35)",
-      curl(35, "\n--ssc-write-out--\n000", "curl: (35) alert"),
+      curl(35, `${MARK}000`, "curl: (35) alert"),
       /a different outcome than predicted/,
     ],
-    [
-      "a 403",
-      curl(0, "RBAC: access denied\n--ssc-write-out--\n403"),
-      /a different outcome than predicted: .*HTTP 403/,
-    ],
-    ["a 503 of another kind", curl(0, "no healthy upstream\n--ssc-write-out--\n503"), /different outcome/],
+    ["a 403", curl(0, `RBAC: access denied${MARK}403`), /a different outcome than predicted: .*HTTP 403/],
+    ["a 503 of another kind", curl(0, `no healthy upstream${MARK}503`), /different outcome/],
     [
       "the upstream connect error text under a 502",
-      curl(0, "upstream connect error or disconnect/reset before headers\n--ssc-write-out--\n502"),
+      curl(0, `upstream connect error or disconnect/reset before headers${MARK}502`),
       /a different outcome than predicted: .*HTTP 502/,
     ],
     [
       "the upstream connect error text under a 200",
-      curl(0, "upstream connect error or disconnect/reset before headers\n--ssc-write-out--\n200"),
+      curl(0, `upstream connect error or disconnect/reset before headers${MARK}200`),
       /answers 200 under STRICT/,
     ],
     [
       "a refused connection (curl 7)",
-      curl(7, "\n--ssc-write-out--\n000", "curl: (7) Failed to connect"),
+      curl(7, `${MARK}000`, "curl: (7) Failed to connect"),
       /a different outcome than predicted: .*Failed to connect/,
     ],
   ])("contradicts it on %s", (_what, r, message) => {

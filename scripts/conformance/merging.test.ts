@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseCurl } from "../probes/curl.ts";
+import { WRITE_OUT_MARK as MARK } from "../testing/curl-output.ts";
 import { judgeMergedMetrics } from "./merging.ts";
 
 // Metrics merging's judgement on what 15020 served.
-const MARK = "\n--ssc-write-out--\n";
 const url = "http://10.0.0.9:15020/stats/prometheus";
 const served = (body: string, status = 200, exitCode = 0) =>
   judgeMergedMetrics(url, parseCurl({ exitCode, stdout: `${body}${MARK}${status}`, stderr: "" }));

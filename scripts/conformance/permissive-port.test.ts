@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseCurl } from "../probes/curl.ts";
+import { WRITE_OUT_MARK as MARK } from "../testing/curl-output.ts";
 import { judgePermissivePort, type Seen } from "./permissive-port.ts";
 
 // The PERMISSIVE-exception test's judgement on the outcomes curl gives for each of its requests.
-const MARK = "\n--ssc-write-out--\n";
 const seen = (url: string, exitCode: number, stdout: string, stderr = ""): Seen => ({
   url,
   result: parseCurl({ exitCode, stdout, stderr }),

@@ -26,11 +26,12 @@ const kcFor = (url: string) => {
 };
 const item = { kind: "Deployment" as const, namespace: "ns", name: "web" };
 const fast = { initialMs: 50, factor: 1.5, maxMs: 200 };
-const wait = (ms: number, signal?: AbortSignal) =>
+const wait = (ms: number, signal?: AbortSignal, explainMs?: number) =>
   waitFor(kcFor(api!.url), item, deploymentReady, {
     timeout: { name: "workloadReady", ms },
     signal,
     backoff: fast,
+    explainMs,
   });
 
 describe("waitFor (ListWatch against a scripted API server)", () => {
@@ -108,5 +109,28 @@ describe("waitFor (ListWatch against a scripted API server)", () => {
     const err = await wait(30_000, ac.signal).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Interrupted);
     expect(Date.now() - start).toBeLessThan(5_000);
+  });
+
+  it("does not hang explaining a timeout when the pod list never answers", async () => {
+    api = await startApiServer({ readyAfterWatches: 1_000, hangPods: true });
+    api.put(readyWorkload("Deployment", "ns", "web"));
+    const start = Date.now();
+    const err = await wait(500, undefined, 300).catch((e: unknown) => e);
+    expect(Date.now() - start).toBeLessThan(3_000);
+    expect(err).toBeInstanceOf(InfrastructureError);
+    expect((err as Error).message).toMatch(
+      /^timeout workloadReady \(0\.5s\): Deployment ns\/web not ready; .*pods unreadable: reading the pods: no answer within 0\.3s/,
+    );
+  });
+
+  it("stops at once on an interrupt while it explains a timeout", async () => {
+    api = await startApiServer({ readyAfterWatches: 1_000, hangPods: true });
+    api.put(readyWorkload("Deployment", "ns", "web"));
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Interrupted("SIGINT")), 800);
+    const start = Date.now();
+    const err = await wait(500, ac.signal, 30_000).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Interrupted);
+    expect(Date.now() - start).toBeLessThan(3_000);
   });
 });

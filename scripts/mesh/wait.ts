@@ -8,6 +8,7 @@ import {
   ListWatch,
   Watch,
 } from "@kubernetes/client-node";
+import { bounded } from "../bounded.ts";
 import { InfrastructureError } from "../errors.ts";
 import { type Backoff, DEFAULT_BACKOFF } from "../probes/backoff.ts";
 import { explainPods } from "./explain.ts";
@@ -68,7 +69,12 @@ export interface WaitOptions {
   timeout: { name: string; ms: number };
   signal?: AbortSignal;
   backoff?: Backoff;
+  /** How long explaining a timeout (reading the pods and events) may take. */
+  explainMs?: number;
 }
+
+/** Explaining a timeout must not become a second hang: the pod reads give up after this. */
+const EXPLAIN_MS = 10_000;
 
 /** The API error as a short reason: HTTP status and message, or the network error. */
 export function errorReason(e: unknown): string {
@@ -154,38 +160,44 @@ export async function waitFor(
     informer.on("delete", () => {
       last = undefined;
     });
+    let explaining = false;
     informer.on("error", (e: unknown) => {
-      if (settled) return;
+      if (settled || explaining) return;
       errors.push(errorReason(e));
       retry = setTimeout(() => {
-        if (!settled) void informer.start();
+        if (!settled && !explaining) void informer.start();
       }, delayMs);
       delayMs = Math.min(delayMs * backoff.factor, backoff.maxMs);
     });
     timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
+      // Stop watching, then say why: the pods' reasons, read within explainMs. An interrupt while
+      // explaining still ends the wait at once (finish is the only way out).
+      explaining = true;
       clearTimeout(retry);
-      w.signal?.removeEventListener("abort", onAbort);
       watch.close();
       void informer.stop();
-      void (async () => {
-        const pods = item.namespace
-          ? await podReasons(kc, item.namespace, last?.spec?.selector?.matchLabels)
-          : [];
+      const explainMs = w.explainMs ?? EXPLAIN_MS;
+      const pods = item.namespace
+        ? bounded(
+            podReasons(kc, item.namespace, last?.spec?.selector?.matchLabels),
+            explainMs,
+            "reading the pods",
+          ).catch((e: unknown) => [`pods unreadable: ${errorReason(e)}`])
+        : Promise.resolve([]);
+      void pods.then((reasons) => {
         const recent = errors.slice(-3);
-        reject(
+        finish(
           new InfrastructureError(
             [
               `timeout ${w.timeout.name} (${w.timeout.ms / 1000}s): ${what} not ready; last seen: ${describeState(last)}`,
-              ...pods,
+              ...reasons,
               ...(recent.length
                 ? [`API errors while watching (${errors.length}): ${recent.join(" | ")}`]
                 : []),
             ].join("; "),
           ),
         );
-      })();
+      });
     }, w.timeout.ms);
     if (w.signal?.aborted) return onAbort();
     w.signal?.addEventListener("abort", onAbort, { once: true });

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { Interrupted } from "../errors.ts";
 import { DEFAULT_BACKOFF, eventually, pause } from "./backoff.ts";
 
 describe("eventually", () => {
@@ -51,17 +52,18 @@ describe("eventually", () => {
     expect(at.at(-1)!).toBeLessThan(420);
   });
 
-  it("stops at an abort with the last value", async () => {
+  it("stops at an abort by throwing the interrupt, never reporting it as a timeout", async () => {
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 30);
+    setTimeout(() => ac.abort(new Interrupted("SIGTERM")), 30);
     const start = Date.now();
-    const r = await eventually(
+    const r = eventually(
       async () => ({ done: false, last: 1 }),
       10_000,
       { initialMs: 1_000, factor: 1, maxMs: 1_000 },
       ac.signal,
     );
-    expect(r.timedOut).toBe(true);
+    await expect(r).rejects.toThrow(Interrupted);
+    await expect(r).rejects.toMatchObject({ signal: "SIGTERM" });
     expect(Date.now() - start).toBeLessThan(900);
   });
 

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { throwIfInterrupted } from "../errors.ts";
 
 // Waits poll with capped exponential backoff, never fixed sleeps; every wait has a named budget
 // (scripts/timeouts.ts) that its error names.
@@ -14,7 +15,8 @@ export type Poll<T> = { done: true; value: T } | { done: false; last: T };
 
 /**
  * Polls `attempt` until it reports done or `timeoutMs` passes; returns the final value and
- * whether it timed out. The caller turns a timeout into a verdict; nothing here throws.
+ * whether it timed out. The caller turns a timeout into a verdict. An interrupt is not a timeout:
+ * an aborted `signal` throws its Interrupted, so no caller can report it as one.
  */
 export async function eventually<T>(
   attempt: () => Promise<Poll<T>>,
@@ -29,8 +31,9 @@ export async function eventually<T>(
     attempts++;
     const r = await attempt();
     if (r.done) return { value: r.value, timedOut: false, attempts };
+    throwIfInterrupted(signal);
     const left = deadline - Date.now();
-    if (left <= 0 || signal?.aborted) return { value: r.last, timedOut: true, attempts };
+    if (left <= 0) return { value: r.last, timedOut: true, attempts };
     await pause(Math.min(wait, left), signal);
     wait = Math.min(wait * backoff.factor, backoff.maxMs);
   }

@@ -1,5 +1,6 @@
 import type { V1Status } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { WRITE_OUT_MARK as MARK } from "../testing/curl-output.ts";
 import { curlArgv, parseCurl } from "./curl.ts";
 import { type ExecLike, exitCodeOf, podRunner } from "./runners.ts";
 
@@ -104,7 +105,6 @@ describe("pod exec runner", () => {
 });
 
 describe("curl output parsing, edge by edge", () => {
-  const MARK = "\n--ssc-write-out--\n";
   it("reads an empty body, and a body with the mark's text inside it, up to the last mark", () => {
     expect(parseCurl({ exitCode: 0, stdout: `${MARK}204`, stderr: "" })).toMatchObject({
       body: "",

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createCa, createIntermediate, issueWorkload } from "../lab/pki.ts";
+import { curlAnswer, curlFailure, WRITE_OUT_MARK as MARK } from "../testing/curl-output.ts";
 import { type CommandRunner, type ProcessResult, parseCurl } from "./curl.ts";
 import {
   chainsToRoot,
@@ -17,17 +18,8 @@ import {
 
 // The verdict logic of the HTTP probes, on the outputs curl gives (the lab proves the transport
 // with real TLS servers and real curl). A scripted runner answers each curl command line.
-const MARK = "\n--ssc-write-out--\n";
-const answer = (body: string, status: number, certs = ""): ProcessResult => ({
-  exitCode: 0,
-  stdout: `${body}${MARK}${status}${certs ? `\n${certs}` : ""}`,
-  stderr: "",
-});
-const failed = (exitCode: number, stderr: string): ProcessResult => ({
-  exitCode,
-  stdout: `${MARK}000`,
-  stderr,
-});
+const answer = curlAnswer;
+const failed = curlFailure;
 const REFUSED = failed(56, "curl: (56) OpenSSL SSL_read: tlsv13 alert certificate required");
 const METRICS = "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n";
 

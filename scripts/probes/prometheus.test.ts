@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { WRITE_OUT_MARK as MARK } from "../testing/curl-output.ts";
 import type { CommandRunner } from "./curl.ts";
 import {
   observeSeries,
@@ -172,7 +173,6 @@ describe("observeSeries on /api/v1/query results as Prometheus documents them", 
 });
 
 describe("prometheusApi through the curl runner", () => {
-  const MARK = "\n--ssc-write-out--\n";
   const runner = (stdout: string, exitCode = 0, stderr = ""): CommandRunner & { seen: string[][] } => {
     const seen: string[][] = [];
     const run = (async (argv: readonly string[]) => {

@@ -48,7 +48,7 @@ const WORST: Result[] = ["failure", "error", "not-run", "partial", "success"];
 export function conformanceReport(run: RunResult) {
   const profiles = [...new Set(run.cells.map((c) => c.profile))].map((name) => {
     const cells = run.cells.filter((c) => c.profile === name);
-    const results = cells.map((c) => cellResultOf(c, run.strictFindings));
+    const results = cells.map((c) => cellResultOf(c, run.strictFindings ?? false));
     const tests = cells.flatMap((c) => c.tests);
     return {
       name,

@@ -2,6 +2,7 @@ import { mkdir, open, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { CoreV1Api, Exec, type KubeConfig } from "@kubernetes/client-node";
 import { execa } from "execa";
+import { bounded } from "../bounded.ts";
 import { explainPods } from "../mesh/explain.ts";
 import { curl } from "../probes/curl.ts";
 import { podRunner } from "../probes/runners.ts";
@@ -20,19 +21,6 @@ export interface DiagnosticsInput {
   dir: string;
   /** Each command and API read is bounded by this (the named timeout `diagnostics`). */
   timeoutMs: number;
-}
-
-/** An API read that cannot hang the collection: it gives up after `ms`. */
-async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_r, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms);
-  });
-  try {
-    return await Promise.race([p, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** kind export logs: journals and /var/log of a node can be large; keep what explains a failure. */

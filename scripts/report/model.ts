@@ -1,4 +1,4 @@
-import type { Verdict } from "../probes/verdict.ts";
+import { type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
 
 // What a run produced, cell by cell: the input of every report writer. Kept plain so a run can be
 // recorded to JSON and the writers tested on recorded results.
@@ -99,7 +99,9 @@ export function resultOf(
   return "success";
 }
 
-export const cellResultOf = (c: CellResult, strictFindings = false): Result =>
+/** A cell's result; the flag is required so no caller can judge a contradicted finding as the
+ * report does not. */
+export const cellResultOf = (c: CellResult, strictFindings: boolean): Result =>
   resultOf(c.tests, c.error, c.notRun, strictFindings);
 
 /** A finding's outcome: the facts it records held, were contradicted, or could not be told. */
@@ -122,7 +124,7 @@ export function statistics(tests: readonly TestResult[]) {
 /** Exit code of a run: 1 if the mesh broke a property anywhere, else 3 if anything could not be
  * told, else 0. A known failure outranks an incomplete run. */
 export function exitCodeOf(run: RunResult): 0 | 1 | 3 {
-  const results = run.cells.map((c) => cellResultOf(c, run.strictFindings));
+  const results = run.cells.map((c) => cellResultOf(c, run.strictFindings ?? false));
   if (results.includes("failure")) return 1;
   // Something left behind (a cluster teardown could not delete) is an infrastructure error too.
   if (results.includes("error") || results.includes("not-run") || run.cells.some((c) => c.leaked?.length)) {
@@ -131,10 +133,14 @@ export function exitCodeOf(run: RunResult): 0 | 1 | 3 {
   return 0;
 }
 
-/** Combines a test's verdicts: any fail fails it, else any error errors it. */
+const STATUS_OF_VERDICT: Record<VerdictKind, TestStatus> = {
+  pass: "passed",
+  fail: "failed",
+  error: "errored",
+};
+
+/** Combines a test's verdicts by the worst of them (any fail fails it, else any error errors it;
+ * none could tell nothing). */
 export function statusOf(verdicts: readonly Verdict[]): TestStatus {
-  if (verdicts.length === 0) return "errored";
-  if (verdicts.some((v) => v.verdict === "fail")) return "failed";
-  if (verdicts.some((v) => v.verdict === "error")) return "errored";
-  return "passed";
+  return STATUS_OF_VERDICT[worstOf(verdicts, "test").verdict];
 }

@@ -38,7 +38,7 @@ export function summaryMarkdown(run: RunResult): string {
     "|---|---|---|---|---|---|---|---|---|",
     ...run.cells.map((c) => {
       const s = statistics(c.tests);
-      return `| ${c.id} | ${c.istioVersion} | ${c.profile} | ${c.kubernetesVersion} | **${cellResultOf(c, run.strictFindings)}** | ${s.passed} | ${s.failed} | ${s.errored} | ${s.skipped} |`;
+      return `| ${c.id} | ${c.istioVersion} | ${c.profile} | ${c.kubernetesVersion} | **${cellResultOf(c, run.strictFindings ?? false)}** | ${s.passed} | ${s.failed} | ${s.errored} | ${s.skipped} |`;
     }),
   ];
   const problems = run.cells.flatMap((c) => [

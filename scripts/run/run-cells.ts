@@ -87,8 +87,10 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
     runs.push(await runCell(cell, o, result));
     const sig = o.interrupt.interruptedBy;
     if (sig) stop = `not run: the run was interrupted by ${sig}`;
-    else if (o.failFast && ["failure", "error"].includes(cellResultOf(result))) {
-      stop = `not run: --fail-fast stopped the run after ${cell.id} (${cellResultOf(result)})`;
+    else if (o.failFast) {
+      const r = cellResultOf(result, o.strictFindings ?? false);
+      if (r === "failure" || r === "error")
+        stop = `not run: --fail-fast stopped the run after ${cell.id} (${r})`;
     }
   }
   return runs;
