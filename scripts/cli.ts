@@ -113,18 +113,18 @@ export function commandUsage(name: string): string {
   return usageLine(name, c.flags, c.positional);
 }
 
-function exitCodes(c: Command): string {
+function exitCodes(exits: Command["exits"], title = "exit codes:"): string {
   return [
-    "exit codes:",
-    ...c.exits.codes.map(
-      (code) => `  ${String(code).padEnd(3)}  ${code === 0 ? c.exits.ok : EXIT_MEANING[code]}`,
+    title,
+    ...exits.codes.map(
+      (code) => `  ${String(code).padEnd(3)}  ${code === 0 ? exits.ok : EXIT_MEANING[code]}`,
     ),
   ].join("\n");
 }
 
 export function commandHelp(name: string): string {
   const c = COMMANDS[name]!;
-  return `${helpText(commandUsage(name), c.summary, c.flags)}\n\n${exitCodes(c)}`;
+  return `${helpText(commandUsage(name), c.summary, c.flags)}\n\n${exitCodes(c.exits)}`;
 }
 
 function topHelp(): string {
@@ -140,9 +140,9 @@ function topHelp(): string {
     "",
     "`ssc` alone prints this help and exits 2; `ssc --help` exits 0.",
     "",
-    "exit codes (each command's help lists its own):",
-    ...[0, 1, 2, 3, 130, 143].map(
-      (code) => `  ${String(code).padEnd(3)}  ${code === 0 ? "success" : EXIT_MEANING[code]}`,
+    exitCodes(
+      { codes: [0, 1, 2, 3, 130, 143], ok: "success" },
+      "exit codes (each command's help lists its own):",
     ),
   ].join("\n");
 }

@@ -69,8 +69,8 @@ export function timeoutsFrom(items: readonly string[], base: Timeouts = DEFAULT_
   const form = `use name=duration, e.g. istioReady=10m,targetsUp=90s (names: ${TIMEOUT_NAMES.join(", ")})`;
   for (const item of items) {
     const eq = item.indexOf("=");
-    const name = eq < 0 ? item : item.slice(0, eq);
     if (eq < 0) throw new UsageError(`--timeout ${item}: ${form}`);
+    const name = item.slice(0, eq);
     if (!(TIMEOUT_NAMES as string[]).includes(name)) {
       throw new UsageError(`--timeout ${item}: unknown name "${name}"; ${form}`);
     }

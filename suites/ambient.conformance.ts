@@ -1,9 +1,6 @@
 import { ztunnelChecks } from "../scripts/conformance/checks.ts";
 import { probeAllSeries } from "../scripts/probes/prometheus.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
-import { SCRAPE } from "../scripts/render/scenarios.ts";
-
-const SCRAPE_INTERVAL_MS = Number.parseInt(SCRAPE.interval, 10) * 1000;
 
 // Seed 001, ambient. A sidecar pod is never captured by ztunnel, so mutual_tls from
 // source_workload="prometheus" needs a sidecar-less Prometheus enrolled in ambient
@@ -22,7 +19,7 @@ export const AmbientScrapeIsMutualTls = defineConformanceTest({
     const api = t.prometheus("http://prometheus.ssc-ambient.svc:9090", await t.probeClient());
     return {
       verdicts: [
-        // One scrape interval between attempts: N passes in a row span fresh scrapes.
+        // promql converges one scrape interval between attempts (context.ts): fresh scrapes.
         await probeAllSeries(
           api,
           {
@@ -30,7 +27,7 @@ export const AmbientScrapeIsMutualTls = defineConformanceTest({
               'sum by (destination_workload, connection_security_policy, reporter) (istio_tcp_sent_bytes_total{source_workload="prometheus", destination_workload_namespace="ssc-ambient"})',
             labels: { connection_security_policy: "mutual_tls" },
           },
-          t.converge("promql", SCRAPE_INTERVAL_MS),
+          t.converge("promql"),
         ),
       ],
     };

@@ -1,7 +1,4 @@
-import { strictScrapeCheck } from "../scripts/conformance/checks.ts";
-import { judgePermissivePort } from "../scripts/conformance/permissive-port.ts";
-import { converge } from "../scripts/probes/converge.ts";
-import { curl } from "../scripts/probes/curl.ts";
+import { permissivePortCheck, strictScrapeCheck } from "../scripts/conformance/checks.ts";
 import { probeTarget } from "../scripts/probes/prometheus.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
 
@@ -63,22 +60,6 @@ export const PermissiveMetricsPortException = defineConformanceTest({
       t.pod("ssc-strict", "app=metrics-app-permissive"),
       t.pod("ssc-strict", "app=metrics-app"),
     ]);
-    const outside = await t.probeClient();
-    const mesh = await t.meshClient();
-    const url = (ip: string, scheme = "http") => `${scheme}://${ip}:9090/metrics`;
-    const verdict = await converge(async () => {
-      const [plainOpen, plainStrict, meshStrict] = await Promise.all([
-        curl(outside, { url: url(open.ip), timeoutMs: t.timeouts.request }),
-        curl(outside, { url: url(strict.ip), timeoutMs: t.timeouts.request }),
-        // Shows the STRICT app alive: Istio mTLS from the mesh client is what STRICT lets in.
-        curl(mesh.run, { url: url(strict.ip, "https"), tls: mesh.tls, timeoutMs: t.timeouts.request }),
-      ]);
-      return judgePermissivePort({
-        plainOpen: { url: url(open.ip), result: plainOpen },
-        plainStrict: { url: url(strict.ip), result: plainStrict },
-        meshStrict: { url: url(strict.ip, "https"), result: meshStrict },
-      });
-    }, t.converge("consistency"));
-    return { verdicts: [verdict] };
+    return { verdicts: [await permissivePortCheck(t, open, strict)] };
   },
 });

@@ -6,8 +6,9 @@ export const IMAGES = {
 } as const;
 
 /** The Prometheus version the operator scenario pins its Prometheus resource to (spec.version must
- * match spec.image: it drives the flags and configuration the operator generates). */
-export const PROMETHEUS_VERSION = "v3.10.0";
+ * match spec.image: it drives the flags and configuration the operator generates), read off the
+ * image so the two cannot drift. */
+export const PROMETHEUS_VERSION = IMAGES.prometheus.slice(IMAGES.prometheus.lastIndexOf(":") + 1);
 
 /**
  * Every probe runs from this one image, the same in every cell, never from a tool inside a
@@ -21,7 +22,6 @@ export const PROMETHEUS_VERSION = "v3.10.0";
 export const PROBE_CLIENT = {
   image:
     "docker.io/curlimages/curl:7.88.1@sha256:48318407b8d98e8c7d5bd4741c88e8e1a5442de660b47f63ba656e5c910bc3da",
-  curl: "7.88.1",
   uid: 100,
   gid: 101,
 } as const;

@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, rmdir } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubernetesObjectApi } from "@kubernetes/client-node";
@@ -20,7 +20,7 @@ import { PROVIDERS, type Provider } from "../cluster/providers.ts";
 import { ExitCode, InfrastructureError, UsageError } from "../errors.ts";
 import { deleteOwned, installedIstioVersion, loadKubeConfig } from "../mesh/kube.ts";
 import { shellJoin } from "../plan/shell.ts";
-import type { StepContext } from "../plan/steps.ts";
+import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
 import { cellResultOf, exitCodeOf, type RunResult, statistics } from "../report/model.ts";
 import { writeReports } from "../report/write.ts";
 import { newCellState, type RunOptions } from "../run/context.ts";
@@ -136,7 +136,7 @@ async function prepare(given: Options, mode: Mode) {
   });
   if (reuse) {
     for (const c of cells) {
-      const kubeconfig = `${workDir}/${c.id}/kubeconfig`;
+      const kubeconfig = cellKubeconfig({ workDir }, c);
       if (!existsSync(kubeconfig)) {
         throw new UsageError(
           `--reuse ${reuse}: no cell ${c.id} from ssc up here (${kubeconfig} is missing); run ssc up --run-id ${reuse} with the same --istio/--profile first`,
@@ -194,8 +194,14 @@ export async function upCommand(o: Options) {
       `ssc up provisions one cell; --istio and --profile give ${cells.length}. Use ssc run for a matrix`,
     );
   }
-  if (dryRun) return dryRun;
   const cell = cells[0]!;
+  if (cell.tests.every((d) => d.status === "skip")) {
+    // Nothing would be created: saying "is up" would point at a cluster that does not exist.
+    throw new UsageError(
+      `ssc up: no selected test applies to cell ${cell.id}, so there is nothing to bring up; see \`ssc plan\` for why, and change --test, --skip, --istio or --profile`,
+    );
+  }
+  if (dryRun) return dryRun;
   const interrupt = new RunInterrupt(log);
   const t = new Teardown(log);
   interrupt.leftBehind = () => t.pending().join(", ");
@@ -203,7 +209,7 @@ export async function upCommand(o: Options) {
   let failure: unknown;
   try {
     if (needsDocker(placement)) run.docker = await requireDocker(run.signal);
-    const state = newCellState(placement.kubeconfig ?? `${workDir}/${cell.id}/kubeconfig`);
+    const state = newCellState(cellKubeconfig(run, cell));
     t.add(`work folder ${workDir}`, () => rm(workDir, { recursive: true, force: true }));
     await executeCell(cell, run, t, state, "up");
   } catch (e) {
@@ -226,7 +232,7 @@ export async function upCommand(o: Options) {
   if (failure) throw failure;
   return {
     output: [
-      `cell ${cell.id} is up: export KUBECONFIG=${placement.kubeconfig ?? `${workDir}/${cell.id}/kubeconfig`}`,
+      `cell ${cell.id} is up: export KUBECONFIG=${cellKubeconfig(options, cell)}`,
       `  test it:   ssc run --reuse ${runId} --istio ${cell.istioVersion} --profile ${cell.profile} [--test <id>]`,
       `  remove it: ssc down --run-id ${runId}`,
     ].join("\n"),
@@ -270,7 +276,7 @@ export async function runCommand(o: Options) {
   const kept = runs.filter((r) => r.cell.kept?.length);
   // The run's folder is removed unless a cell kept its work folder (and kubeconfig) in it.
   if (!placement.reuse && kept.length === 0) {
-    await rmdir(workDir).catch(() => rm(workDir, { recursive: true, force: true }).catch(() => undefined));
+    await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }
   const run: RunResult = {
     runId,
@@ -312,7 +318,7 @@ export async function runCommand(o: Options) {
   ]);
   const keptLines = kept.map(({ cell: c }) =>
     [
-      `kept ${c.id}: export KUBECONFIG=${placement.kubeconfig ?? `${workDir}/${c.id}/kubeconfig`}`,
+      `kept ${c.id}: export KUBECONFIG=${cellKubeconfig(options, c)}`,
       `  test it again: ssc run --reuse ${runId} --istio ${c.istioVersion} --profile ${c.profile} [--test <id>]`,
       `  remove it:     ssc down --run-id ${runId}`,
     ].join("\n"),
@@ -402,7 +408,7 @@ export async function downCommand(o: Options) {
     const scratch = await mkdtemp(join(tmpdir(), "ssc-down-"));
     try {
       for (const name of names) {
-        const own = runId ? await cellKubeconfig(workDir, runId, name) : undefined;
+        const own = runId ? await kubeconfigOfCluster(join(workDir, runId), name) : undefined;
         const kcFile = own ?? join(scratch, "kubeconfig");
         const d = await execa(kind, ["delete", "cluster", "--name", name, "--kubeconfig", kcFile], {
           reject: false,
@@ -437,13 +443,13 @@ export async function downCommand(o: Options) {
   return { output, exitCode: failed.length ? ExitCode.infrastructure : ExitCode.ok };
 }
 
-/** The kubeconfig ssc wrote for a cluster of this run, if its work folder is still here. */
-async function cellKubeconfig(workDir: string, runId: string, _cluster: string): Promise<string | undefined> {
-  const dir = join(workDir, runId);
-  if (!existsSync(dir)) return undefined;
-  for (const cell of await readdir(dir)) {
-    const f = join(dir, cell, "kubeconfig");
-    if (existsSync(f)) return f;
+/** The kubeconfig ssc wrote for this kind cluster (the one naming its context kind-<name>), if the
+ * run's work folder is still here. */
+async function kubeconfigOfCluster(runDir: string, cluster: string): Promise<string | undefined> {
+  if (!existsSync(runDir)) return undefined;
+  for (const cell of await readdir(runDir)) {
+    const f = join(runDir, cell, "kubeconfig");
+    if (existsSync(f) && (await readFile(f, "utf8")).includes(`kind-${cluster}`)) return f;
   }
   return undefined;
 }
@@ -468,7 +474,12 @@ export async function doctorChecks(o: { mirror?: string; toolsDir?: string } = {
   const tool = async (name: string, args: string[]): Promise<Check> => {
     const c = await checkBinary(name, args, false, "");
     if (c.status === "ok") return { ...c, detail: `on PATH: ${c.detail}` };
-    if (o.toolsDir && existsSync(join(o.toolsDir, name))) {
+    // Any version: a run looks for <name>-<version>, then <name> (toolsDirCandidates).
+    if (
+      o.toolsDir &&
+      existsSync(o.toolsDir) &&
+      readdirSync(o.toolsDir).some((f) => f === name || (f.startsWith(`${name}-`) && !f.endsWith(".sha256")))
+    ) {
       return { id: name, status: "ok", detail: `from --tools-dir ${o.toolsDir}` };
     }
     if (cached(name)) {

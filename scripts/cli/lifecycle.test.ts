@@ -161,6 +161,10 @@ describe("bad input is exit 2 before anything runs", () => {
     [["up", "--timeout", "istioReady=0s"], /not a positive duration/],
     [["up", "--timeout", "bogus"], /use name=duration, e\.g\. istioReady=10m.*names: download/],
     [["down"], /needs --run-id <id> .* or --all/],
+    [
+      ["up", "--istio", "1.31", "--profile", "default", "--test", "AmbientWorkloadsHbone", "--dry-run"],
+      /^ssc: ssc up: no selected test applies to cell istio-1\.31\.\d+-default\S*, so there is nothing to bring up/,
+    ],
   ])("ssc %j", async (args, message) => {
     const r = await ssc(...args);
     expect(r.exitCode).toBe(2);

@@ -1,14 +1,7 @@
 import { UsageError } from "../errors.ts";
 import { createCa, issueWorkload, privateDir, writeClientFiles } from "../lab/pki.ts";
 import { type Convergence, converge } from "../probes/converge.ts";
-import {
-  probeForeignCaRejected,
-  probeIdentity,
-  probeMtls,
-  probeNoClientCertRejected,
-  probePlaintextRejected,
-  type SecurePortTarget,
-} from "../probes/http-probes.ts";
+import { endpointProbes, probeIdentity, type SecurePortTarget } from "../probes/http-probes.ts";
 import { probeTarget, prometheusApi } from "../probes/prometheus.ts";
 import { localRunner } from "../probes/runners.ts";
 import type { Verdict } from "../probes/verdict.ts";
@@ -49,11 +42,10 @@ async function runProbe(kind: ProbeKind, o: Options): Promise<Verdict> {
   const c = (attempt: () => Promise<Verdict>) => converge(attempt, convergence("consistency"));
   switch (kind) {
     case "mtls":
-      return c(() => probeMtls(localRunner, t));
     case "plaintext":
-      return c(() => probePlaintextRejected(localRunner, t));
     case "no-cert":
-      return c(() => probeNoClientCertRejected(localRunner, t));
+      // The cell's own wiring: each endpoint check under convergence (the foreign client is unused).
+      return endpointProbes(localRunner, t, t.meshClient, convergence("consistency"))[kind]();
     case "identity": {
       const expected = need(o, "expect-identity", kind);
       return c(() => probeIdentity(localRunner, t, expected));
@@ -65,7 +57,7 @@ async function runProbe(kind: ProbeKind, o: Options): Promise<Verdict> {
         const foreign = await createCa("ssc foreign CA");
         const client = await issueWorkload(foreign, "spiffe://cluster.local/ns/ssc-probe/sa/foreign");
         const files = await writeClientFiles(dir, "foreign", foreign.certPem, client);
-        return await c(() => probeForeignCaRejected(localRunner, t, files));
+        return await endpointProbes(localRunner, t, files, convergence("consistency"))["foreign-ca"]();
       } finally {
         await dir.dispose();
       }

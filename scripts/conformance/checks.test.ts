@@ -10,6 +10,8 @@ import {
   identityChecks,
   listenerChecks,
   localhostOnlyChecks,
+  mergedMetricsCheck,
+  permissivePortCheck,
   SECURE_JOBS,
   securePortAnnotationChecks,
   securePorts,
@@ -451,5 +453,45 @@ describe("strictScrapeCheck", () => {
     );
     expect(v.evidence.length).toBeGreaterThan(0);
     expect(urlsOf(c.seen)).not.toContain(STRICT_URL);
+  });
+});
+
+describe("mergedMetricsCheck", () => {
+  const AGENT = "http://10.0.0.5:15020/stats/prometheus";
+  it("reads the agent's 15020 from outside the mesh and judges what it merged", async () => {
+    const merged = answer('prometheus_build_info{version="3"} 1\nenvoy_server_live 1\n', 200);
+    const c = cell("native", { urls: { [AGENT]: merged } });
+    expect(await mergedMetricsCheck(c.t, pod)).toMatchObject({ probe: "merged-metrics", verdict: "pass" });
+    expect(urlsOf(c.seen)).toContain(AGENT);
+    expect(c.seen.find((a) => a.at(-1) === AGENT)).not.toContain("--cert");
+    expect(c.budgets).toEqual(["consistency"]);
+  });
+  it("fails without the app's series", async () => {
+    const c = cell("native", { urls: { [AGENT]: answer("envoy_server_live 1\n", 200) } });
+    expect((await mergedMetricsCheck(c.t, pod)).verdict).toBe("fail");
+  });
+});
+
+describe("permissivePortCheck", () => {
+  const open: PodInfo = { ...pod, name: "open", ip: "10.0.0.7" };
+  const strict: PodInfo = { ...pod, name: "strict", ip: "10.0.0.8" };
+  const OPEN = "http://10.0.0.7:9090/metrics";
+  const STRICT = "http://10.0.0.8:9090/metrics";
+  it("asks plaintext of both apps' metrics port and mTLS of the STRICT one", async () => {
+    const c = cell("native", { urls: { [OPEN]: answer("app_up 1", 200), [STRICT]: failed(56, "reset") } });
+    expect(await permissivePortCheck(c.t, open, strict)).toMatchObject({
+      probe: "permissive-port",
+      verdict: "pass",
+    });
+    expect(new Set(urlsOf(c.seen))).toEqual(new Set([OPEN, STRICT, "https://10.0.0.8:9090/metrics"]));
+    expect(c.seen.find((a) => a.at(-1) === "https://10.0.0.8:9090/metrics")).toContain(MESH.cert);
+    expect(c.seen.find((a) => a.at(-1) === STRICT)).not.toContain("--cert");
+    expect(c.budgets).toEqual(["consistency"]);
+  });
+  it("fails when the STRICT app serves plaintext", async () => {
+    const c = cell("native", {
+      urls: { [OPEN]: answer("app_up 1", 200), [STRICT]: answer("app_up 1", 200) },
+    });
+    expect((await permissivePortCheck(c.t, open, strict)).verdict).toBe("fail");
   });
 });

@@ -17,6 +17,8 @@ import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 import { PORTS } from "../render/scenarios.ts";
 import type { CellContext, PodInfo } from "./context.ts";
 import { judgeStrictScrape } from "./findings.ts";
+import { judgeMergedMetrics } from "./merging.ts";
+import { judgePermissivePort } from "./permissive-port.ts";
 
 // Building blocks the suites compose, so suites/ stays declarations and assertions. Every block
 // returns verdicts from the probes the lab proves; nothing here decides pass or fail by itself.
@@ -169,8 +171,8 @@ export async function localhostOnlyChecks(t: CellContext, pod: PodInfo): Promise
       () =>
         probeLocalhostOnly(client.run, {
           secure: { url: statsUrl(pod, merged.port), meshClient: client.tls, timeoutMs: t.timeouts.request },
-          envoyStatsUrl: statsUrl(pod, 15090, "http"),
-          agentStatsUrl: statsUrl(pod, 15020, "http"),
+          envoyStatsUrl: statsUrl(pod, PORTS.envoy, "http"),
+          agentStatsUrl: statsUrl(pod, PORTS.agent, "http"),
         }),
       t.converge("consistency"),
     ),
@@ -179,7 +181,7 @@ export async function localhostOnlyChecks(t: CellContext, pod: PodInfo): Promise
 
 /** The 15091/15092 rows only (gateways carry other 15090 rows than sidecars). */
 export function secureRows(expected: readonly ListenerExpectation[]): ListenerExpectation[] {
-  return expected.filter((e) => e.port !== 15090);
+  return expected.filter((e) => e.port !== PORTS.envoy);
 }
 
 /** The STRICT finding: the secure merged port of a pod under PeerAuthentication STRICT, judged
@@ -206,4 +208,35 @@ export async function strictScrapeCheck(
       judgeStrictScrape(url, await curl(client.run, { url, tls: client.tls, timeoutMs: t.timeouts.request })),
     t.converge("consistency"),
   );
+}
+
+/** Metrics merging: the agent's 15020, read by the client outside the mesh, carries the app's own
+ * series beside Istio's. */
+export async function mergedMetricsCheck(t: CellContext, pod: PodInfo): Promise<Verdict> {
+  const client = await t.probeClient();
+  const url = statsUrl(pod, PORTS.agent, "http");
+  return converge(
+    async () => judgeMergedMetrics(url, await curl(client, { url, timeoutMs: t.timeouts.request })),
+    t.converge("consistency"),
+  );
+}
+
+/** STRICT with a PERMISSIVE exception on one app's metrics port: plaintext from outside the mesh
+ * works there and is refused on the same port of a STRICT app, which the mesh client shows alive. */
+export async function permissivePortCheck(t: CellContext, open: PodInfo, strict: PodInfo): Promise<Verdict> {
+  const outside = await t.probeClient();
+  const mesh = await t.meshClient();
+  const url = (pod: PodInfo, scheme = "http") => `${scheme}://${pod.ip}:${PORTS.appMetrics}/metrics`;
+  const get = async (run: typeof outside, u: string, tls?: typeof mesh.tls) => ({
+    url: u,
+    result: await curl(run, { url: u, tls, timeoutMs: t.timeouts.request }),
+  });
+  return converge(async () => {
+    const [plainOpen, plainStrict, meshStrict] = await Promise.all([
+      get(outside, url(open)),
+      get(outside, url(strict)),
+      get(mesh.run, url(strict, "https"), mesh.tls),
+    ]);
+    return judgePermissivePort({ plainOpen, plainStrict, meshStrict });
+  }, t.converge("consistency"));
 }

@@ -6,7 +6,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ExecLike } from "../probes/runners.ts";
 import { type ScriptedApiServer, startApiServer } from "../testing/apiserver.ts";
 import { DEFAULT_TIMEOUTS } from "../timeouts.ts";
-import { type CellContextFile, cellContext, execBudgetMs, trustDomainOf } from "./context.ts";
+import {
+  type CellContextFile,
+  cellContext,
+  convergeIntervalMs,
+  execBudgetMs,
+  trustDomainOf,
+} from "./context.ts";
 
 // The cell context against the scripted API server (pod choice, mesh config) and a stand-in
 // istioctl that records its arguments. Stand-ins for the API calls a test body makes, not a cluster.
@@ -170,6 +176,7 @@ describe("cellContext", () => {
     expect(t.timeouts.consistency).toBe(DEFAULT_TIMEOUTS.consistency);
     const defaults = cellContext(await file());
     expect(defaults.consecutive).toBe(3);
+    expect(defaults.converge("targetsUp").intervalMs).toBe(5_000);
     expect(defaults.converge("consistency").timeout).toEqual({
       name: "consistency",
       ms: DEFAULT_TIMEOUTS.consistency,
@@ -287,6 +294,16 @@ describe("cellContext", () => {
     api = await startApiServer({ pods: [readyPod("prometheus-0")] });
     const client = await cellContext(await file({ timeouts: { request: 1_000 } })).meshClient();
     await expect(client.run(["true"])).rejects.toThrow();
+  });
+});
+
+describe("convergeIntervalMs", () => {
+  it("looks at Prometheus once per scrape interval (5s), so N passes span N scrapes", () => {
+    expect(convergeIntervalMs("targetsUp")).toBe(5_000);
+    expect(convergeIntervalMs("promql")).toBe(5_000);
+  });
+  it("looks every second for the HTTP and istioctl probes", () => {
+    expect(convergeIntervalMs("consistency")).toBe(1_000);
   });
 });
 

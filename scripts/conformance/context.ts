@@ -9,10 +9,11 @@ import type { Convergence } from "../probes/converge.ts";
 import type { ClientTls, CommandRunner, ProcessResult } from "../probes/curl.ts";
 import { type PrometheusApi, prometheusApi } from "../probes/prometheus.ts";
 import { type ExecLike, podRunner } from "../probes/runners.ts";
-import { CERT_DIR, FOREIGN_CERT_DIR } from "../render/scenarios.ts";
+import { CERT_DIR, FOREIGN_CERT_DIR, SCRAPE } from "../render/scenarios.ts";
 import {
   DEFAULT_CONSECUTIVE_SUCCESSES,
   DEFAULT_TIMEOUTS,
+  parseDuration,
   type TimeoutName,
   type Timeouts,
 } from "../timeouts.ts";
@@ -88,6 +89,12 @@ export function trustDomainOf(meshYaml: string | undefined): string {
   return td;
 }
 
+/** Between two looks at Prometheus, one scrape interval of the fixtures: N passes in a row then
+ * span N fresh scrapes instead of one result read N times. Other probes look every second. */
+export function convergeIntervalMs(name: TimeoutName): number {
+  return name === "targetsUp" || name === "promql" ? parseDuration(SCRAPE.interval)! : 1_000;
+}
+
 /** How long one exec may take: the request's own --max-time plus room for the exec round trip,
  * so a lost exec is an error, not a hang. */
 export const execBudgetMs = (timeouts: Timeouts): number => timeouts.request * 2 + 10_000;
@@ -118,7 +125,11 @@ export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {
     strictFindings: file.strictFindings,
     timeouts,
     consecutive,
-    converge: (name, intervalMs) => ({ consecutive, timeout: { name, ms: timeouts[name] }, intervalMs }),
+    converge: (name, intervalMs) => ({
+      consecutive,
+      timeout: { name, ms: timeouts[name] },
+      intervalMs: intervalMs ?? convergeIntervalMs(name),
+    }),
     securePrometheusUrl: "http://127.0.0.1:9090",
     async pod(namespace, labelSelector) {
       const list = await core.listNamespacedPod({ namespace, labelSelector });

@@ -1,4 +1,5 @@
 import { type CurlResult, describeResult } from "../probes/curl.ts";
+import { isEnvoyUpstreamRefusal } from "../probes/http-probes.ts";
 import { LISTENER_COLUMNS, parseTable } from "../probes/istioctl-output.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 
@@ -21,7 +22,7 @@ export function judgeStrictScrape(url: string, r: CurlResult): Verdict {
   const seen = describeResult(url, r);
   // 52/56 are always "rejected" outcomes, and a status exists only on a response.
   const closedAfterHandshake = r.exitCode === 52 || r.exitCode === 56;
-  const envoy503 = r.status === 503 && /upstream connect error/.test(r.body);
+  const envoy503 = isEnvoyUpstreamRefusal(r);
   if (closedAfterHandshake || envoy503) {
     return pass("strict", `as predicted, ${STRICT_PREDICTION} (seen: ${seen})`, [seen]);
   }

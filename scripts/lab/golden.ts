@@ -23,6 +23,11 @@ export const SIDECAR_LISTENER_ROWS: readonly (readonly string[])[] = [
   ["0.0.0.0", "15021", "ALL", "Inline Route: /healthz/ready*"],
 ];
 
+/** The same sidecar without METRICS_LOCALHOST_ACCESS_ONLY: 15090 on 0.0.0.0. */
+export const SIDECAR_LISTENER_ROWS_UNHARDENED: readonly (readonly string[])[] = SIDECAR_LISTENER_ROWS.map(
+  (r) => (r[1] === "15090" ? ["0.0.0.0", ...r.slice(1)] : r),
+);
+
 export function ztunnelWorkloadRows(prometheusProtocol: string): string[][] {
   return [
     ["NAMESPACE", "POD NAME", "ADDRESS", "NODE", "WAYPOINT", "PROTOCOL"],

@@ -39,6 +39,7 @@ export interface LabCellSpec {
 }
 
 export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
+  const istioVersion = spec.istioVersion ?? `${NEWEST_MINOR}.0`;
   const podInfo = (namespace: string, selector: string): PodInfo => {
     const name = spec.pods[`${namespace} ${selector}`];
     const pod = name === undefined ? undefined : lab.pods[name];
@@ -54,7 +55,7 @@ export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
   };
   return {
     cellId: "lab",
-    istioVersion: spec.istioVersion ?? `${NEWEST_MINOR}.0`,
+    istioVersion,
     profile: "default",
     secureMetricsMode: "native",
     runId: "lab",
@@ -74,6 +75,6 @@ export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
     probeClient: async () => localRunner,
     prometheus: (baseUrl, run) => prometheusApi(run, baseUrl, LAB_TIMEOUTS.request),
     trustDomain: async () => TRUST_DOMAIN,
-    has: (capability) => hasCapability(spec.istioVersion ?? `${NEWEST_MINOR}.0`, capability),
+    has: (capability) => hasCapability(istioVersion, capability),
   };
 }

@@ -11,9 +11,10 @@ import {
 import type { PodInfo } from "../conformance/context.ts";
 import type { EndpointCheck } from "../probes/http-probes.ts";
 import { checkZtunnelWorkloads, secureListenerExpectations } from "../probes/istioctl-output.ts";
-import { probeAllSeries, probeTarget, prometheusApi } from "../probes/prometheus.ts";
+import { probeAllSeries, probeTarget } from "../probes/prometheus.ts";
 import { localRunner } from "../probes/runners.ts";
 import { type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
+import { PORTS } from "../render/scenarios.ts";
 import { FAULTS, type Fault, type POD_PROBES, type ProbeId } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS, tabwrite, ztunnelMetrics, ztunnelWorkloadRows } from "./golden.ts";
 import { LAB_NAMESPACE, type Lab, type LabPod, startLab } from "./lab.ts";
@@ -81,19 +82,19 @@ function otherProbes(
   healthy: LabPod,
   faulty: boolean,
 ): Record<Exclude<ProbeId, (typeof POD_PROBES)[number]>, Runner> {
-  const api = prometheusApi(localRunner, lab.prometheus.url, LAB_TIMEOUTS.request);
   const listenerRows = faulty ? SIDECAR_LISTENER_ROWS.filter((r) => r[1] !== "15091") : SIDECAR_LISTENER_ROWS;
   const t = labCellContext(lab, {
     pods: { [`${LAB_NAMESPACE} app=${healthy.name}`]: healthy.name },
     istioctl: () => ({ exitCode: 0, stdout: tabwrite(listenerRows), stderr: "" }),
   });
+  const api = t.prometheus(t.securePrometheusUrl, localRunner);
   return {
     "targets-client-certs": () =>
       probeTarget(
         api,
         {
           job: faulty ? "fault-no-client-cert" : SECURE_JOBS.merged,
-          scrapeUrl: `https://${healthy.ip}:15092/stats/prometheus`,
+          scrapeUrl: `https://${healthy.ip}:${PORTS.secureMerged}/stats/prometheus`,
         },
         t.converge("targetsUp"),
       ),

@@ -17,7 +17,7 @@ import type { ProcessResult } from "../probes/curl.ts";
 import type { ConformanceTest } from "../registry/define.ts";
 import { statusOf, type TestStatus } from "../report/model.ts";
 import { FAULTS } from "./faults.ts";
-import { SIDECAR_LISTENER_ROWS, tabwrite } from "./golden.ts";
+import { SIDECAR_LISTENER_ROWS_UNHARDENED, tabwrite } from "./golden.ts";
 import { type Lab, startLab } from "./lab.ts";
 import { labCellContext } from "./lab-context.ts";
 
@@ -76,7 +76,7 @@ const LAB_FEATURES = new Set([
 ]);
 
 // istioctl from Istio's goldens: the sidecar's table without hardening, with 15090 on 0.0.0.0.
-const LISTENERS = SIDECAR_LISTENER_ROWS.map((r) => (r[1] === "15090" ? ["0.0.0.0", ...r.slice(1)] : [...r]));
+const LISTENERS = SIDECAR_LISTENER_ROWS_UNHARDENED;
 const istioctl =
   (rows: readonly (readonly string[])[]) =>
   (args: readonly string[]): ProcessResult =>

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
 import { istioctlVersionFor } from "../catalog/istio-releases.ts";
 import { k3sImageFor } from "../catalog/k3s-images.ts";
@@ -10,6 +9,7 @@ import { istioInstallSettings } from "../mesh/install-options.ts";
 import { SCENARIOS, type ScenarioId } from "../registry/scenarios.ts";
 import { type PatchTarget, patchFileName, scenarioDefinition } from "../render/scenarios.ts";
 import { DEFAULT_TIMEOUTS, formatDuration, type Timeouts } from "../timeouts.ts";
+import { toolsDirCandidates } from "../tools/download.ts";
 import type { Cell } from "./cells.ts";
 import type { TestDecision } from "./gates.ts";
 import { shellJoin } from "./shell.ts";
@@ -81,8 +81,7 @@ function toolsDescription(cell: Cell, provider: Provider, toolsDir: string | und
     ["istioctl", istioctlVersionFor(cell.istioVersion)],
   ];
   const inDir = ([name, version]: [string, string]) =>
-    toolsDir !== undefined &&
-    (existsSync(join(toolsDir, `${name}-${version}`)) || existsSync(join(toolsDir, name)));
+    toolsDir !== undefined && toolsDirCandidates(toolsDir, name, version).some((f) => existsSync(f));
   const named = (t: [string, string][]) => t.map(([n, v]) => `${n} ${v}`).join(" and ");
   const local = tools.filter(inDir);
   const fetched = tools.filter((t) => !inDir(t));
@@ -112,8 +111,12 @@ export function clusterName(cell: Cell, runId: string): string {
 }
 
 /** Each cell's own folder; its kubeconfig lives here, never in ~/.kube/config. */
-export const cellDir = (ctx: StepContext, cell: Cell) => `${ctx.workDir}/${cell.id}`;
-export function cellKubeconfig(ctx: StepContext, cell: Cell): string {
+export const cellDir = (ctx: Pick<StepContext, "workDir">, cell: Pick<Cell, "id">) =>
+  `${ctx.workDir}/${cell.id}`;
+export function cellKubeconfig(
+  ctx: Pick<StepContext, "workDir" | "provider" | "kubeconfig">,
+  cell: Pick<Cell, "id">,
+): string {
   return ctx.provider === "existing" && ctx.kubeconfig ? ctx.kubeconfig : `${cellDir(ctx, cell)}/kubeconfig`;
 }
 

@@ -48,6 +48,10 @@ const METRICS_BODY = /^(# (TYPE|HELP) |\w*_\w*(\{.*\})? [-+\d.eE]+( \d+)?$)/m;
 const ENVOY_UPSTREAM_REFUSED =
   /upstream connect error or disconnect\/reset before headers\..*reset reason: (connection termination|connection failure|remote reset|protocol error)/;
 
+/** Envoy's 503 for an upstream that refused what the sidecar forwarded (see above). */
+export const isEnvoyUpstreamRefusal = (r: CurlResult): boolean =>
+  r.status === 503 && ENVOY_UPSTREAM_REFUSED.test(r.body);
+
 export type Refusal = "refused" | "accepted" | "unclear";
 
 /**
@@ -63,7 +67,7 @@ export function judgeRefusal(r: CurlResult): Refusal {
   if (r.outcome !== "response") return "unclear";
   if ((r.status ?? 0) >= 200 && (r.status ?? 0) < 300) return "accepted";
   if (METRICS_BODY.test(r.body)) return "accepted";
-  if (r.status === 503 && ENVOY_UPSTREAM_REFUSED.test(r.body)) return "refused";
+  if (isEnvoyUpstreamRefusal(r)) return "refused";
   return "unclear";
 }
 

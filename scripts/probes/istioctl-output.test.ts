@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SIDECAR_LISTENER_ROWS, tabwrite } from "../lab/golden.ts";
+import { SIDECAR_LISTENER_ROWS_UNHARDENED, tabwrite } from "../lab/golden.ts";
 import {
   checkListeners,
   checkZtunnelWorkloads,
@@ -12,7 +12,7 @@ import {
 } from "./istioctl-output.ts";
 
 // The golden sidecar rows, with 15090 on 0.0.0.0 as without METRICS_LOCALHOST_ACCESS_ONLY.
-const SIDECAR = SIDECAR_LISTENER_ROWS.map((r) => (r[1] === "15090" ? ["0.0.0.0", ...r.slice(1)] : [...r]));
+const SIDECAR = SIDECAR_LISTENER_ROWS_UNHARDENED.map((r) => [...r]);
 
 describe("istioctl proxy-config listeners", () => {
   it("parses tabwriter output with one-space gaps and spaces inside cells", () => {

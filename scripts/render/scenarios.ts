@@ -8,7 +8,15 @@ import type { Params } from "./template.ts";
 // namespace, with which parameters. The cell decides the variant (native or legacy, ambient).
 // Every value a template needs is named here once; the templates hold no copies.
 
-export const PORTS = { secureEnvoy: 15091, secureMerged: 15092, legacy: 15091 } as const;
+export const PORTS = {
+  envoy: 15090,
+  agent: 15020,
+  secureEnvoy: 15091,
+  secureMerged: 15092,
+  legacy: 15091,
+  /** The fixtures' metrics app (a Prometheus image) serves its own /metrics here. */
+  appMetrics: 9090,
+} as const;
 export const ISTIO_NAMESPACE = "istio-system";
 export const CERT_DIR = "/etc/istio-certs";
 /** Where the secure Prometheus's client container finds the foreign-CA client (root-cert.pem,
@@ -103,7 +111,7 @@ const metricsApp = (name: string, runId: string, annotations: Record<string, str
 });
 const announceMetrics = {
   "prometheus.io/scrape": "true",
-  "prometheus.io/port": "9090",
+  "prometheus.io/port": String(PORTS.appMetrics),
   "prometheus.io/path": "/metrics",
 };
 

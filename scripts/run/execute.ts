@@ -14,8 +14,8 @@ import type { Teardown } from "./teardown.ts";
 // it made, the Teardown undoes.
 export type Mode = "run" | "up";
 
-/** run-tests, collect and the teardown steps belong to the run loop, not to provisioning. */
-const LOOP_OWNED = new Set<Step["action"]["type"]>(["run-tests", "collect", "teardown"]);
+/** collect and the teardown steps belong to the run loop, not to provisioning (run-tests ends it). */
+const LOOP_OWNED = new Set<Step["action"]["type"]>(["collect", "teardown"]);
 
 /** The steps a mode shows and counts: `up` stops before the tests; `run` goes to the end. */
 export function shownSteps(cell: PlannedCell, mode: Mode): Step[] {

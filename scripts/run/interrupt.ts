@@ -45,11 +45,6 @@ export class RunInterrupt {
     return this.received ? SIGNAL_EXIT[this.received] : undefined;
   }
 
-  /** Throws the Interrupted error once the run was interrupted; steps call it between actions. */
-  check(): void {
-    if (this.received) throw new Interrupted(this.received);
-  }
-
   dispose(): void {
     for (const [sig, h] of this.handlers) process.off(sig, h);
   }

@@ -4,7 +4,7 @@ import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { InfrastructureError, Interrupted, UsageError } from "../errors.ts";
 import { loadKubeConfig } from "../mesh/kube.ts";
 import type { PlannedCell } from "../plan/plan.ts";
-import { cellDir } from "../plan/steps.ts";
+import { cellDir, cellKubeconfig } from "../plan/steps.ts";
 import { scenarioDefinition } from "../render/scenarios.ts";
 import { collectDiagnostics } from "../report/diagnostics.ts";
 import { type CellResult, cellResultOf, type TestResult } from "../report/model.ts";
@@ -98,9 +98,7 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
 
 async function runCell(cell: PlannedCell, o: RunCellsOptions, result: CellResult): Promise<CellRun> {
   const t = new Teardown(o.log);
-  const state = newCellState(
-    o.provider === "existing" && o.kubeconfig ? o.kubeconfig : `${cellDir(o, cell)}/kubeconfig`,
-  );
+  const state = newCellState(cellKubeconfig(o, cell));
   o.interrupt.leftBehind = () => t.pending().join(", ");
   const dir = cellDir(o, cell);
   let junitXml: string | undefined;

@@ -75,14 +75,16 @@ case "$1 $2" in
       fail) echo "ERROR: failed to create cluster: stand-in told to fail" >&2; exit 1 ;;
     esac
     kc=$(arg_after --kubeconfig "$@")
+    ctx="kind-$(arg_after --name "$@")"
     mkdir -p "$(dirname "$kc")"
+    # Named as kind names them: cluster, user and context kind-<cluster name>.
     cat > "$kc" <<EOF
 apiVersion: v1
 kind: Config
-clusters: [{name: kind, cluster: {server: '$STANDIN_APISERVER', insecure-skip-tls-verify: true}}]
-users: [{name: kind, user: {token: stand-in}}]
-contexts: [{name: kind, context: {cluster: kind, user: kind}}]
-current-context: kind
+clusters: [{name: $ctx, cluster: {server: '$STANDIN_APISERVER', insecure-skip-tls-verify: true}}]
+users: [{name: $ctx, user: {token: stand-in}}]
+contexts: [{name: $ctx, context: {cluster: $ctx, user: $ctx}}]
+current-context: $ctx
 EOF
     exit 0 ;;
   "delete cluster")

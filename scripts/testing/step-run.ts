@@ -5,7 +5,7 @@ import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import type { Provider } from "../cluster/providers.ts";
 import { loadKubeConfig } from "../mesh/kube.ts";
 import { buildPlan, type PlannedCell } from "../plan/plan.ts";
-import type { Action } from "../plan/steps.ts";
+import { type Action, cellKubeconfig } from "../plan/steps.ts";
 import { type CellState, newCellState, type RunOptions, type StepRun } from "../run/context.ts";
 import { Teardown } from "../run/teardown.ts";
 import { DEFAULT_TIMEOUTS, type Timeouts } from "../timeouts.ts";
@@ -67,9 +67,7 @@ export async function handlerBench(opts: {
     log: (l) => logs.push(l),
   };
   const t = new Teardown((l) => logs.push(l));
-  const state = newCellState(
-    provider === "existing" && opts.kubeconfig ? opts.kubeconfig : join(workDir, cell!.id, "kubeconfig"),
-  );
+  const state = newCellState(cellKubeconfig(o, cell!));
   return {
     root,
     cell: cell!,

@@ -133,8 +133,14 @@ function mismatch(file: string, expected: string, actual: string, action: string
   );
 }
 
+/** Where a --tools-dir copy of a tool may be, in the order it is looked for: <name>-<version>,
+ * then <name>. The run, the plan and the doctor share this rule. */
+export function toolsDirCandidates(dir: string, name: string, version: string): string[] {
+  return [join(dir, `${name}-${version}`), join(dir, name)];
+}
+
 async function fromToolsDir(spec: ToolSpec, dir: string): Promise<ResolvedTool | undefined> {
-  for (const candidate of [join(dir, `${spec.name}-${spec.version}`), join(dir, spec.name)]) {
+  for (const candidate of toolsDirCandidates(dir, spec.name, spec.version)) {
     if (!existsSync(candidate)) continue;
     const actual = await sha256File(candidate);
     const sumFile = `${candidate}.sha256`;
