@@ -47,12 +47,160 @@ describe("ssc plan", () => {
   });
 });
 
+describe("ssc plan at CI scale", () => {
+  interface Matrix {
+    include: { cell: string; name: string; istio: string; profile: string; k8s: string; unlisted: boolean }[];
+  }
+
+  it("plans every version and both profiles, the impossible combinations as skipped cells with why", async () => {
+    const r = await ssc("plan", "--istio", "all", "--profile", "default,ambient", "--format", "json");
+    expect(r.exitCode).toBe(0);
+    const plan = JSON.parse(r.stdout) as PlanJson & { skippedCells: { id: string; reason: string }[] };
+    expect(plan.cells).toHaveLength(18);
+    expect(plan.skippedCells.map((c) => c.id)).toEqual([
+      "istio-1.22.8-ambient-k8s-1.30",
+      "istio-1.23.6-ambient-k8s-1.30",
+    ]);
+    const table = await ssc("plan", "--istio", "1.23..1.24", "--profile", "default,ambient");
+    expect(table.exitCode).toBe(0);
+    expect(table.stdout).toMatch(
+      /skipped cells \(combinations that cannot exist\)\n\n\s+CELL\s+REASON\n\s+istio-1\.23\.6-ambient-k8s-1\.30\s+profile ambient needs Istio >= 1\.24/,
+    );
+  });
+
+  it("prints a GitHub Actions matrix whose every entry, fed back with --cell, plans exactly that cell", async () => {
+    const r = await ssc(
+      "plan",
+      "--istio",
+      "all",
+      "--profile",
+      "default,ambient",
+      "--format",
+      "github-matrix",
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split("\n")).toHaveLength(1);
+    const matrix = JSON.parse(r.stdout) as Matrix;
+    expect(matrix.include).toHaveLength(18);
+    expect(matrix.include[0]).toEqual({
+      cell: "istio-1.22.8-default-k8s-1.30",
+      name: "1.22.8 default k8s 1.30.0",
+      istio: "1.22.8",
+      profile: "default",
+      k8s: "1.30",
+      unlisted: false,
+    });
+    const { planFromOptions } = await import("./cli/plan-command.ts");
+    for (const e of matrix.include) {
+      const all = planFromOptions({ istio: ["all"], profile: ["default", "ambient"], cell: [e.cell] });
+      const own = planFromOptions({ istio: [e.istio], profile: [e.profile], k8s: [e.k8s], cell: [e.cell] });
+      expect(all.cells.map((c) => c.id)).toEqual([e.cell]);
+      expect(own.cells.map((c) => c.id)).toEqual([e.cell]);
+    }
+    const one = await ssc(
+      "plan",
+      "--istio",
+      "1.31",
+      "--cell",
+      "istio-1.31.1-default-k8s-1.36",
+      "--format",
+      "json",
+    );
+    expect((JSON.parse(one.stdout) as PlanJson).cells.map((c) => c.id)).toEqual([
+      "istio-1.31.1-default-k8s-1.36",
+    ]);
+  });
+
+  it("ssc images lists each image once with its cells and source; mirrors change the source, not the node's", async () => {
+    const r = await ssc(
+      "images",
+      "--istio",
+      "1.30,1.31",
+      "--profile",
+      "default,ambient",
+      "--format",
+      "json",
+      "--registry-mirror",
+      "docker.io=ssc-cache-docker-io:5000",
+    );
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      cells: { id: string; images: string[] }[];
+      images: { image: string; source: string; cells: string[] }[];
+    };
+    expect(out.cells).toHaveLength(4);
+    const ztunnel = out.images.find((i) => i.image === "docker.io/istio/ztunnel:1.31.1")!;
+    expect(ztunnel).toMatchObject({
+      source: "mirror ssc-cache-docker-io:5000",
+      cells: ["istio-1.31.1-ambient-k8s-1.36"],
+    });
+    expect(out.images.find((i) => i.image.startsWith("kindest/node:"))!.source).toBe(
+      "host Docker (kind create)",
+    );
+    expect(out.images.find((i) => i.image.startsWith("quay.io/"))!.source).toBe("upstream");
+    const table = await ssc("images", "--istio", "1.31");
+    expect(table.stdout).toMatch(/^IMAGE\s+COMPONENT\s+PINNED\s+SOURCE\s+CELLS$/m);
+    const bad = await ssc("images", "--registry-mirror", "docker.io");
+    expect(bad.exitCode).toBe(2);
+  });
+
+  it("ssc run --cell runs exactly the named cells of the plan its other flags define", async () => {
+    const r = await ssc(
+      "run",
+      "--istio",
+      "all",
+      "--profile",
+      "default,ambient",
+      "--cell",
+      "istio-1.24.6-ambient-k8s-1.31,istio-1.30.5-default-k8s-1.36",
+      "--run-id",
+      "shard",
+      "--dry-run",
+    );
+    expect(r.exitCode).toBe(0);
+    expect([...r.stdout.matchAll(/^# cell (\S+)/gm)].map((m) => m[1])).toEqual([
+      "istio-1.24.6-ambient-k8s-1.31",
+      "istio-1.30.5-default-k8s-1.36",
+    ]);
+    expect(r.stdout).toContain("kind create cluster --name ssc-1.24.6-ambient-k1.31-shard");
+  });
+
+  it.each([
+    [
+      ["run", "--istio", "1.31", "--cell", "nope", "--dry-run"],
+      /--cell nope: no such cell in this plan \(cells: istio-1\.31\.1-default-k8s-1\.36\)/,
+    ],
+    [
+      ["plan", "--istio", "1.31", "--cell", "istio-1.31.1-ambient-k8s-1.36"],
+      /--cell istio-1\.31\.1-ambient-k8s-1\.36: no such cell in this plan \(cells: istio-1\.31\.1-default-k8s-1\.36\)/,
+    ],
+    [
+      ["plan", "--istio", "1.22,1.31", "--profile", "ambient", "--cell", "istio-1.22.8-ambient-k8s-1.30"],
+      /no cell to run: istio-1\.22\.8-ambient-k8s-1\.30: profile ambient needs Istio >= 1\.24/,
+    ],
+    [["plan", "--istio", "1.23", "--profile", "ambient"], /no cell to run: .*ambient needs Istio >= 1\.24/],
+    [
+      ["plan", "--istio", "1.31", "--test", "AmbientWorkloadsHbone"],
+      /no cell to run: .*no selected test applies/,
+    ],
+    [["plan", "--format", "yaml"], /--format yaml is unknown \(accepted: table, json, github-matrix\)/],
+  ])("a selection with nothing to run is exit 2 with why: %j", async (args, message) => {
+    const r = await ssc(...args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+});
+
 describe("bad input: exit 2 and one line on stderr naming the value", () => {
   it.each([
     [["plan", "--istio", "1.99"], /1\.99/],
     [["plan", "--istio", "1.21"], /older than 1\.22/],
     [["plan", "--istio", "1.23", "--profile", "ambient"], /ambient needs Istio >= 1\.24/],
-    [["plan", "--istio", "1.31", "--k8s", "1.29"], /--k8s 1\.29 is outside.*--allow-unsupported-k8s/],
+    [
+      ["plan", "--istio", "1.31", "--k8s", "1.29"],
+      /Kubernetes 1\.29 is outside Istio 1\.31.*--allow-unsupported-k8s/,
+    ],
     [["plan", "--profile", "sidecar"], /profile "sidecar" is unknown/],
     [["plan", "--options-file", "does-not-exist.yaml"], /does-not-exist\.yaml: cannot read it/],
     [["plan", "--bogus"], /unknown flag --bogus for ssc plan/],

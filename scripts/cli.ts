@@ -2,6 +2,7 @@
 import {
   DOCTOR_FLAGS,
   DOWN_FLAGS,
+  IMAGES_FLAGS,
   LIST_FLAGS,
   PLAN_FLAGS,
   PROBE_FLAGS,
@@ -83,6 +84,13 @@ export const COMMANDS: Record<string, Command> = {
     flags: RENDER_FLAGS,
     exits: { codes: [0, 2], ok: "the files were written" },
     run: async (o) => (await import("./cli/render-command.ts")).renderCommand(o),
+  },
+  images: {
+    summary:
+      "List every image each cell pulls (kind node, Istio control plane, proxies, ztunnel, CNI, gateways, fixtures, probe client) with tag, digest where pinned and source, to mirror them for air-gapped runs.",
+    flags: IMAGES_FLAGS,
+    exits: { codes: [0, 2], ok: "the list was printed" },
+    run: async (o) => (await import("./cli/images-command.ts")).imagesCommand(o),
   },
   probe: {
     summary:

@@ -1,3 +1,4 @@
+import semver from "semver";
 // Download locations of the tools a cell needs. Every artifact has a published checksum that the
 // tool manager verifies before first use (istio-facts.md §4.4: `<artifact>.sha256` in sha256sum
 // format; kind publishes `<binary>.sha256sum`).
@@ -37,10 +38,15 @@ const GATEWAY_API_BY_MINOR: Record<string, string> = {
   "1.31": "v1.6.0",
 };
 
+/** An unlisted minor newer than the catalog (--allow-unlisted-istio) borrows the newest known
+ * minor's Gateway API, as it borrows its Kubernetes range. */
 export function gatewayApiVersionFor(istioMinor: string): string {
   const v = GATEWAY_API_BY_MINOR[istioMinor];
-  if (!v) throw new Error(`no Gateway API version recorded for Istio ${istioMinor}`);
-  return v;
+  if (v) return v;
+  const known = Object.keys(GATEWAY_API_BY_MINOR).sort((a, b) => semver.compare(`${a}.0`, `${b}.0`));
+  const newest = known.at(-1)!;
+  if (semver.gt(`${istioMinor}.0`, `${newest}.0`)) return GATEWAY_API_BY_MINOR[newest]!;
+  throw new Error(`no Gateway API version recorded for Istio ${istioMinor}`);
 }
 
 export function gatewayApiCrdsUrl(gatewayApiVersion: string): string {

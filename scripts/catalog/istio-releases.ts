@@ -66,43 +66,119 @@ export function istioctlVersionFor(version: string): string {
 }
 
 export interface ResolveOptions {
-  /** Accept a patch newer than the pinned table (e.g. a release published after this catalog). */
+  /** Accept what the catalog does not list yet: a newer patch, a new minor, a pre-release or a
+   * vendor build. Such a cell is marked unlisted, with what was assumed. */
   allowUnlisted?: boolean;
 }
 
+const KNOWN = `known: ${OLDEST_MINOR}..${NEWEST_MINOR}, their patches, all, latest, latest-N or a range like 1.28..1.31`;
+const MINOR = /^\d+\.\d+$/;
+const cmpMinors = (a: string, b: string) => semver.compare(`${a}.0`, `${b}.0`);
+
 /**
- * Resolves one `--istio` item: `latest`, a minor (`1.31` = its latest known patch), a full version
- * or a known pre-release. Anything else is bad input with the accepted values in the message.
+ * Expands one `--istio` item into versions: `all` (every known minor's latest patch), `latest-N`
+ * (the newest N minors), a minor range `1.28..1.31` (inclusive), or one version as
+ * resolveIstioVersion reads it. Order is the catalog's, oldest first.
+ */
+export function expandIstioItem(input: string, options: ResolveOptions = {}): string[] {
+  const raw = input.trim().replace(/^v/, "");
+  if (raw === "all") return ISTIO_MINORS.map((m) => m.latestPatch);
+  const latestN = /^latest-(\d+)$/.exec(raw);
+  if (latestN) {
+    const n = Number(latestN[1]);
+    if (n < 1 || n > ISTIO_MINORS.length) {
+      throw new UsageError(
+        `--istio ${raw}: N must be 1..${ISTIO_MINORS.length} (the catalog knows ${ISTIO_MINORS.length} minors)`,
+      );
+    }
+    return ISTIO_MINORS.slice(-n).map((m) => m.latestPatch);
+  }
+  const range = /^(.+)\.\.(.+)$/.exec(raw);
+  if (range) {
+    const [from, to] = [range[1]!.trim(), range[2]!.trim()].map((v) => v.replace(/^v/, ""));
+    if (!MINOR.test(from!) || !MINOR.test(to!)) {
+      throw new UsageError(`--istio ${raw}: a range joins two minors, e.g. 1.28..1.31 (${KNOWN})`);
+    }
+    if (cmpMinors(from!, to!) > 0)
+      throw new UsageError(`--istio ${raw}: the range is reversed; write ${to}..${from}`);
+    for (const end of [from!, to!]) {
+      if (!findMinor(end))
+        throw new UsageError(`--istio ${raw}: minor ${end} is not in the catalog (${KNOWN})`);
+    }
+    return ISTIO_MINORS.filter((m) => cmpMinors(m.minor, from!) >= 0 && cmpMinors(m.minor, to!) <= 0).map(
+      (m) => m.latestPatch,
+    );
+  }
+  return [resolveIstioVersion(raw, options)];
+}
+
+/**
+ * Resolves one version: `latest`, a minor (`1.31` = its latest known patch), a full version or a
+ * known pre-release; with allowUnlisted also a newer patch, pre-release, minor or vendor build.
+ * Anything else is bad input with the accepted values in the message.
  */
 export function resolveIstioVersion(input: string, options: ResolveOptions = {}): string {
   const raw = input.trim().replace(/^v/, "");
-  const known = `known: ${OLDEST_MINOR}..${NEWEST_MINOR}, their patches, or latest`;
   if (raw === "latest") return ISTIO_MINORS[ISTIO_MINORS.length - 1]!.latestPatch;
-  const isMinor = /^\d+\.\d+$/.test(raw);
+  const isMinor = MINOR.test(raw);
   const v = semver.parse(isMinor ? `${raw}.0` : raw);
-  if (!v) throw new UsageError(`istio version "${input}" is not a version (${known})`);
+  if (!v) throw new UsageError(`istio version "${input}" is not a version (${KNOWN})`);
   const minor = `${v.major}.${v.minor}`;
   const m = findMinor(minor);
   if (!m) {
-    const older = semver.lt(`${minor}.0`, `${OLDEST_MINOR}.0`);
-    throw new UsageError(
-      older
-        ? `istio ${raw} is older than ${OLDEST_MINOR}, the oldest minor this suite supports (${known})`
-        : `istio ${raw} is not in the catalog (${known}); update scripts/catalog/istio-releases.ts`,
-    );
+    const older = cmpMinors(minor, OLDEST_MINOR) < 0;
+    if (older) {
+      throw new UsageError(
+        `istio ${raw} is older than ${OLDEST_MINOR}, the oldest minor this suite supports (${KNOWN})`,
+      );
+    }
+    if (!options.allowUnlisted) {
+      throw new UsageError(
+        `istio ${raw} is not in the catalog (${KNOWN}); pass --allow-unlisted-istio to qualify it, or run npm run catalog:update`,
+      );
+    }
+    if (isMinor) {
+      throw new UsageError(
+        `istio ${raw}: the catalog knows no patch of ${minor}; name one, e.g. ${minor}.0 or ${minor}.0-rc.0`,
+      );
+    }
+    return raw;
   }
   if (isMinor) return m.latestPatch;
   if (v.prerelease.length > 0) {
-    if (m.preReleases.includes(raw)) return raw;
-    if (options.allowUnlisted && isVendorBuild(raw)) return raw;
+    if (m.preReleases.includes(raw) || options.allowUnlisted) return raw;
     throw new UsageError(
       isVendorBuild(raw)
         ? `istio ${raw} looks like a vendor build of ${coreOf(raw)}: pass --allow-unlisted-istio to test it as ${coreOf(raw)}`
-        : `istio ${raw} is not a known pre-release (known: ${m.preReleases.join(", ") || "none"} for ${minor})`,
+        : `istio ${raw} is not a known pre-release (known: ${m.preReleases.join(", ") || "none"} for ${minor}); pass --allow-unlisted-istio to qualify it`,
     );
   }
   if (semver.lte(raw, m.latestPatch) || options.allowUnlisted) return raw;
   throw new UsageError(
     `istio ${raw} is newer than the catalog's ${m.latestPatch}; pass --allow-unlisted-istio to try it (istioctl download will verify it exists)`,
   );
+}
+
+/** What a cell assumes about a version the catalog does not list, or undefined when it is listed. */
+export function unlistedAssumption(version: string): string | undefined {
+  const core = coreOf(version);
+  const minor = minorOf(core);
+  const m = findMinor(minor);
+  if (!m) {
+    const newest = ISTIO_MINORS[ISTIO_MINORS.length - 1]!;
+    return `Istio ${minor} is not in the catalog: capabilities follow from the semver gates, the supported Kubernetes ${newest.kubernetes.min}..${newest.kubernetes.max} is borrowed from ${newest.minor}`;
+  }
+  if (isVendorBuild(version)) return `vendor build judged as Istio ${core}`;
+  if (semver.prerelease(version) && !m.preReleases.includes(version)) {
+    return `pre-release ${version} is not in the catalog: judged by the semver gates with ${minor}'s facts`;
+  }
+  if (!semver.prerelease(version) && semver.gt(version, m.latestPatch)) {
+    return `patch ${version} is newer than the catalog's ${m.latestPatch}: judged with ${minor}'s facts`;
+  }
+  return undefined;
+}
+
+/** The facts a cell uses for its minor: the catalog's, or for an unlisted minor the newest known. */
+export function minorFacts(version: string): IstioMinor {
+  return findMinor(minorOf(coreOf(version))) ?? ISTIO_MINORS[ISTIO_MINORS.length - 1]!;
 }

@@ -48,13 +48,16 @@ const TOOLS_DIR_FLAG: FlagSpec = {
   valueName: "dir",
 };
 
+const REGISTRY_MIRROR_FLAG: FlagSpec = {
+  name: "registry-mirror",
+  type: "string",
+  list: true,
+  description:
+    "kind nodes pull <registry> through a pull-through cache at <host:port> (one per registry; ssc cache start runs them)",
+  valueName: "registry=host:port",
+};
+
 const MATRIX_OPTIONS: readonly FlagSpec[] = [
-  {
-    name: "k8s",
-    type: "string",
-    description: "Kubernetes minor for every cell (default: newest supported by the Istio minor)",
-    valueName: "minor",
-  },
   {
     name: "allow-unsupported-k8s",
     type: "boolean",
@@ -64,7 +67,7 @@ const MATRIX_OPTIONS: readonly FlagSpec[] = [
     name: "allow-unlisted-istio",
     type: "boolean",
     description:
-      "accept a patch newer than the catalog knows, or a vendor build (1.26.3-solo) judged as its semver core",
+      "qualify what the catalog does not list: a newer patch, a new minor or pre-release (1.32.0, 1.32.0-rc.0), a vendor build (1.26.3-solo) judged as its semver core; the cell is marked unlisted with what was assumed",
   },
 ];
 
@@ -75,18 +78,34 @@ const MATRIX_FLAGS: readonly FlagSpec[] = [
     type: "string",
     list: true,
     description:
-      "Istio versions: 1.31.1, a minor (1.31 = latest known patch) or latest (default: latest; on an existing cluster, its installed version)",
+      "Istio versions: 1.31.1, a minor (1.31 = latest known patch), a range of minors (1.28..1.31), all, latest or latest-N (default: latest; on an existing cluster, its installed version)",
     valueName: "versions",
   },
   {
     name: "profile",
     type: "string",
     list: true,
-    description: "Istio profiles: default, ambient",
+    description:
+      "Istio profiles: default, ambient; combinations that cannot exist (ambient before 1.24) are skipped cells",
     default: ["default"],
     valueName: "profiles",
   },
+  {
+    name: "k8s",
+    type: "string",
+    list: true,
+    description:
+      "Kubernetes minors (default: per Istio minor the newest it supports); a minor an Istio minor does not support is a skipped cell",
+    valueName: "minors",
+  },
   ...MATRIX_OPTIONS,
+  {
+    name: "cell",
+    type: "string",
+    list: true,
+    description: "only these cells of the plan, by the ids ssc plan prints (one CI job per cell)",
+    valueName: "ids",
+  },
 ];
 
 /** `ssc up` brings up exactly one cell: one version, one profile. */
@@ -104,6 +123,12 @@ const ONE_CELL_FLAGS: readonly FlagSpec[] = [
     default: "default",
     valueName: "profile",
   },
+  {
+    name: "k8s",
+    type: "string",
+    description: "the one Kubernetes minor (default: the newest the Istio minor supports)",
+    valueName: "minor",
+  },
   ...MATRIX_OPTIONS,
 ];
 
@@ -118,12 +143,19 @@ const SELECTION_FLAGS: readonly FlagSpec[] = [
   { name: "skip", type: "string", list: true, description: "never run these test ids", valueName: "ids" },
 ];
 
+export const PLAN_FORMATS = ["table", "json", "github-matrix"] as const;
+
 export const PLAN_FLAGS: readonly FlagSpec[] = [
   ...MATRIX_FLAGS,
   ...SELECTION_FLAGS,
   RUN_ID_FLAG,
   WORK_DIR_FLAG,
-  FORMAT_FLAG,
+  {
+    ...FORMAT_FLAG,
+    description:
+      "output: table, json, or github-matrix ({include: [...]} of the runnable cells, for strategy.matrix)",
+    valueName: PLAN_FORMATS.join("|"),
+  },
   OPTIONS_FILE_FLAG,
   HELP_FLAG,
 ];
@@ -183,6 +215,15 @@ export const PROBE_FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
+export const IMAGES_FLAGS: readonly FlagSpec[] = [
+  ...MATRIX_FLAGS,
+  ...SELECTION_FLAGS,
+  REGISTRY_MIRROR_FLAG,
+  FORMAT_FLAG,
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
+];
+
 export const LIST_FLAGS: readonly FlagSpec[] = [FORMAT_FLAG, OPTIONS_FILE_FLAG, HELP_FLAG];
 
 export const SELFTEST_FLAGS: readonly FlagSpec[] = [FORMAT_FLAG, OPTIONS_FILE_FLAG, HELP_FLAG];
@@ -219,6 +260,7 @@ const PROVISION_FLAGS: readonly FlagSpec[] = [
   },
   TOOLS_DIR_FLAG,
   MIRROR_FLAG,
+  REGISTRY_MIRROR_FLAG,
   TIMEOUT_FLAG,
   CONSECUTIVE_FLAG,
   {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { KubernetesObjectApi } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { resolveIstioVersion } from "../catalog/istio-releases.ts";
+import { parseMirrors } from "../cluster/mirrors.ts";
 import { deletable, ownerSelector } from "../cluster/ownership.ts";
 import {
   type Check,
@@ -88,19 +89,20 @@ async function withReusedCells(o: Options, workDir: string, reuse: string): Prom
     : [];
   const cells = ids.flatMap((id) => {
     const m = /^istio-(.+)-(default|ambient)-k8s-(\d+\.\d+)$/.exec(id);
-    return m ? [{ istio: m[1]!, profile: m[2]!, k8s: m[3]! }] : [];
+    return m ? [{ id, istio: m[1]!, profile: m[2]!, k8s: m[3]! }] : [];
   });
   if (cells.length === 0) {
     throw new UsageError(
       `--reuse ${reuse}: no cell from ssc up in ${workDir}; bring one up with ssc up --run-id ${reuse}`,
     );
   }
-  const k8s = [...new Set(cells.map((c) => c.k8s))];
   return {
     ...o,
     istio: [...new Set(cells.map((c) => c.istio))],
     profile: [...new Set(cells.map((c) => c.profile))],
-    ...(k8s.length === 1 && !str(o, "k8s") ? { k8s: k8s[0] } : {}),
+    ...(list(o, "k8s").length === 0 ? { k8s: [...new Set(cells.map((c) => c.k8s))] } : {}),
+    // The cross product of those axes may name cells that were never brought up: test exactly these.
+    ...(list(o, "cell").length === 0 ? { cell: cells.map((c) => c.id) } : {}),
     ...(cells.some((c) => /-/.test(c.istio)) ? { "allow-unlisted-istio": true } : {}),
   };
 }
@@ -129,11 +131,16 @@ async function prepare(given: Options, mode: Mode) {
   }
   const o = reuse ? await withReusedCells(given, workDir, reuse) : given;
   const toolsDir = str(o, "tools-dir") ?? process.env.SSC_TOOLS_DIR;
-  const cells = planFromOptions(await withExistingIstio({ ...o, "run-id": runId }, placement), {
-    ...placement,
-    timeouts,
-    toolsDir,
-  });
+  const registryMirrors = parseMirrors(list(o, "registry-mirror"));
+  if (registryMirrors.length > 0 && (placement.provider ?? "kind") !== "kind") {
+    throw new UsageError(
+      "--registry-mirror configures the nodes of kind clusters ssc creates; drop it with --cluster k3s or --kubeconfig",
+    );
+  }
+  const { cells, impossible } = planFromOptions(
+    await withExistingIstio({ ...o, "run-id": runId }, placement),
+    { ...placement, timeouts, toolsDir, registryMirrors },
+  );
   if (reuse) {
     for (const c of cells) {
       const kubeconfig = cellKubeconfig({ workDir }, c);
@@ -169,7 +176,7 @@ async function prepare(given: Options, mode: Mode) {
     consecutive,
     log,
   };
-  return { runId, cells, dryRun, workDir, options, placement };
+  return { runId, cells, impossible, dryRun, workDir, options, placement };
 }
 
 /** kind and k3s need Docker: asked once per run, before anything is downloaded. */
@@ -195,12 +202,6 @@ export async function upCommand(o: Options) {
     );
   }
   const cell = cells[0]!;
-  if (cell.tests.every((d) => d.status === "skip")) {
-    // Nothing would be created: saying "is up" would point at a cluster that does not exist.
-    throw new UsageError(
-      `ssc up: no selected test applies to cell ${cell.id}, so there is nothing to bring up; see \`ssc plan\` for why, and change --test, --skip, --istio or --profile`,
-    );
-  }
   if (dryRun) return dryRun;
   const interrupt = new RunInterrupt(log);
   const t = new Teardown(log);
@@ -242,7 +243,7 @@ export async function upCommand(o: Options) {
 
 /** `ssc run`: every cell provisioned, tested and torn down in turn, then the reports, always. */
 export async function runCommand(o: Options) {
-  const { runId, cells, dryRun, workDir, options, placement } = await prepare(o, "run");
+  const { runId, cells, impossible, dryRun, workDir, options, placement } = await prepare(o, "run");
   if (dryRun) return dryRun;
   const reportDir = str(o, "report-dir") ?? join("reports", runId);
   const started = new Date().toISOString();
@@ -292,6 +293,7 @@ export async function runCommand(o: Options) {
       contact: list(o, "contact"),
     },
     cells: runs.map((r) => r.cell),
+    ...(impossible.length > 0 ? { skippedCells: impossible } : {}),
     strictFindings: bool(o, "strict-findings"),
   };
   const files = await writeReports(reportDir, run, runs);

@@ -138,7 +138,7 @@ describe("ssc run --reuse (the cell ssc up left)", () => {
         "--dry-run",
       );
       expect(r.exitCode).toBe(0);
-      expect(r.stdout).toMatch(/connect: reuse the cluster ssc up made \(ssc-1\.31\.1-default-dev\)/);
+      expect(r.stdout).toMatch(/connect: reuse the cluster ssc up made \(ssc-1\.31\.1-default-k1\.36-dev\)/);
       expect(r.stdout).not.toMatch(/kind create|istioctl install|delete cluster|export logs/);
       const missing = await ssc("run", "--reuse", "gone", "--istio", "1.31.1", "--work-dir", work);
       expect(missing.exitCode).toBe(2);
@@ -163,7 +163,7 @@ describe("bad input is exit 2 before anything runs", () => {
     [["down"], /needs --run-id <id> .* or --all/],
     [
       ["up", "--istio", "1.31", "--profile", "default", "--test", "AmbientWorkloadsHbone", "--dry-run"],
-      /^ssc: ssc up: no selected test applies to cell istio-1\.31\.\d+-default\S*, so there is nothing to bring up/,
+      /^ssc: the selection leaves no cell to run: istio-1\.31\.\d+-default\S*: no selected test applies/,
     ],
   ])("ssc %j", async (args, message) => {
     const r = await ssc(...args);
@@ -297,7 +297,7 @@ describe("ssc up --dry-run", () => {
     const order = [
       "preflight:",
       "fetch-tools: download kind v0.32.0 and istioctl 1.31.1",
-      "$ kind create cluster --name ssc-1.31.1-ambient-dry --config kind-config.yaml --image kindest/node:v1.36.1@sha256:3489c767",
+      "$ kind create cluster --name ssc-1.31.1-ambient-k1.36-dry --config kind-config.yaml --image kindest/node:v1.36.1@sha256:3489c767",
       "gateway-api/releases/download/v1.6.0/standard-install.yaml",
       "$ istioctl install -y --kubeconfig",
       "wait-istio: watch istiod Available, istio-cni and ztunnel DaemonSets ready, istio-ingressgateway Available",

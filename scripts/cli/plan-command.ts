@@ -1,24 +1,33 @@
 import { randomBytes } from "node:crypto";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
-import { buildPlan, type PlannedCell } from "../plan/plan.ts";
+import { UsageError } from "../errors.ts";
+import type { ImpossibleCell } from "../plan/cells.ts";
+import { type Plan, planSelection, runnable } from "../plan/plan.ts";
 import { formatAmount } from "../plan/requests.ts";
 import { type StepContext, stepCommand } from "../plan/steps.ts";
+import { PLAN_FORMATS } from "./flags.ts";
 import { checkRunId } from "./inputs.ts";
-import { bool, formatOf, list, type Options, str } from "./options.ts";
+import { bool, list, type Options, str } from "./options.ts";
 import { renderTable } from "./table.ts";
 
 export function newRunId(): string {
   return randomBytes(3).toString("hex");
 }
 
-export function planFromOptions(o: Options, placement: Partial<StepContext> = {}): PlannedCell[] {
+/** --k8s is a list for a matrix and one value for `ssc up`. */
+function kubernetesOf(o: Options): string[] {
+  const one = str(o, "k8s");
+  return one === undefined ? list(o, "k8s") : [one];
+}
+
+export function planFromOptions(o: Options, placement: Partial<StepContext> = {}): Plan {
   const runId = checkRunId(str(o, "run-id") ?? newRunId());
-  return buildPlan(
+  return planSelection(
     {
       ...placement,
       istio: list(o, "istio").length > 0 ? list(o, "istio") : ["latest"],
       profiles: list(o, "profile"),
-      kubernetes: str(o, "k8s"),
+      kubernetes: kubernetesOf(o),
       allowUnsupportedKubernetes: bool(o, "allow-unsupported-k8s"),
       allowUnlisted: bool(o, "allow-unlisted-istio"),
       only: list(o, "test"),
@@ -27,11 +36,12 @@ export function planFromOptions(o: Options, placement: Partial<StepContext> = {}
       workDir: `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}`,
     },
     CONFORMANCE_TESTS,
+    list(o, "cell"),
   );
 }
 
 /** The JSON contract of `ssc plan --format json` (issue #2); keep field names stable. */
-export function planJson(cells: readonly PlannedCell[]): unknown {
+export function planJson({ cells, impossible }: Plan): unknown {
   return {
     cells: cells.map((c) => ({
       id: c.id,
@@ -41,22 +51,50 @@ export function planJson(cells: readonly PlannedCell[]): unknown {
       nodeImage: c.nodeImage,
       kindVersion: c.kindVersion,
       secureMetricsMode: c.secureMetricsMode,
+      ...(c.unlisted ? { unlisted: c.unlisted } : {}),
+      runnable: runnable(c),
       scenarios: c.scenarios,
       ...(c.requests ? { requests: c.requests } : {}),
       steps: c.steps.map((s) => ({ id: s.id, description: s.description, command: stepCommand(s) })),
       tests: c.tests,
     })),
+    skippedCells: impossible,
   };
 }
 
-export function planTable(cells: readonly PlannedCell[]): string {
-  return cells
+/** One entry per runnable cell for a GitHub Actions `strategy.matrix`: the job runs
+ * `ssc run --istio <istio> --profile <profile> --k8s <k8s> --cell <cell>` and names itself `name`. */
+export function githubMatrix({ cells }: Plan): { include: Record<string, string | boolean>[] } {
+  return {
+    include: cells.filter(runnable).map((c) => ({
+      cell: c.id,
+      name: `${c.istioVersion} ${c.profile} k8s ${c.kubernetesVersion}`,
+      istio: c.istioVersion,
+      profile: c.profile,
+      k8s: c.kubernetesVersion.split(".").slice(0, 2).join("."),
+      unlisted: c.unlisted !== undefined,
+    })),
+  };
+}
+
+function skippedTable(impossible: readonly ImpossibleCell[]): string {
+  return `skipped cells (combinations that cannot exist)\n\n${indent(
+    renderTable(
+      ["CELL", "REASON"],
+      impossible.map((i) => [i.id, i.reason]),
+    ),
+  )}`;
+}
+
+export function planTable({ cells, impossible }: Plan): string {
+  const shown = cells
     .map((c) => {
       const runs = c.tests.filter((t) => t.status === "run").length;
       const head = [
         `cell ${c.id}`,
         `  istio ${c.istioVersion} (${c.secureMetricsMode} secure metrics), profile ${c.profile}`,
         `  kubernetes ${c.kubernetesVersion} on ${c.nodeImage} (kind ${c.kindVersion})`,
+        ...(c.unlisted ? [`  unlisted: ${c.unlisted}`] : []),
         `  ${runs} of ${c.tests.length} tests run`,
         ...(c.requests ? [`  requests ${formatAmount(c.requests.total)} (${c.requests.note})`] : []),
       ].join("\n");
@@ -71,11 +109,17 @@ export function planTable(cells: readonly PlannedCell[]): string {
       return `${head}\n\n${indent(steps)}\n\n${indent(tests)}`;
     })
     .join("\n\n");
+  return impossible.length > 0 ? `${shown}\n\n${skippedTable(impossible)}` : shown;
 }
 
 const indent = (s: string) => s.replace(/^/gm, "  ");
 
 export function planCommand(o: Options): string {
-  const cells = planFromOptions(o);
-  return formatOf(o) === "json" ? JSON.stringify(planJson(cells), null, 2) : planTable(cells);
+  const format = str(o, "format") ?? "table";
+  if (!(PLAN_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format ${format} is unknown (accepted: ${PLAN_FORMATS.join(", ")})`);
+  }
+  const plan = planFromOptions(o);
+  if (format === "github-matrix") return JSON.stringify(githubMatrix(plan));
+  return format === "json" ? JSON.stringify(planJson(plan), null, 2) : planTable(plan);
 }

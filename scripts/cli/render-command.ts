@@ -10,7 +10,7 @@ export async function renderCommand(o: Options): Promise<string> {
   const out = str(o, "out");
   if (!out) throw new UsageError("ssc render needs --out <dir>, the folder to write the manifests into");
   const runId = str(o, "run-id") ?? "render";
-  const cells = planFromOptions({ ...o, "run-id": runId });
+  const { cells } = planFromOptions({ ...o, "run-id": runId });
   await checkWritableFolder(out, "--out");
   const results: { cell: string; dir: string; files: string[] }[] = [];
   for (const cell of cells) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { findMinor } from "../catalog/istio-releases.ts";
 import { UsageError } from "../errors.ts";
-import { expandMatrix } from "./cells.ts";
+import { expandMatrix, selectCells } from "./cells.ts";
 
 const minorNum = (v: string) => Number(v.split(".")[1]);
 
@@ -28,7 +28,7 @@ describe("expandMatrix", () => {
   });
 
   it("honours --k8s inside the range", () => {
-    const [cell] = expandMatrix({ istio: ["1.31"], profiles: ["default"], kubernetes: "1.33" });
+    const [cell] = expandMatrix({ istio: ["1.31"], profiles: ["default"], kubernetes: ["1.33"] });
     expect(cell!.kubernetesVersion).toBe("1.33.1");
     expect(cell!.kindVersion).toBe("v0.29.0");
   });
@@ -46,17 +46,20 @@ describe("expandMatrix", () => {
   });
 
   it.each([
-    [{ istio: ["1.23"], profiles: ["ambient"] }, /ambient needs Istio >= 1.24/],
+    [
+      { istio: ["1.23"], profiles: ["ambient"] },
+      /no cell to run: istio-1.23.6-ambient-k8s-1.30: profile ambient needs Istio >= 1.24/,
+    ],
     [
       { istio: ["1.31"], profiles: ["sidecar"] },
       /profile "sidecar" is unknown \(accepted: default, ambient\)/,
     ],
     [
-      { istio: ["1.31"], profiles: ["default"], kubernetes: "1.30" },
-      /outside Istio 1.31's supported Kubernetes 1.32..1.36/,
+      { istio: ["1.31"], profiles: ["default"], kubernetes: ["1.30"] },
+      /Kubernetes 1.30 is outside Istio 1.31's supported 1.32..1.36/,
     ],
-    [{ istio: ["1.31"], profiles: ["default"], kubernetes: "1.28" }, /no pinned kind node image/],
-    [{ istio: ["1.31"], profiles: ["default"], kubernetes: "one" }, /not a Kubernetes minor/],
+    [{ istio: ["1.31"], profiles: ["default"], kubernetes: ["1.28"] }, /no pinned kind node image/],
+    [{ istio: ["1.31"], profiles: ["default"], kubernetes: ["one"] }, /not a Kubernetes minor/],
     [{ istio: [], profiles: ["default"] }, /--istio is empty/],
   ])("rejects %j", (input, message) => {
     expect(() => expandMatrix(input)).toThrow(UsageError);
@@ -68,9 +71,76 @@ describe("expandMatrix", () => {
     const [cell] = expandMatrix({
       istio: ["1.31"],
       profiles: ["default"],
-      kubernetes: "1.30",
+      kubernetes: ["1.30"],
       allowUnsupportedKubernetes: true,
     });
     expect(cell!.kubernetesVersion).toBe("1.30.0");
+  });
+
+  it("turns combinations that cannot exist into skipped cells with why, beside the ones that can", () => {
+    const { cells, impossible } = selectCells({ istio: ["all"], profiles: ["default", "ambient"] });
+    expect(cells).toHaveLength(18);
+    expect(impossible.map((i) => [i.id, i.reason])).toEqual([
+      ["istio-1.22.8-ambient-k8s-1.30", "profile ambient needs Istio >= 1.24 (ambient GA); 1.22.8 is older"],
+      ["istio-1.23.6-ambient-k8s-1.30", "profile ambient needs Istio >= 1.24 (ambient GA); 1.23.6 is older"],
+    ]);
+    const both = [...cells.map((c) => c.id), ...impossible.map((i) => i.id)];
+    expect(new Set(both).size).toBe(20);
+  });
+
+  it("crosses Kubernetes minors too, skipping those an Istio minor does not support", () => {
+    const { cells, impossible } = selectCells({
+      istio: ["1.29", "1.31"],
+      profiles: ["default"],
+      kubernetes: ["1.31", "1.35"],
+    });
+    expect(cells.map((c) => c.id)).toEqual([
+      "istio-1.29.8-default-k8s-1.31",
+      "istio-1.29.8-default-k8s-1.35",
+      "istio-1.31.1-default-k8s-1.35",
+    ]);
+    expect(impossible).toEqual([
+      {
+        id: "istio-1.31.1-default-k8s-1.31",
+        istioVersion: "1.31.1",
+        profile: "default",
+        kubernetes: "1.31",
+        reason:
+          "Kubernetes 1.31 is outside Istio 1.31's supported 1.32..1.36 (--allow-unsupported-k8s runs it anyway)",
+      },
+    ]);
+  });
+
+  it("marks an unlisted minor or pre-release with what it assumed, and borrows the newest minor's Kubernetes", async () => {
+    const cells = expandMatrix({
+      istio: ["1.32.0", "1.32.0-rc.0"],
+      profiles: ["ambient"],
+      allowUnlisted: true,
+    });
+    expect(cells.map((c) => [c.id, c.secureMetricsMode])).toEqual([
+      ["istio-1.32.0-ambient-k8s-1.36", "native"],
+      ["istio-1.32.0-rc.0-ambient-k8s-1.36", "native"],
+    ]);
+    for (const c of cells) {
+      expect(c.unlisted).toBe(
+        "Istio 1.32 is not in the catalog: capabilities follow from the semver gates, the supported Kubernetes 1.32..1.36 is borrowed from 1.31",
+      );
+    }
+    const { buildPlan } = await import("./plan.ts");
+    const { CONFORMANCE_TESTS } = await import("../../suites/catalog.ts");
+    const [planned] = buildPlan(
+      { istio: ["1.32.0"], profiles: ["default"], allowUnlisted: true, runId: "u", workDir: "w" },
+      CONFORMANCE_TESTS,
+    );
+    expect(planned!.steps.find((s) => s.id === "install-gateway-api-crds")!.description).toBe(
+      "install Gateway API v1.6.0 CRDs (borrowed from the newest minor in the catalog: Istio 1.32 is unlisted)",
+    );
+    expect(planned!.steps.find((s) => s.id === "render-manifests")!.argv).toEqual(
+      expect.arrayContaining(["--k8s", "1.36", "--allow-unlisted-istio"]),
+    );
+    const [listed] = expandMatrix({ istio: ["1.31.1"], profiles: ["default"], allowUnlisted: true });
+    expect(listed!.unlisted).toBeUndefined();
+    const [newer] = expandMatrix({ istio: ["1.31.4"], profiles: ["default"], allowUnlisted: true });
+    expect(newer!.unlisted).toBe("patch 1.31.4 is newer than the catalog's 1.31.1: judged with 1.31's facts");
   });
 });

@@ -1,6 +1,12 @@
 import semver from "semver";
 import { hasCapability, type SecureMetricsMode, secureMetricsModeOf } from "../catalog/capabilities.ts";
-import { findMinor, minorOf, type ResolveOptions, resolveIstioVersion } from "../catalog/istio-releases.ts";
+import {
+  expandIstioItem,
+  minorFacts,
+  minorOf,
+  type ResolveOptions,
+  unlistedAssumption,
+} from "../catalog/istio-releases.ts";
 import { type KindNodeImage, nodeImageFor, PINNED_KUBERNETES_MINORS } from "../catalog/kind-images.ts";
 import { PROFILES, type Profile } from "../catalog/profiles.ts";
 import { UsageError } from "../errors.ts";
@@ -8,13 +14,14 @@ import { UsageError } from "../errors.ts";
 export interface MatrixInput extends ResolveOptions {
   istio: readonly string[];
   profiles: readonly string[];
-  /** Kubernetes minor (e.g. "1.34"); default: newest supported by Istio and pinned node images. */
-  kubernetes?: string;
+  /** Kubernetes minors (e.g. "1.34"); default: per Istio minor, the newest it supports with a
+   * pinned node image. */
+  kubernetes?: readonly string[];
   allowUnsupportedKubernetes?: boolean;
 }
 
 export interface Cell {
-  /** Stable, human-readable, valid in kind cluster names: istio-1.31.1-ambient-k8s-1.36 */
+  /** Stable, human-readable, unique on every axis a cell varies on: istio-1.31.1-ambient-k8s-1.36 */
   id: string;
   istioVersion: string;
   istioMinor: string;
@@ -23,36 +30,26 @@ export interface Cell {
   nodeImage: string;
   kindVersion: string;
   secureMetricsMode: SecureMetricsMode;
+  /** Set for a version the catalog does not list (--allow-unlisted-istio): what was assumed. */
+  unlisted?: string;
+}
+
+/** A combination of the selection that cannot exist, shown as a skipped cell with why. */
+export interface ImpossibleCell {
+  id: string;
+  istioVersion: string;
+  profile: Profile;
+  kubernetes: string;
+  reason: string;
+}
+
+export interface MatrixSelection {
+  cells: Cell[];
+  impossible: ImpossibleCell[];
 }
 
 const cmpMinor = (a: string, b: string) => semver.compare(`${a}.0`, `${b}.0`);
-
-function kubernetesFor(
-  istioMinor: string,
-  requested: string | undefined,
-  allowUnsupported: boolean,
-): KindNodeImage {
-  const range = findMinor(istioMinor)!.kubernetes;
-  const inRange = (k: string) => cmpMinor(k, range.min) >= 0 && cmpMinor(k, range.max) <= 0;
-  if (requested === undefined) {
-    const candidates = PINNED_KUBERNETES_MINORS.filter(inRange).sort(cmpMinor);
-    const newest = candidates[candidates.length - 1];
-    if (!newest) throw new Error(`catalog gap: no pinned node image inside ${range.min}..${range.max}`);
-    return nodeImageFor(newest)!;
-  }
-  const image = nodeImageFor(requested);
-  if (!image) {
-    throw new UsageError(
-      `--k8s ${requested}: no pinned kind node image for that minor (pinned: ${PINNED_KUBERNETES_MINORS.join(", ")})`,
-    );
-  }
-  if (!inRange(requested) && !allowUnsupported) {
-    throw new UsageError(
-      `--k8s ${requested} is outside Istio ${istioMinor}'s supported Kubernetes ${range.min}..${range.max}; pick one inside or pass --allow-unsupported-k8s`,
-    );
-  }
-  return image;
-}
+const cellId = (istio: string, profile: string, k8s: string) => `istio-${istio}-${profile}-k8s-${k8s}`;
 
 function parseProfile(p: string): Profile {
   const v = p.trim();
@@ -60,42 +57,105 @@ function parseProfile(p: string): Profile {
   throw new UsageError(`profile "${p}" is unknown (accepted: ${PROFILES.join(", ")})`);
 }
 
-function parseKubernetes(k: string | undefined): string | undefined {
-  if (k === undefined) return undefined;
+/** A --k8s item as a minor with a pinned node image; anything else is bad input on its own. */
+function parseKubernetes(k: string): KindNodeImage {
   const m = /^v?(\d+\.\d+)(\.\d+)?$/.exec(k.trim());
   if (!m) throw new UsageError(`--k8s "${k}" is not a Kubernetes minor (e.g. 1.34)`);
-  return m[1];
+  const image = nodeImageFor(m[1]!);
+  if (!image) {
+    throw new UsageError(
+      `--k8s ${k}: no pinned kind node image for that minor (pinned: ${PINNED_KUBERNETES_MINORS.join(", ")})`,
+    );
+  }
+  return image;
 }
 
-/** Expands --istio x --profile (x --k8s) into cells, rejecting impossible combinations. */
-export function expandMatrix(input: MatrixInput): Cell[] {
-  if (input.istio.length === 0) throw new UsageError("--istio is empty; give a version, a minor or latest");
+/** The Kubernetes minors a version runs on: those asked for, or the newest it supports. */
+function kubernetesFor(
+  istioVersion: string,
+  requested: readonly KindNodeImage[],
+  allowUnsupported: boolean,
+): { image: KindNodeImage; outside?: string }[] {
+  const facts = minorFacts(istioVersion);
+  const { min, max } = facts.kubernetes;
+  const inRange = (k: string) => cmpMinor(k, min) >= 0 && cmpMinor(k, max) <= 0;
+  if (requested.length === 0) {
+    const newest = PINNED_KUBERNETES_MINORS.filter(inRange).sort(cmpMinor).at(-1);
+    if (!newest) throw new Error(`catalog gap: no pinned node image inside ${min}..${max}`);
+    return [{ image: nodeImageFor(newest)! }];
+  }
+  return requested.map((image) =>
+    inRange(image.kubernetes) || allowUnsupported
+      ? { image }
+      : {
+          image,
+          outside: `Kubernetes ${image.kubernetes} is outside Istio ${facts.minor}'s supported ${min}..${max} (--allow-unsupported-k8s runs it anyway)`,
+        },
+  );
+}
+
+/**
+ * Expands --istio x --profile x --k8s into the cells that can exist and the combinations that
+ * cannot (ambient before 1.24, a Kubernetes minor the Istio minor does not support), each with why.
+ * Bad input (an unknown profile, version or Kubernetes minor) is an error on its own.
+ */
+export function selectCells(input: MatrixInput): MatrixSelection {
+  if (input.istio.length === 0)
+    throw new UsageError("--istio is empty; give a version, a minor, a range, all or latest");
   if (input.profiles.length === 0)
     throw new UsageError(`--profile is empty (accepted: ${PROFILES.join(", ")})`);
-  const versions = [...new Set(input.istio.map((v) => resolveIstioVersion(v, input)))];
+  const versions = [...new Set(input.istio.flatMap((v) => expandIstioItem(v, input)))];
   const profiles = [...new Set(input.profiles.map(parseProfile))];
-  const k8s = parseKubernetes(input.kubernetes);
+  const requested = [
+    ...new Map((input.kubernetes ?? []).map(parseKubernetes).map((i) => [i.kubernetes, i])).values(),
+  ];
   const cells: Cell[] = [];
+  const impossible: ImpossibleCell[] = [];
   for (const istioVersion of versions) {
-    const istioMinor = minorOf(istioVersion);
-    const image = kubernetesFor(istioMinor, k8s, input.allowUnsupportedKubernetes ?? false);
-    for (const profile of profiles) {
-      if (profile === "ambient" && !hasCapability(istioVersion, "ambient")) {
-        throw new UsageError(
-          `profile ambient needs Istio >= 1.24 (ambient GA); ${istioVersion} is older: drop ambient or pick 1.24+`,
-        );
+    const unlisted = unlistedAssumption(istioVersion);
+    for (const { image, outside } of kubernetesFor(
+      istioVersion,
+      requested,
+      input.allowUnsupportedKubernetes ?? false,
+    )) {
+      for (const profile of profiles) {
+        const id = cellId(istioVersion, profile, image.kubernetes);
+        const reason =
+          outside ??
+          (profile === "ambient" && !hasCapability(istioVersion, "ambient")
+            ? `profile ambient needs Istio >= 1.24 (ambient GA); ${istioVersion} is older`
+            : undefined);
+        if (reason) {
+          impossible.push({ id, istioVersion, profile, kubernetes: image.kubernetes, reason });
+          continue;
+        }
+        cells.push({
+          id,
+          istioVersion,
+          istioMinor: minorOf(istioVersion),
+          profile,
+          kubernetesVersion: image.kubernetesPatch,
+          nodeImage: image.image,
+          kindVersion: image.kind,
+          secureMetricsMode: secureMetricsModeOf(istioVersion),
+          ...(unlisted ? { unlisted } : {}),
+        });
       }
-      cells.push({
-        id: `istio-${istioVersion}-${profile}-k8s-${image.kubernetes}`,
-        istioVersion,
-        istioMinor,
-        profile,
-        kubernetesVersion: image.kubernetesPatch,
-        nodeImage: image.image,
-        kindVersion: image.kind,
-        secureMetricsMode: secureMetricsModeOf(istioVersion),
-      });
     }
   }
+  return { cells, impossible };
+}
+
+/** The cells of a selection; none at all is bad input that says why each combination cannot be. */
+export function expandMatrix(input: MatrixInput): Cell[] {
+  const { cells, impossible } = selectCells(input);
+  if (cells.length === 0) throw noCells(impossible.map((i) => `${i.id}: ${i.reason}`));
   return cells;
+}
+
+/** Exit 2 for a selection with nothing to run, naming each reason once. */
+export function noCells(reasons: readonly string[]): UsageError {
+  return new UsageError(
+    `the selection leaves no cell to run: ${reasons.join("; ")}; change --istio, --profile, --k8s, --test or --cell`,
+  );
 }

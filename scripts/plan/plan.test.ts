@@ -155,8 +155,31 @@ describe("buildPlan", () => {
 
   it("names clusters within kind's rules", () => {
     const [cell] = buildPlan({ istio: ["1.31.0-rc.0"], profiles: ["ambient"], ...ctx }, implemented);
-    expect(clusterName(cell!, "abcdef")).toBe("ssc-1.31.0-rc.0-ambient-abcdef");
+    expect(clusterName(cell!, "abcdef")).toBe("ssc-1.31.0-rc.0-ambient-k1.36-abcdef");
     expect(() => clusterName(cell!, "X_Y")).toThrow(/naming rules/);
+  });
+
+  it("gives every cell its own cluster: Kubernetes is in the name, and a tag too long for kind is hashed", () => {
+    const cells = buildPlan(
+      { istio: ["1.29"], profiles: ["default"], kubernetes: ["1.31", "1.35"], ...ctx },
+      implemented,
+    );
+    expect(cells.map((c) => clusterName(c, "r1"))).toEqual([
+      "ssc-1.29.8-default-k1.31-r1",
+      "ssc-1.29.8-default-k1.35-r1",
+    ]);
+    const vendor = buildPlan(
+      {
+        istio: ["1.27.1-distro.build.12345", "1.27.1-distro.build.12346"],
+        profiles: ["ambient"],
+        allowUnlisted: true,
+        ...ctx,
+      },
+      implemented,
+    );
+    const names = vendor.map((c) => clusterName(c, "abcdefghij0123456789"));
+    expect(names[0]).toMatch(/^ssc-[0-9a-f]{10}-abcdefghij0123456789$/);
+    expect(new Set(names).size).toBe(2);
   });
 
   it("keeps each kind cell's kubeconfig in its own folder, never ~/.kube/config", () => {

@@ -1,7 +1,14 @@
 import { UsageError } from "../errors.ts";
 import type { ConformanceTest } from "../registry/define.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
-import { type Cell, expandMatrix, type MatrixInput } from "./cells.ts";
+import {
+  type Cell,
+  expandMatrix,
+  type ImpossibleCell,
+  type MatrixInput,
+  noCells,
+  selectCells,
+} from "./cells.ts";
 import { decideTests, type Selection, type TestDecision, unknownIds } from "./gates.ts";
 import { type CellRequests, plannedRequests } from "./requests.ts";
 import { cellSteps, orderScenarios, type Step, type StepContext } from "./steps.ts";
@@ -16,13 +23,58 @@ export interface PlannedCell extends Cell {
 
 export interface PlanInput extends MatrixInput, Selection, StepContext {}
 
-export function buildPlan(input: PlanInput, tests: readonly ConformanceTest[]): PlannedCell[] {
+export interface Plan {
+  /** The cells that can exist, each with its steps and test decisions. */
+  cells: PlannedCell[];
+  /** Combinations of the selection that cannot exist, reported as skipped cells with why. */
+  impossible: ImpossibleCell[];
+}
+
+/** A cell with at least one test to run: what a CI job or `--cell` is worth starting for. */
+export const runnable = (c: PlannedCell) => c.tests.some((t) => t.status === "run");
+
+/**
+ * The plan of a selection, narrowed to `chosen` cell ids when given (--cell). An unknown id is bad
+ * input listing the valid ones; a selection with no runnable cell is bad input with the reasons,
+ * never a green run of nothing.
+ */
+export function planSelection(
+  input: PlanInput,
+  tests: readonly ConformanceTest[],
+  chosen: readonly string[] = [],
+): Plan {
+  const selection = selectCells(input);
+  const known = [...selection.cells.map((c) => c.id), ...selection.impossible.map((c) => c.id)];
+  const unknown = chosen.filter((id) => !known.includes(id));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--cell ${unknown.join(", ")}: no such cell in this plan (cells: ${known.join(", ")}); ids come from ssc plan with the same --istio, --profile and --k8s`,
+    );
+  }
+  const keep = <T extends { id: string }>(cells: T[]) =>
+    chosen.length === 0 ? cells : cells.filter((c) => chosen.includes(c.id));
+  const impossible = keep(selection.impossible);
+  const cells =
+    keep(selection.cells).length > 0 ? buildPlan({ ...input, cells: keep(selection.cells) }, tests) : [];
+  if (!cells.some(runnable)) {
+    throw noCells([
+      ...impossible.map((i) => `${i.id}: ${i.reason}`),
+      ...cells.map((c) => `${c.id}: no selected test applies (ssc plan shows why)`),
+    ]);
+  }
+  return { cells, impossible };
+}
+
+export function buildPlan(
+  input: PlanInput & { cells?: readonly Cell[] },
+  tests: readonly ConformanceTest[],
+): PlannedCell[] {
   const unknown = unknownIds([...(input.only ?? []), ...(input.skip ?? [])], tests);
   if (unknown.length > 0) {
     throw new UsageError(`unknown test id ${unknown.join(", ")}; see \`ssc list\` for the ids`);
   }
   const byId = new Map(tests.map((t) => [t.id, t]));
-  return expandMatrix(input).map((cell) => {
+  return (input.cells ?? expandMatrix(input)).map((cell) => {
     const decisions = decideTests(tests, cell, input, input.provider);
     // Pending tests shape the plan too: it shows what the cell will set up for every test that
     // applies, while the run step says which of them have no body yet.

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
-import { istioctlVersionFor } from "../catalog/istio-releases.ts";
+import { findMinor, istioctlVersionFor } from "../catalog/istio-releases.ts";
 import { k3sImageFor } from "../catalog/k3s-images.ts";
+import type { RegistryMirror } from "../cluster/mirrors.ts";
 import { ownerSelector } from "../cluster/ownership.ts";
 import type { Provider } from "../cluster/providers.ts";
 import { FIELD_MANAGER } from "../mesh/field-manager.ts";
@@ -20,7 +22,7 @@ export type Action =
   | { type: "preflight" }
   | { type: "fetch-tools"; kind?: string; istioctl: string }
   | { type: "render" }
-  | { type: "kind-create"; name: string }
+  | { type: "kind-create"; name: string; mirrors?: readonly RegistryMirror[]; config?: string }
   | { type: "k3s-start"; image: string }
   | { type: "connect" }
   | { type: "detect-istio" }
@@ -61,6 +63,8 @@ export interface StepContext {
   /** Existing cluster: the user's kubeconfig and context (the suite writes its own otherwise). */
   kubeconfig?: string;
   context?: string;
+  /** Pull-through caches the kind nodes' containerd uses (--registry-mirror). */
+  registryMirrors?: readonly RegistryMirror[];
 }
 
 /** What the executor's server-side apply does, as kubectl flags: field manager ssc, and conflicts
@@ -101,12 +105,21 @@ function toolsDescription(cell: Cell, provider: Provider, toolsDir: string | und
 
 const GATEWAY_API_SCENARIOS: readonly ScenarioId[] = ["gateway-api-native", "gateway-api-docs-path"];
 
-/** kind's rule for cluster names: [a-z0-9.-], warns past 50 characters (anchors.md §1.5). */
+const KIND_NAME = /^[a-z0-9.-]{1,50}$/;
+
+/**
+ * kind's rule for cluster names: [a-z0-9.-], warns past 50 characters (anchors.md §1.5). The name
+ * carries every axis of the cell id (Istio, profile, Kubernetes minor), so two cells never share a
+ * cluster; when that does not fit (a long pre-release or vendor tag) it is a hash of the cell id.
+ * It always ends in -<run id>, which is how `ssc down --run-id` finds it.
+ */
 export function clusterName(cell: Cell, runId: string): string {
-  const name = `ssc-${cell.istioVersion}-${cell.profile}-${runId}`.toLowerCase();
-  if (!/^[a-z0-9.-]+$/.test(name) || name.length > 50) {
+  const k8s = cell.kubernetesVersion.split(".").slice(0, 2).join(".");
+  const readable = `ssc-${cell.istioVersion}-${cell.profile}-k${k8s}-${runId}`;
+  if (KIND_NAME.test(readable)) return readable;
+  const name = `ssc-${createHash("sha256").update(cell.id).digest("hex").slice(0, 10)}-${runId}`;
+  if (!KIND_NAME.test(name))
     throw new Error(`cluster name ${name} breaks kind's naming rules ([a-z0-9.-], at most 50 chars)`);
-  }
   return name;
 }
 
@@ -205,6 +218,9 @@ export function cellSteps(
         cell.istioVersion,
         "--profile",
         cell.profile,
+        "--k8s",
+        cell.kubernetesVersion.split(".").slice(0, 2).join("."),
+        ...(cell.unlisted ? ["--allow-unlisted-istio"] : []),
         "--test",
         applicable.map((d) => d.id).join(","),
         "--out",
@@ -214,10 +230,17 @@ export function cellSteps(
     },
   ];
   const name = clusterName(cell, ctx.runId);
+  const mirrors = ctx.registryMirrors ?? [];
+  // With mirrors the cell gets its own kind config (the base one plus the containerd patch).
+  const config = mirrors.length > 0 ? `${dir}/kind-config.yaml` : "kind-config.yaml";
   if (provider === "kind") {
     steps.push({
       id: "create-cluster",
-      description: `create kind cluster ${name} with Kubernetes ${cell.kubernetesVersion} (node image pinned by digest; its teardown registered first); kubeconfig only in ${kubeconfig}`,
+      description: `create kind cluster ${name} with Kubernetes ${cell.kubernetesVersion} (node image pinned by digest; its teardown registered first); kubeconfig only in ${kubeconfig}${
+        mirrors.length > 0
+          ? `; containerd pulls ${mirrors.map((m) => `${m.registry} through ${m.endpoint}`).join(", ")} (hosts.toml per registry, written into ${config})`
+          : ""
+      }`,
       argv: [
         "kind",
         "create",
@@ -225,7 +248,7 @@ export function cellSteps(
         "--name",
         name,
         "--config",
-        "kind-config.yaml",
+        config,
         "--image",
         cell.nodeImage,
         "--kubeconfig",
@@ -233,7 +256,7 @@ export function cellSteps(
         "--wait",
         formatDuration(kindWaitMs(timeouts.clusterCreate)),
       ],
-      action: { type: "kind-create", name },
+      action: { type: "kind-create", name, ...(mirrors.length > 0 ? { mirrors, config } : {}) },
     });
   } else if (provider === "k3s") {
     const image = k3sImageFor(cell.kubernetesVersion);
@@ -280,7 +303,11 @@ export function cellSteps(
           }
         : {
             id: "install-gateway-api-crds",
-            description: `install Gateway API ${v} CRDs (the version Istio ${cell.istioMinor} was built against)`,
+            description: `install Gateway API ${v} CRDs (${
+              findMinor(cell.istioMinor)
+                ? `the version Istio ${cell.istioMinor} was built against`
+                : `borrowed from the newest minor in the catalog: Istio ${cell.istioMinor} is unlisted`
+            })`,
             argv: [...kubectl, ...SERVER_SIDE_APPLY, "-f", gatewayApiCrdsUrl(v)],
             action: { type: "apply-url", url: gatewayApiCrdsUrl(v) },
           },

@@ -25,6 +25,7 @@ function cellEntry(c: CellResult, strict: boolean) {
     kubernetesVersion: c.kubernetesVersion,
     nodeImage: c.nodeImage,
     secureMetricsMode: c.secureMetricsMode,
+    ...(c.unlisted ? { unlisted: c.unlisted } : {}),
     cluster: c.provider,
     tools: c.tools,
     ...(c.probeClient ? { probeClient: c.probeClient } : {}),
@@ -69,6 +70,7 @@ export function conformanceReport(run: RunResult) {
     command: run.command,
     profiles,
     cells: run.cells.map((c) => cellEntry(c, run.strictFindings ?? false)),
+    ...(run.skippedCells?.length ? { skippedCells: run.skippedCells } : {}),
     findings: run.cells.flatMap((c) =>
       c.tests
         .filter((t) => t.provisional && t.status !== "skipped")

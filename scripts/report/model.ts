@@ -40,6 +40,8 @@ export interface CellResult {
   kubernetesVersion: string;
   nodeImage: string;
   secureMetricsMode: string;
+  /** Set for a version the catalog does not list (--allow-unlisted-istio): what was assumed. */
+  unlisted?: string;
   provider: string;
   tools: { kind?: ToolRecord; istioctl?: ToolRecord };
   /** Set when the cell could not be provisioned or tested: its tests are errors, not failures. */
@@ -56,6 +58,14 @@ export interface CellResult {
   /** What teardown kept (--keep) and what it could not remove (left behind). */
   kept?: string[];
   leaked?: { name: string; error: string }[];
+}
+
+export interface SkippedCell {
+  id: string;
+  istioVersion: string;
+  profile: string;
+  kubernetes: string;
+  reason: string;
 }
 
 export interface Implementation {
@@ -75,6 +85,9 @@ export interface RunResult {
   command: string;
   implementation: Implementation;
   cells: CellResult[];
+  /** Combinations of the selection that cannot exist (ambient before 1.24, an unsupported
+   * Kubernetes minor): never provisioned, listed with why. */
+  skippedCells?: SkippedCell[];
   /** --strict-findings: a contradicted finding fails the run. */
   strictFindings?: boolean;
 }

@@ -204,3 +204,36 @@ describe("summary.md and junit.xml", () => {
     expect(mergeJunit([{ cell: clean }])).toContain('<skipped message="pre-1.31 workaround"/>');
   });
 });
+
+describe("skipped and unlisted cells", () => {
+  it("are listed with why in the YAML and the summary", () => {
+    const r: RunResult = {
+      ...run([
+        { ...clean, unlisted: "patch 1.31.4 is newer than the catalog's 1.31.1: judged with 1.31's facts" },
+      ]),
+      skippedCells: [
+        {
+          id: "istio-1.23.6-ambient-k8s-1.30",
+          istioVersion: "1.23.6",
+          profile: "ambient",
+          kubernetes: "1.30",
+          reason: "profile ambient needs Istio >= 1.24 (ambient GA); 1.23.6 is older",
+        },
+      ],
+    };
+    const doc = parse(conformanceReportYaml(r)) as {
+      skippedCells: { id: string; reason: string }[];
+      cells: { unlisted?: string }[];
+    };
+    expect(doc.skippedCells.map((c) => c.id)).toEqual(["istio-1.23.6-ambient-k8s-1.30"]);
+    expect(doc.cells[0]!.unlisted).toMatch(/newer than the catalog/);
+    const md = summaryMarkdown(r);
+    expect(md).toContain(
+      "## Skipped cells (combinations that cannot exist)\n\n- istio-1.23.6-ambient-k8s-1.30: profile ambient needs Istio >= 1.24",
+    );
+    expect(md).toContain(
+      "## Unlisted versions (not in the catalog: assumed)\n\n- **istio-1.31.1-default-k8s-1.36**: patch 1.31.4",
+    );
+    expect(exitCodeOf(r)).toBe(0);
+  });
+});

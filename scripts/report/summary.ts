@@ -51,6 +51,11 @@ export function summaryMarkdown(run: RunResult): string {
       .map((t) => `- **${c.id} / ${t.id}** ${t.status}: ${cell(t.reason ?? "")}`),
   ]);
   if (problems.length) lines.push("", "## Failures and errors", "", ...problems);
+  const unlisted = run.cells.filter((c) => c.unlisted).map((c) => `- **${c.id}**: ${cell(c.unlisted!)}`);
+  if (unlisted.length) lines.push("", "## Unlisted versions (not in the catalog: assumed)", "", ...unlisted);
+  const skippedCells = (run.skippedCells ?? []).map((c) => `- ${c.id}: ${cell(c.reason)}`);
+  if (skippedCells.length)
+    lines.push("", "## Skipped cells (combinations that cannot exist)", "", ...skippedCells);
   const findings = run.cells.flatMap((c) =>
     c.tests
       .filter((t) => t.provisional && t.status !== "skipped")

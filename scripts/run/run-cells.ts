@@ -40,6 +40,7 @@ function skeleton(cell: PlannedCell, o: RunCellsOptions): CellResult {
     kubernetesVersion: cell.kubernetesVersion,
     nodeImage: cell.nodeImage,
     secureMetricsMode: cell.secureMetricsMode,
+    ...(cell.unlisted ? { unlisted: cell.unlisted } : {}),
     provider: o.provider ?? "kind",
     tools: {},
     tests: [],

@@ -120,7 +120,7 @@ describe("signals during a run (stand-in tools, scripted API server: not a live 
       "delete",
       "cluster",
       "--name",
-      "ssc-1.31.1-default-sigc",
+      "ssc-1.31.1-default-k1.36-sigc",
       "--kubeconfig",
       join(w.root, "runs", "sigc", CELL, "kubeconfig"),
     ]);
@@ -204,9 +204,9 @@ describe("signals during a run (stand-in tools, scripted API server: not a live 
     const r = await child;
     expect(r.exitCode).toBe(143);
     expect(String(r.stderr)).toMatch(
-      /SIGTERM again: cleanup is still running and will finish; to force an exit now, kill -9 \d+ \(that may leave kind cluster ssc-1\.31\.1-default-sig2, work folder .* behind\)/,
+      /SIGTERM again: cleanup is still running and will finish; to force an exit now, kill -9 \d+ \(that may leave kind cluster ssc-1\.31\.1-default-k1\.36-sig2, work folder .* behind\)/,
     );
-    expect(String(r.stderr)).toMatch(/cleanup: removed kind cluster ssc-1\.31\.1-default-sig2/);
+    expect(String(r.stderr)).toMatch(/cleanup: removed kind cluster ssc-1\.31\.1-default-k1\.36-sig2/);
   });
 });
 
@@ -220,25 +220,25 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     ]);
     expect(r.exitCode).toBe(3);
     expect(String(r.stdout)).toMatch(
-      /LEFT BEHIND: kind delete cluster --name ssc-1\.31\.1-default-leak failed \(exit 1\): .*stand-in told to fail.*remove it with `kind delete cluster --name ssc-1\.31\.1-default-leak`/,
+      /LEFT BEHIND: kind delete cluster --name ssc-1\.31\.1-default-k1\.36-leak failed \(exit 1\): .*stand-in told to fail.*remove it with `kind delete cluster --name ssc-1\.31\.1-default-k1\.36-leak`/,
     );
     const cell = (await report(w)).cells[0]!;
-    expect(cell.leftBehind?.[0]?.error).toMatch(/ssc-1\.31\.1-default-leak/);
+    expect(cell.leftBehind?.[0]?.error).toMatch(/ssc-1\.31\.1-default-k1\.36-leak/);
     expect(await readFile(join(w.root, "reports", "summary.md"), "utf8")).toMatch(
-      /LEFT BEHIND kind cluster ssc-1\.31\.1-default-leak/,
+      /LEFT BEHIND kind cluster ssc-1\.31\.1-default-k1\.36-leak/,
     );
   });
 
   it("an explicit run id whose kind cluster exists is exit 2, and nothing is created or deleted", async () => {
     const w = await setUp();
-    const r = await ssc(w, { kindClusters: ["kind", "ssc-1.31.1-default-taken"] }, [
+    const r = await ssc(w, { kindClusters: ["kind", "ssc-1.31.1-default-k1.36-taken"] }, [
       ...ONE_TEST,
       "--run-id",
       "taken",
     ]);
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr).trim().split("\n").at(-1)).toMatch(
-      /^ssc: kind cluster ssc-1\.31\.1-default-taken already exists, so run id taken is taken: test it with ssc run --reuse taken/,
+      /^ssc: kind cluster ssc-1\.31\.1-default-k1\.36-taken already exists, so run id taken is taken: test it with ssc run --reuse taken/,
     );
     const kinds = (await w.tools.calls())
       .filter((c) => c.tool === "kind")
@@ -257,7 +257,7 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     ]);
     expect(r.exitCode).toBe(3);
     expect((await report(w)).cells[0]!.error).toMatch(
-      /^kind create cluster --name ssc-1\.31\.1-default-slow .* did not finish within timeout clusterCreate \(2s\): killed; raise it with --timeout clusterCreate=<duration>$/,
+      /^kind create cluster --name ssc-1\.31\.1-default-k1\.36-slow .* did not finish within timeout clusterCreate \(2s\): killed; raise it with --timeout clusterCreate=<duration>$/,
     );
     const create = (await w.tools.calls()).find((c) => c.args[0] === "create")!;
     expect(create.args).toContain("--wait");
@@ -406,15 +406,15 @@ describe("the developer loop: up, run --reuse, down (stand-in tools, scripted AP
 
     const down = await sscIn(
       w,
-      { kindClusters: ["ssc-1.31.1-default-dev", "ssc-1.31.1-default-other"] },
+      { kindClusters: ["ssc-1.31.1-default-k1.36-dev", "ssc-1.31.1-default-k1.36-other"] },
       "down",
       ["--run-id", "dev"],
     );
     expect(down.exitCode).toBe(0);
-    expect(down.stdout).toContain("removed kind cluster ssc-1.31.1-default-dev");
+    expect(down.stdout).toContain("removed kind cluster ssc-1.31.1-default-k1.36-dev");
     const del = (await w.tools.calls()).filter((c) => c.args[0] === "delete");
     expect(del.map((c) => c.args)).toEqual([
-      ["delete", "cluster", "--name", "ssc-1.31.1-default-dev", "--kubeconfig", kubeconfig],
+      ["delete", "cluster", "--name", "ssc-1.31.1-default-k1.36-dev", "--kubeconfig", kubeconfig],
     ]);
     expect(existsSync(join(w.root, "runs", "dev"))).toBe(false);
   }, 60_000);
@@ -434,13 +434,15 @@ describe("the developer loop: up, run --reuse, down (stand-in tools, scripted AP
     expect(up.exitCode).toBe(3);
     expect((await w.tools.calls()).some((c) => c.args[0] === "delete")).toBe(true);
     expect(existsSync(join(w.root, "runs", "bad"))).toBe(false);
-    const down = await sscIn(w, { kindClusters: ["ssc-1.31.1-default-bad"], kindDelete: "fail" }, "down", [
-      "--run-id",
-      "bad",
-    ]);
+    const down = await sscIn(
+      w,
+      { kindClusters: ["ssc-1.31.1-default-k1.36-bad"], kindDelete: "fail" },
+      "down",
+      ["--run-id", "bad"],
+    );
     expect(down.exitCode).toBe(3);
     expect(down.stdout).toMatch(
-      /FAILED to remove kind cluster ssc-1\.31\.1-default-bad: .*stand-in told to fail/,
+      /FAILED to remove kind cluster ssc-1\.31\.1-default-k1\.36-bad: .*stand-in told to fail/,
     );
   });
 });

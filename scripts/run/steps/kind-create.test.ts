@@ -29,9 +29,9 @@ describe("kind-create", () => {
     const err = await kindCreate(b!.run("create-cluster")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InfrastructureError);
     expect((err as Error).message).toMatch(
-      /^kind create cluster --name ssc-1\.31\.1-default-h1 .* failed \(exit 1\): ERROR: failed to create cluster/,
+      /^kind create cluster --name ssc-1\.31\.1-default-k1\.36-h1 .* failed \(exit 1\): ERROR: failed to create cluster/,
     );
-    expect(b!.t.pending()).toEqual(["kind cluster ssc-1.31.1-default-h1"]);
+    expect(b!.t.pending()).toEqual(["kind cluster ssc-1.31.1-default-k1.36-h1"]);
     await b!.t.runOnce(false, true);
     const calls = (await tools.calls()).map((c) => c.args.slice(0, 2).join(" "));
     // Nothing came up, so there are no logs to export: only the delete.
@@ -58,7 +58,7 @@ describe("kind-create", () => {
   });
 
   it("refuses a name that already exists, registering nothing that could delete it", async () => {
-    const tools = await bench({ kindClusters: ["ssc-1.31.1-default-h1"] });
+    const tools = await bench({ kindClusters: ["ssc-1.31.1-default-k1.36-h1"] });
     await expect(kindCreate(b!.run("create-cluster"))).rejects.toBeInstanceOf(UsageError);
     expect(b!.t.pending()).toEqual([]);
     expect((await tools.calls()).map((c) => c.args[0])).toEqual(["get"]);
@@ -69,7 +69,7 @@ describe("kind-create", () => {
     await kindCreate(b!.run("create-cluster"));
     const report = await b!.t.runOnce(false, false);
     expect(report.failed[0]?.error).toMatch(
-      /kind delete cluster --name ssc-1\.31\.1-default-h1 failed \(exit 1\): .*; the cluster is left behind: remove it with `kind delete cluster --name ssc-1\.31\.1-default-h1`/,
+      /kind delete cluster --name ssc-1\.31\.1-default-k1\.36-h1 failed \(exit 1\): .*; the cluster is left behind: remove it with `kind delete cluster --name ssc-1\.31\.1-default-k1\.36-h1`/,
     );
   });
 });

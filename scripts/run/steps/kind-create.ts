@@ -1,7 +1,10 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { parse, stringify } from "yaml";
+import { hostsToml, kindMirrorConfig, type RegistryMirror } from "../../cluster/mirrors.ts";
 import { InfrastructureError, UsageError } from "../../errors.ts";
 import { capFolder, KIND_LOGS_CAP } from "../../report/diagnostics.ts";
 import { formatDuration } from "../../timeouts.ts";
@@ -34,6 +37,7 @@ export const kindCreate: Handler<"kind-create"> = async (r) => {
       `kind cluster ${name} already exists, so run id ${r.o.runId} is taken: test it with ssc run --reuse ${r.o.runId}, remove it with ssc down --run-id ${r.o.runId}, or pick another --run-id`,
     );
   }
+  if (r.action.mirrors && r.action.config) await writeMirrorConfig(r.action.config, r.action.mirrors);
   r.t.add(`kind cluster ${name}`, ({ failed }) => deleteCluster(r, kind, name, failed));
   // The plan shows the repository-relative config; run it from any working folder.
   const args = r.step.argv!.slice(1).map((x) => (x === "kind-config.yaml" ? KIND_CONFIG : x));
@@ -50,6 +54,36 @@ export const kindCreate: Handler<"kind-create"> = async (r) => {
   }
   r.state.clusterReady = true;
 };
+
+/** The cell's kind config: the base one plus the mirrors' containerd patch and mounts, and one
+ * hosts.toml per registry beside it (kind needs absolute host paths for mounts). */
+export async function writeMirrorConfig(config: string, mirrors: readonly RegistryMirror[]): Promise<void> {
+  const hostDir = resolve(dirname(config), "containerd-hosts");
+  for (const m of mirrors) {
+    await mkdir(join(hostDir, m.registry), { recursive: true });
+    await writeFile(join(hostDir, m.registry, "hosts.toml"), hostsToml(m));
+  }
+  const base = parse(await readFile(KIND_CONFIG, "utf8")) as KindConfig;
+  const extra = kindMirrorConfig(mirrors, hostDir)!;
+  const nodes = (base.nodes ?? [{ role: "control-plane" }]).map((n) => ({
+    ...n,
+    extraMounts: [...(n.extraMounts ?? []), ...extra.extraMounts],
+  }));
+  const doc: KindConfig = {
+    ...base,
+    containerdConfigPatches: [...(base.containerdConfigPatches ?? []), ...extra.containerdConfigPatches],
+    nodes,
+  };
+  await writeFile(config, `# written by ssc from kind-config.yaml with --registry-mirror\n${stringify(doc)}`);
+}
+
+interface KindConfig {
+  kind: string;
+  apiVersion: string;
+  containerdConfigPatches?: string[];
+  nodes?: { role: string; extraMounts?: { hostPath: string; containerPath: string; readOnly?: boolean }[] }[];
+  [key: string]: unknown;
+}
 
 /** The undo: on failure, kind's logs into the report's diagnostics (capped); then the delete, with
  * the run's own kubeconfig so ~/.kube/config is never touched. A failed delete says what is left. */
