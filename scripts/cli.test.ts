@@ -88,6 +88,7 @@ describe("ssc plan at CI scale", () => {
       istio: "1.22.8",
       profile: "default",
       k8s: "1.30",
+      nodeImage: "kindest/node:v1.30.0@sha256:047357ac0cfea04663786a612ba1eaba9702bef25227a794b52890dd8bcd692e",
       unlisted: false,
     });
     const { planFromOptions } = await import("./cli/plan-command.ts");
@@ -189,6 +190,92 @@ describe("ssc plan at CI scale", () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("ssc report merge (folders that real ssc runs wrote; no Docker, so each ends in an infrastructure error)", () => {
+  it("joins the shards of a github-matrix losslessly, JUnit included, and refuses a cell twice without --prefer newest", async () => {
+    const { mkdtemp, readFile, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { parseJunit } = await import("./report/junit.ts");
+    const root = await mkdtemp(join(tmpdir(), "ssc-merge-"));
+    const noDocker = { NO_COLOR: "1", DOCKER_HOST: "unix:///nonexistent/ssc-test.sock" };
+    const sel = ["--istio", "1.30..1.31", "--profile", "default,ambient"];
+    try {
+      const matrix = JSON.parse((await ssc("plan", ...sel, "--format", "github-matrix")).stdout) as {
+        include: { cell: string }[];
+      };
+      const shards = await Promise.all(
+        matrix.include.map(async ({ cell }, i) => {
+          const dir = join(root, `shard-${i}`);
+          const r = await execa(
+            process.execPath,
+            [
+              "scripts/ssc.mjs",
+              "run",
+              ...sel,
+              "--cell",
+              cell,
+              "--report-dir",
+              dir,
+              "--work-dir",
+              join(root, "w"),
+            ],
+            { reject: false, env: noDocker },
+          );
+          expect(r.exitCode, r.stderr).toBe(3);
+          return dir;
+        }),
+      );
+      const out = join(root, "merged");
+      const m = await ssc("report", "merge", ...shards, "--out", out);
+      expect(m.exitCode, m.stderr).toBe(3);
+      const results = JSON.parse(await readFile(join(out, "results.json"), "utf8")) as {
+        cells: { id: string; tests: { id: string; status: string }[] }[];
+        merged: { command: string }[];
+      };
+      expect(results.cells.map((c) => c.id).sort()).toEqual(matrix.include.map((e) => e.cell).sort());
+      expect(results.merged.map((x) => x.command)).toHaveLength(4);
+      const junit = parseJunit(await readFile(join(out, "junit.xml"), "utf8"));
+      for (const c of results.cells) {
+        const suite = junit.find((s) => s.name === c.id)!;
+        expect(suite.cases.map((x) => x.name)).toEqual(c.tests.map((x) => x.id));
+        expect(suite.cases.filter((x) => x.outcome?.kind === "error")).toHaveLength(
+          c.tests.filter((x) => x.status === "errored").length,
+        );
+      }
+      expect(await readFile(join(out, "summary.md"), "utf8")).toContain("from 4 report folder(s)");
+      const twice = await ssc("report", "merge", shards[0]!, shards[0]!, "--out", join(root, "twice"));
+      expect(twice.exitCode).toBe(2);
+      expect(twice.stderr).toMatch(/is present twice; .*--prefer newest/);
+      const newest = await ssc(
+        "report",
+        "merge",
+        shards[0]!,
+        shards[0]!,
+        "--out",
+        join(root, "n"),
+        "--prefer",
+        "newest",
+      );
+      expect(newest.exitCode).toBe(3);
+      for (const [args, message] of [
+        [["report", "merge", root, "--out", join(root, "x")], /is not a report folder \(no results\.json\)/],
+        [["report", "merge", shards[0]!], /needs --out <dir>/],
+        [["report", "join", shards[0]!, "--out", join(root, "x")], /ssc report takes merge <dir>\.\.\./],
+        [
+          ["report", "merge", shards[0]!, "--out", join(root, "x"), "--prefer", "oldest"],
+          /--prefer oldest is unknown/,
+        ],
+      ] as const) {
+        const r = await ssc(...args);
+        expect(r.exitCode, args.join(" ")).toBe(2);
+        expect(r.stderr).toMatch(message);
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

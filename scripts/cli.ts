@@ -8,6 +8,7 @@ import {
   PROBE_FLAGS,
   PROBE_KINDS,
   RENDER_FLAGS,
+  REPORT_FLAGS,
   RUN_FLAGS,
   SELFTEST_FLAGS,
   UP_FLAGS,
@@ -99,6 +100,14 @@ export const COMMANDS: Record<string, Command> = {
     positional: `<${PROBE_KINDS.join("|")}>`,
     exits: { codes: [0, 1, 2, 3], ok: "the probe passed" },
     run: async (o, p) => (await import("./cli/probe-command.ts")).probeCommand(o, p),
+  },
+  report: {
+    summary:
+      "merge <dir>...: join the report folders of many shards (one CI job per cell) into one report: YAML, JUnit, summary, results.json; exit code from the joined results.",
+    flags: REPORT_FLAGS,
+    positional: "merge <dir>...",
+    exits: { codes: [0, 1, 2, 3], ok: "every cell of the joined report succeeded" },
+    run: async (o, p) => (await import("./cli/report-command.ts")).reportCommand(o, p),
   },
   selftest: {
     summary:

@@ -224,6 +224,31 @@ export const IMAGES_FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
+export const REPORT_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "out",
+    type: "string",
+    description: "folder the merged reports are written to",
+    valueName: "dir",
+  },
+  {
+    name: "prefer",
+    type: "string",
+    description:
+      "newest: a cell in several folders takes the newer results test by test (a rerun of only the failed tests keeps the earlier passes); without it a cell present twice is an error",
+    valueName: "newest",
+  },
+  {
+    name: "run-id",
+    type: "string",
+    description: "the merged run's id in the reports",
+    default: "merged",
+    valueName: "id",
+  },
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
+];
+
 export const LIST_FLAGS: readonly FlagSpec[] = [FORMAT_FLAG, OPTIONS_FILE_FLAG, HELP_FLAG];
 
 export const SELFTEST_FLAGS: readonly FlagSpec[] = [FORMAT_FLAG, OPTIONS_FILE_FLAG, HELP_FLAG];

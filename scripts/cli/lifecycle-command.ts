@@ -22,7 +22,8 @@ import { ExitCode, InfrastructureError, UsageError } from "../errors.ts";
 import { deleteOwned, installedIstioVersion, loadKubeConfig } from "../mesh/kube.ts";
 import { shellJoin } from "../plan/shell.ts";
 import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
-import { cellResultOf, exitCodeOf, type RunResult, statistics } from "../report/model.ts";
+import { mergeJunit } from "../report/junit.ts";
+import { exitCodeOf, type RunResult } from "../report/model.ts";
 import { writeReports } from "../report/write.ts";
 import { newCellState, type RunOptions } from "../run/context.ts";
 import { dryRunLines, executeCell, type Mode } from "../run/execute.ts";
@@ -37,6 +38,7 @@ import { SUITE_VERSION } from "../version.ts";
 import { checkRunId, checkWritableFolder } from "./inputs.ts";
 import { bool, formatOf, list, type Options, str } from "./options.ts";
 import { newRunId, planFromOptions } from "./plan-command.ts";
+import { runTable } from "./run-table.ts";
 import { renderTable } from "./table.ts";
 
 const log = (line: string) => process.stderr.write(`ssc: ${line}\n`);
@@ -296,21 +298,8 @@ export async function runCommand(o: Options) {
     ...(impossible.length > 0 ? { skippedCells: impossible } : {}),
     strictFindings: bool(o, "strict-findings"),
   };
-  const files = await writeReports(reportDir, run, runs);
-  const table = renderTable(
-    ["CELL", "RESULT", "PASSED", "FAILED", "ERRORED", "SKIPPED"],
-    run.cells.map((c) => {
-      const s = statistics(c.tests);
-      return [
-        c.id,
-        cellResultOf(c, run.strictFindings ?? false),
-        String(s.passed),
-        String(s.failed),
-        String(s.errored),
-        String(s.skipped),
-      ];
-    }),
-  );
+  const files = await writeReports(reportDir, run, mergeJunit(runs));
+  const table = runTable(run);
   const contradicted = run.cells.flatMap((c) =>
     c.tests.filter((t) => t.provisional && t.status === "failed").map((t) => `${c.id} / ${t.id}`),
   );

@@ -72,6 +72,7 @@ export function githubMatrix({ cells }: Plan): { include: Record<string, string 
       istio: c.istioVersion,
       profile: c.profile,
       k8s: c.kubernetesVersion.split(".").slice(0, 2).join("."),
+      nodeImage: c.nodeImage,
       unlisted: c.unlisted !== undefined,
     })),
   };

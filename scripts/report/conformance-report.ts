@@ -68,6 +68,7 @@ export function conformanceReport(run: RunResult) {
     // A contradicted finding means the facts (or Istio) changed; with --strict-findings it fails the run.
     strictFindings: run.strictFindings ?? false,
     command: run.command,
+    ...(run.merged ? { mergedFrom: run.merged } : {}),
     profiles,
     cells: run.cells.map((c) => cellEntry(c, run.strictFindings ?? false)),
     ...(run.skippedCells?.length ? { skippedCells: run.skippedCells } : {}),

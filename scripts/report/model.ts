@@ -90,6 +90,8 @@ export interface RunResult {
   skippedCells?: SkippedCell[];
   /** --strict-findings: a contradicted finding fails the run. */
   strictFindings?: boolean;
+  /** Set by `ssc report merge`: the shards this run was joined from, oldest first. */
+  merged?: { dir: string; runId: string; command: string; finished: string }[];
 }
 
 export type Result = "success" | "partial" | "failure" | "error" | "not-run";

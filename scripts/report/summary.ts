@@ -81,8 +81,14 @@ export function summaryMarkdown(run: RunResult): string {
     "## Reproduce",
     "",
     "```sh",
-    run.command,
+    ...(run.merged ? run.merged.map((m) => m.command) : [run.command]),
     "```",
+    ...(run.merged
+      ? [
+          "",
+          `Merged by \`${run.command}\` from ${run.merged.length} report folder(s): ${run.merged.map((m) => `${m.dir} (run ${m.runId})`).join(", ")}.`,
+        ]
+      : []),
     "",
     ...run.cells.map(
       (c) =>

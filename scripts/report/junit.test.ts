@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { cell, t } from "../testing/results.ts";
+import { cellSuite, junitXml, parseJunit } from "./junit.ts";
+
+// vitest's own JUnit output, recorded (testdata/README.md), read and rewritten with fast-xml-parser.
+const vitest = readFileSync(new URL("./testdata/vitest-5.1.1-junit.xml", import.meta.url), "utf8");
+const ID = "istio-1.31.1-default-k8s-1.36";
+
+describe("junit.xml", () => {
+  it("reads vitest's JUnit: names, times, failures with their decoded text, skips", () => {
+    const [suite] = parseJunit(vitest);
+    expect(suite!.name).toBe("cell.test.ts");
+    expect(suite!.cases.map((c) => [c.name, c.outcome?.kind ?? "passed"])).toEqual([
+      [`${ID} > SidecarSecureScrapeMtls`, "passed"],
+      [`${ID} > SecurePortRejectsPlaintext`, "failure"],
+      [`${ID} > SecurePortServesWorkloadIdentity`, "failure"],
+      [`${ID} > AmbientWorkloadsHbone`, "skipped"],
+      [`${ID} > GatewayApiDocsPath`, "passed"],
+    ]);
+    expect(suite!.cases[1]!.outcome).toMatchObject({
+      kind: "failure",
+      type: "AssertionError",
+      message: "expected 'HTTP 200 <metrics> & more' to be 'refused' // Object.is equality",
+    });
+    expect(suite!.cases[1]!.outcome).toHaveProperty(
+      "text",
+      expect.stringContaining('Received: "HTTP 200 <metrics> & more"'),
+    );
+    expect(suite!.cases[0]!.time).toBeCloseTo(0.002182537, 9);
+  });
+
+  it("names each case by test id under its cell; an errored verdict is <error>, a contradicted finding says so", () => {
+    const result = cell(ID, "default", [
+      t("SidecarSecureScrapeMtls", "passed"),
+      t("SecurePortRejectsPlaintext", "failed"),
+      t("SecurePortServesWorkloadIdentity", "errored"),
+      t("AmbientWorkloadsHbone", "skipped"),
+      t("GatewayApiDocsPath", "failed", { provisional: true, finding: "the docs' path created listeners" }),
+    ]);
+    const suite = cellSuite(result, vitest);
+    expect(suite.name).toBe(ID);
+    expect(suite.cases.map((c) => [c.classname, c.name, c.outcome?.kind ?? "passed"])).toEqual([
+      [ID, "SidecarSecureScrapeMtls", "passed"],
+      [ID, "SecurePortRejectsPlaintext", "failure"],
+      [ID, "SecurePortServesWorkloadIdentity", "error"],
+      [ID, "AmbientWorkloadsHbone", "skipped"],
+      [ID, "GatewayApiDocsPath", "passed"],
+    ]);
+    expect(suite.cases[4]!.systemOut).toBe("finding contradicted: the docs' path created listeners");
+    const xml = junitXml([suite]);
+    expect(xml).toMatch(
+      /<testsuites name="secure-scrape-conformance" tests="5" failures="1" errors="1" skipped="1" time="[\d.]+">/,
+    );
+    expect(xml).toContain(`<testsuite name="${ID}" tests="5" failures="1" errors="1" skipped="1"`);
+    // Written and read back: the same cases, entities and all.
+    expect(parseJunit(xml)).toEqual([suite]);
+  });
+
+  it("writes a cell that could not run from its results: errors, and skips as skips", () => {
+    const result = cell(
+      ID,
+      "default",
+      [t("A", "errored"), t("B", "skipped", { reason: "pre-1.31 workaround" })],
+      {
+        error: "interrupted by SIGTERM",
+      },
+    );
+    const suite = cellSuite(result, vitest);
+    expect(suite.cases).toEqual([
+      {
+        name: "A",
+        classname: ID,
+        time: 0,
+        outcome: { kind: "error", message: "interrupted by SIGTERM", type: "Interrupted" },
+      },
+      { name: "B", classname: ID, time: 0, outcome: { kind: "skipped", message: "pre-1.31 workaround" } },
+    ]);
+    expect(() => parseJunit("<testsuites><testsuite")).toThrow();
+  });
+});

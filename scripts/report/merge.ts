@@ -1,0 +1,165 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import { type JunitCase, type JunitSuite, parseJunit } from "./junit.ts";
+import type { CellResult, RunResult, SkippedCell, TestResult } from "./model.ts";
+
+// `ssc report merge`: the report folders of many shards (one CI job per cell) joined into one run.
+// results.json is the source of every report; junit.xml is read too, so each test case keeps the
+// evidence vitest wrote. No cell is lost; a cell present twice is bad input unless --prefer newest,
+// which replaces test by test, so a rerun of only the failed tests keeps the passes from before.
+
+export interface ReportFolder {
+  dir: string;
+  run: RunResult;
+  junit: JunitSuite[];
+}
+
+export function readReportFolder(dir: string): ReportFolder {
+  const results = join(dir, "results.json");
+  if (!existsSync(results)) {
+    throw new UsageError(
+      `ssc report merge: ${dir} is not a report folder (no results.json); give the folders ssc run wrote`,
+    );
+  }
+  let run: RunResult;
+  try {
+    run = JSON.parse(readFileSync(results, "utf8")) as RunResult;
+  } catch (e) {
+    throw new UsageError(
+      `ssc report merge: ${results} is not valid JSON (${(e as Error).message.split("\n")[0]})`,
+    );
+  }
+  if (!Array.isArray(run.cells) || typeof run.runId !== "string") {
+    throw new UsageError(`ssc report merge: ${results} is not an ssc results file (no runId and cells)`);
+  }
+  const junitPath = join(dir, "junit.xml");
+  let junit: JunitSuite[] = [];
+  if (existsSync(junitPath)) {
+    try {
+      junit = parseJunit(readFileSync(junitPath, "utf8"));
+    } catch (e) {
+      throw new UsageError(
+        `ssc report merge: ${junitPath} is not valid JUnit XML (${(e as Error).message.split("\n")[0]})`,
+      );
+    }
+  }
+  return { dir, run, junit };
+}
+
+export interface MergeOptions {
+  preferNewest: boolean;
+  runId: string;
+  command: string;
+}
+
+export interface Merged {
+  run: RunResult;
+  junit: JunitSuite[];
+  /** What --prefer newest replaced, as "<cell> / <test>: <old> -> <new> (from <dir>)". */
+  replaced: string[];
+}
+
+/** A newer result counts only for tests the newer run tried: a test it left out (not selected,
+ * not run) keeps the older result. */
+const tried = (t: TestResult) =>
+  !(t.status === "skipped" && (t.skip === "selection" || t.skip === "not-run"));
+
+interface Entry {
+  cell: CellResult;
+  suite: JunitSuite;
+  from: string;
+}
+
+function suiteOf(f: ReportFolder, cell: CellResult): JunitSuite {
+  return f.junit.find((s) => s.name === cell.id) ?? { name: cell.id, cases: [] };
+}
+
+/** The newer cell's tests over the older's, test by test; its cell-level facts win, and whatever
+ * either run left behind stays reported. */
+function overlay(older: Entry, newer: Entry, replaced: string[]): Entry {
+  const tests = older.cell.tests.map((t) => ({ ...t }));
+  const cases = [...older.suite.cases];
+  for (const t of newer.cell.tests.filter(tried)) {
+    const i = tests.findIndex((x) => x.id === t.id);
+    if (i >= 0) {
+      if (tests[i]!.status !== t.status)
+        replaced.push(`${newer.cell.id} / ${t.id}: ${tests[i]!.status} -> ${t.status} (from ${newer.from})`);
+      tests[i] = t;
+    } else tests.push(t);
+    const c = newer.suite.cases.find((x) => x.name === t.id);
+    const j = cases.findIndex((x) => x.name === t.id);
+    if (c && j >= 0) cases[j] = c;
+    else if (c) cases.push(c);
+  }
+  const leaked = [...(older.cell.leaked ?? []), ...(newer.cell.leaked ?? [])];
+  const { error: _e, notRun: _n, ...rest } = newer.cell;
+  const cell: CellResult = {
+    ...rest,
+    ...(newer.cell.error ? { error: newer.cell.error } : {}),
+    // A cell a shard never reached stays "not run" only if no run reached it.
+    ...(newer.cell.notRun && older.cell.notRun ? { notRun: newer.cell.notRun } : {}),
+    tests,
+    ...(leaked.length > 0 ? { leaked } : {}),
+  };
+  return { cell, suite: { name: cell.id, cases: cases as JunitCase[] }, from: newer.from };
+}
+
+export function mergeReports(folders: readonly ReportFolder[], o: MergeOptions): Merged {
+  if (folders.length === 0) throw new UsageError("ssc report merge needs at least one report folder");
+  // Oldest first, so "newest" is the last word.
+  const ordered = [...folders].sort((a, b) => a.run.finished.localeCompare(b.run.finished));
+  const byId = new Map<string, Entry>();
+  const order: string[] = [];
+  const replaced: string[] = [];
+  const twice: string[] = [];
+  for (const f of ordered) {
+    for (const cell of f.run.cells) {
+      const entry = { cell, suite: suiteOf(f, cell), from: f.dir };
+      const seen = byId.get(cell.id);
+      if (!seen) {
+        byId.set(cell.id, entry);
+        order.push(cell.id);
+      } else if (o.preferNewest) byId.set(cell.id, overlay(seen, entry, replaced));
+      else twice.push(`${cell.id} (in ${seen.from} and ${f.dir})`);
+    }
+  }
+  if (twice.length > 0) {
+    throw new UsageError(
+      `ssc report merge: cell ${twice.join(", ")} is present twice; merge shards that ran different cells, or pass --prefer newest to let the newer results replace the older ones test by test`,
+    );
+  }
+  const skippedCells = new Map<string, SkippedCell>();
+  for (const f of ordered)
+    for (const s of f.run.skippedCells ?? []) if (!byId.has(s.id)) skippedCells.set(s.id, s);
+  const implementations = new Set(
+    ordered.map((f) => JSON.stringify({ ...f.run.implementation, version: "" })),
+  );
+  if (implementations.size > 1) {
+    throw new UsageError(
+      "ssc report merge: the folders report different implementations (organization, project, url or contact); merge one implementation's shards",
+    );
+  }
+  const first = ordered[0]!;
+  const last = ordered[ordered.length - 1]!;
+  const cells = order.map((id) => byId.get(id)!);
+  const versions = [...new Set(ordered.flatMap((f) => f.run.implementation.version.split(",")))];
+  const run: RunResult = {
+    runId: o.runId,
+    started: ordered.map((f) => f.run.started).sort()[0]!,
+    finished: last.run.finished,
+    suiteVersion: [...new Set(ordered.map((f) => f.run.suiteVersion))].join(","),
+    command: o.command,
+    implementation: { ...first.run.implementation, version: versions.join(",") },
+    cells: cells.map((e) => e.cell),
+    ...(skippedCells.size > 0 ? { skippedCells: [...skippedCells.values()] } : {}),
+    strictFindings: ordered.some((f) => f.run.strictFindings === true),
+    merged: ordered.map((f) => ({
+      dir: f.dir,
+      runId: f.run.runId,
+      command: f.run.command,
+      finished: f.run.finished,
+    })),
+  };
+  return { run, junit: cells.map((e) => e.suite), replaced };
+}
