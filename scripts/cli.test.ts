@@ -88,7 +88,8 @@ describe("ssc plan at CI scale", () => {
       istio: "1.22.8",
       profile: "default",
       k8s: "1.30",
-      nodeImage: "kindest/node:v1.30.0@sha256:047357ac0cfea04663786a612ba1eaba9702bef25227a794b52890dd8bcd692e",
+      nodeImage:
+        "kindest/node:v1.30.0@sha256:047357ac0cfea04663786a612ba1eaba9702bef25227a794b52890dd8bcd692e",
       unlisted: false,
     });
     const { planFromOptions } = await import("./cli/plan-command.ts");
@@ -344,7 +345,7 @@ describe("ssc list and help", () => {
       expect(help, cmd).not.toMatch(/every selected test passed|conformance failure/);
     }
     expect((await ssc("run", "--help")).stdout).toMatch(/^ {2}1 {4}a conformance failure/m);
-  });
+  }, 30_000);
 
   it("prints the version, the overview, and refuses unknown help topics", async () => {
     const { SUITE_VERSION } = await import("./version.ts");
