@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import {
+  CACHE_FLAGS,
   DOCTOR_FLAGS,
   DOWN_FLAGS,
   IMAGES_FLAGS,
@@ -71,6 +72,14 @@ export const COMMANDS: Record<string, Command> = {
     flags: DOCTOR_FLAGS,
     exits: { codes: [0, 2, 3], ok: "nothing blocks a run (warnings may remain)" },
     run: async (o) => (await lifecycle()).doctorCommand(o),
+  },
+  cache: {
+    summary:
+      "start|stop: pull-through registry caches (one registry:2 proxy per upstream) on your Docker, on kind's network, long-lived and shared by every run; prints the --registry-mirror flag to use them.",
+    flags: CACHE_FLAGS,
+    positional: "start|stop",
+    exits: { codes: [0, 2, 3], ok: "the caches are up (start) or gone (stop)" },
+    run: async (o, p) => (await import("./cli/cache-command.ts")).cacheCommand(o, p),
   },
   plan: {
     summary:

@@ -322,6 +322,14 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
       "a contradicted finding (Istio did not behave as the facts predict) fails the run, instead of only being reported",
   },
   {
+    name: "parallel",
+    type: "string",
+    description:
+      "cells at once on this machine; auto fits the largest cell's requests into Docker's CPUs and memory and the free memory (each cell's output is prefixed with its id)",
+    default: "auto",
+    valueName: "n|auto",
+  },
+  {
     name: "fail-fast",
     type: "boolean",
     description: "stop after the first cell that fails or errors; the rest are reported not run",
@@ -399,6 +407,20 @@ export const DOWN_FLAGS: readonly FlagSpec[] = [
 export const DOCTOR_FLAGS: readonly FlagSpec[] = [
   MIRROR_FLAG,
   TOOLS_DIR_FLAG,
+  FORMAT_FLAG,
+  OPTIONS_FILE_FLAG,
+  HELP_FLAG,
+];
+
+export const CACHE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "registry",
+    type: "string",
+    list: true,
+    description: "upstream registries to cache, one registry:2 proxy each",
+    default: ["docker.io", "quay.io", "gcr.io", "ghcr.io"],
+    valueName: "hosts",
+  },
   FORMAT_FLAG,
   OPTIONS_FILE_FLAG,
   HELP_FLAG,

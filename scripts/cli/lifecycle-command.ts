@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, freemem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubernetesObjectApi } from "@kubernetes/client-node";
 import { execa } from "execa";
@@ -20,6 +20,7 @@ import {
 import { PROVIDERS, type Provider } from "../cluster/providers.ts";
 import { ExitCode, InfrastructureError, UsageError } from "../errors.ts";
 import { deleteOwned, installedIstioVersion, loadKubeConfig } from "../mesh/kube.ts";
+import type { PlannedCell } from "../plan/plan.ts";
 import { shellJoin } from "../plan/shell.ts";
 import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
 import { mergeJunit } from "../report/junit.ts";
@@ -28,6 +29,7 @@ import { writeReports } from "../report/write.ts";
 import { newCellState, type RunOptions } from "../run/context.ts";
 import { dryRunLines, executeCell, type Mode } from "../run/execute.ts";
 import { RunInterrupt } from "../run/interrupt.ts";
+import { parallelFor, parseParallel } from "../run/pool.ts";
 import { runCells } from "../run/run-cells.ts";
 import { lastLines } from "../run/steps/process.ts";
 import { keeps, Teardown } from "../run/teardown.ts";
@@ -181,6 +183,22 @@ async function prepare(given: Options, mode: Mode) {
   return { runId, cells, impossible, dryRun, workDir, options, placement };
 }
 
+/** --parallel: the count given, or with auto what Docker's CPUs and memory and the host's free
+ * memory hold of the largest cell; one without Docker (an existing cluster has one cell). */
+function cellsAtOnce(
+  requested: number | "auto",
+  cells: readonly PlannedCell[],
+  docker: RunOptions["docker"],
+): number {
+  if (requested !== "auto") return Math.min(requested, Math.max(1, cells.length));
+  if (!docker) return 1;
+  const MiB = 1024 ** 2;
+  return parallelFor(cells, {
+    cpus: Math.min(docker.cpus, availableParallelism()),
+    memoryMiB: Math.min(docker.memoryBytes / MiB, freemem() / MiB),
+  });
+}
+
 /** kind and k3s need Docker: asked once per run, before anything is downloaded. */
 const needsDocker = (p: { provider?: Provider; reuse?: boolean }) => p.provider !== "existing" && !p.reuse;
 
@@ -246,6 +264,7 @@ export async function upCommand(o: Options) {
 /** `ssc run`: every cell provisioned, tested and torn down in turn, then the reports, always. */
 export async function runCommand(o: Options) {
   const { runId, cells, impossible, dryRun, workDir, options, placement } = await prepare(o, "run");
+  const requestedParallel = parseParallel(str(o, "parallel"));
   if (dryRun) return dryRun;
   const reportDir = str(o, "report-dir") ?? join("reports", runId);
   const started = new Date().toISOString();
@@ -262,8 +281,11 @@ export async function runCommand(o: Options) {
         log(cannotStart);
       } else docker = d;
     }
+    const parallel = cellsAtOnce(requestedParallel, cells, docker);
+    if (parallel > 1) log(`running ${parallel} cells at once (--parallel ${str(o, "parallel") ?? "auto"})`);
     runs = await runCells(cells, {
       ...options,
+      parallel,
       signal,
       docker,
       cannotStart,

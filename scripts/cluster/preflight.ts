@@ -101,7 +101,8 @@ async function readNumber(path: string): Promise<number | undefined> {
 export const INOTIFY_MIN = { watches: 524_288, instances: 512 } as const;
 export const MEMORY_PER_CLUSTER_GIB = 3;
 
-export async function checkInotify(): Promise<Check> {
+/** kind's minimums are per machine; with N clusters at once, N times its watches and instances. */
+export async function checkInotify(clusters = 1): Promise<Check> {
   const watches = await readNumber("/proc/sys/fs/inotify/max_user_watches");
   const instances = await readNumber("/proc/sys/fs/inotify/max_user_instances");
   if (watches === undefined || instances === undefined) {
@@ -111,13 +112,17 @@ export async function checkInotify(): Promise<Check> {
       detail: "no /proc/sys/fs/inotify here (not Linux): nothing to check",
     };
   }
-  const low = watches < INOTIFY_MIN.watches || instances < INOTIFY_MIN.instances;
+  const need = {
+    watches: INOTIFY_MIN.watches * Math.max(1, clusters),
+    instances: INOTIFY_MIN.instances * Math.max(1, clusters),
+  };
+  const low = watches < need.watches || instances < need.instances;
   return {
     id: "inotify",
     status: low ? "warn" : "ok",
     detail: `max_user_watches ${watches}, max_user_instances ${instances}`,
     fix: low
-      ? `sysctl fs.inotify.max_user_watches=${INOTIFY_MIN.watches} fs.inotify.max_user_instances=${INOTIFY_MIN.instances} (kind known issue: too many open files)`
+      ? `sysctl fs.inotify.max_user_watches=${need.watches} fs.inotify.max_user_instances=${need.instances} (kind known issue: too many open files${clusters > 1 ? `; ${clusters} clusters at once` : ""})`
       : undefined,
   };
 }

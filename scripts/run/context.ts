@@ -18,6 +18,8 @@ export interface RunOptions extends StepContext {
   consecutive: number;
   /** --strict-findings: provisional tests count like the others. */
   strictFindings?: boolean;
+  /** Cells at once (--parallel); the preflight checks the machine for this many. */
+  parallel?: number;
   /** Docker as the run's one check found it (kind and k3s runs). */
   docker?: DockerInfo;
   /** Aborted by SIGINT/SIGTERM: every child process, download and wait observes it. */

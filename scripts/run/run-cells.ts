@@ -11,10 +11,12 @@ import { type CellResult, cellResultOf, type TestResult } from "../report/model.
 import { newCellState, type RunOptions } from "./context.ts";
 import { executeCell, stepLabel } from "./execute.ts";
 import type { RunInterrupt } from "./interrupt.ts";
+import { runPool } from "./pool.ts";
 import { runTests } from "./run-tests.ts";
 import { keeps, Teardown, type TeardownPolicy } from "./teardown.ts";
 
-// One cell after another: provision, run its tests, collect diagnostics on failure, tear down.
+// Each cell, one after another or --parallel N at once: provision, run its tests, collect
+// diagnostics on failure, tear down.
 // Any error in a cell (an infrastructure error or a bug) marks that cell and the run goes on, unless
 // --fail-fast; an interrupt marks the current cell and leaves the rest "not run". Only bad input
 // (exit 2, e.g. a run id whose cluster exists) stops the run, after the cell's own teardown.
@@ -64,43 +66,54 @@ function unrun(cell: PlannedCell, reason: string, notRun = false): TestResult[] 
 }
 
 export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions): Promise<CellRun[]> {
-  const runs: CellRun[] = [];
   let stop: string | undefined;
-  for (const cell of cells) {
+  // Every cell's pending teardown, for the message a second signal prints.
+  const active = new Set<Teardown>();
+  o.interrupt.leftBehind = () => [...active].flatMap((t) => t.pending()).join(", ");
+  const parallel = o.parallel ?? 1;
+  return runPool(cells, parallel, async (cell) => {
     const result = skeleton(cell, o);
     if (stop) {
       result.notRun = stop;
       result.tests = unrun(cell, stop, true);
-      runs.push({ cell: result });
-      continue;
+      return { cell: result };
     }
     if (cell.steps.every((s) => s.id === "nothing-to-run")) {
       result.tests = unrun(cell, "");
-      runs.push({ cell: result });
-      continue;
+      return { cell: result };
     }
     if (o.cannotStart) {
       result.error = o.cannotStart;
       result.tests = unrun(cell, "the cell could not be tested (see its error)");
-      runs.push({ cell: result });
-      continue;
+      return { cell: result };
     }
-    runs.push(await runCell(cell, o, result));
+    // With cells at once, every line says whose it is.
+    // (step lines already start with the cell id).
+    const log =
+      parallel > 1
+        ? (line: string) => o.log(line.startsWith(`[${cell.id} `) ? line : `[${cell.id}] ${line}`)
+        : o.log;
+    const run = await runCell(cell, { ...o, log }, result, active);
     const sig = o.interrupt.interruptedBy;
-    if (sig) stop = `not run: the run was interrupted by ${sig}`;
+    if (sig) stop ??= `not run: the run was interrupted by ${sig}`;
     else if (o.failFast) {
       const r = cellResultOf(result, o.strictFindings ?? false);
       if (r === "failure" || r === "error")
-        stop = `not run: --fail-fast stopped the run after ${cell.id} (${r})`;
+        stop ??= `not run: --fail-fast stopped the run after ${cell.id} (${r})`;
     }
-  }
-  return runs;
+    return run;
+  });
 }
 
-async function runCell(cell: PlannedCell, o: RunCellsOptions, result: CellResult): Promise<CellRun> {
+async function runCell(
+  cell: PlannedCell,
+  o: RunCellsOptions,
+  result: CellResult,
+  active: Set<Teardown>,
+): Promise<CellRun> {
   const t = new Teardown(o.log);
   const state = newCellState(cellKubeconfig(o, cell));
-  o.interrupt.leftBehind = () => t.pending().join(", ");
+  active.add(t);
   const dir = cellDir(o, cell);
   let junitXml: string | undefined;
   let usage: UsageError | undefined;
@@ -160,6 +173,7 @@ async function runCell(cell: PlannedCell, o: RunCellsOptions, result: CellResult
   }
   const ended = o.interrupt.interruptedBy ? "interrupted" : failed ? "failure" : "success";
   const report = await t.runOnce(!usage && keeps(o.policy, ended), failed);
+  active.delete(t);
   if (report.kept.length) result.kept = report.kept;
   if (report.failed.length) result.leaked = report.failed;
   if (usage) throw usage;

@@ -53,6 +53,8 @@ function ssc(
       join(w.root, "runs"),
       "--report-dir",
       join(w.root, "reports"),
+      // These tests prove the serial order unless they ask for cells at once.
+      ...(args.includes("--parallel") ? [] : ["--parallel", "1"]),
       ...args,
     ],
     {
@@ -90,6 +92,57 @@ async function report(w: World) {
 
 const ONE_TEST = ["--istio", "1.31", "--test", "SidecarSecureListeners"];
 const CELL = "istio-1.31.1-default-k8s-1.36";
+
+describe("cells at once: --parallel (stand-in tools, scripted API server: not a live run)", () => {
+  it("runs two cells together, prefixes each line with its cell, a failed cell never stops the other, and SIGTERM tears both down", async () => {
+    const w = await setUp();
+    const child = ssc(w, { kindCreateFailFor: "ambient", istioctlInstall: "hang" }, [
+      ...ONE_TEST,
+      "--profile",
+      "default,ambient",
+      "--parallel",
+      "2",
+      "--run-id",
+      "par",
+    ]);
+    const AMBIENT = "istio-1.31.1-ambient-k8s-1.36";
+    // Both creates start before either cell ends: the cells run at once.
+    await vi.waitFor(
+      async () => {
+        const calls = await w.tools.calls();
+        expect(calls.filter((c) => c.args[0] === "create")).toHaveLength(2);
+        // The ambient cell failed and was torn down while the default cell went on to install Istio.
+        expect(
+          calls.some((c) => c.args[0] === "delete" && c.args.includes("ssc-1.31.1-ambient-k1.36-par")),
+        ).toBe(true);
+        expect(calls.some((c) => c.tool === "istioctl" && c.args[0] === "install")).toBe(true);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    child.kill("SIGTERM");
+    const r = await child;
+    expect(r.exitCode).toBe(143);
+    const deleted = (await w.tools.calls())
+      .filter((c) => c.tool === "kind" && c.args[0] === "delete")
+      .map((c) => c.args[3]);
+    expect(deleted.sort()).toEqual(["ssc-1.31.1-ambient-k1.36-par", "ssc-1.31.1-default-k1.36-par"]);
+    const err = String(r.stderr);
+    expect(err).toMatch(/running 2 cells at once \(--parallel 2\)/);
+    for (const id of [CELL, AMBIENT]) {
+      expect(err).toMatch(new RegExp(`^ssc: \\[${id} 4/11\\] create-cluster`, "m"));
+      expect(err).toMatch(new RegExp(`^ssc: \\[${id}\\] cleanup: removed kind cluster`, "m"));
+    }
+    const rep = await report(w);
+    expect(rep.cells.map((c) => [c.name, c.result])).toEqual([
+      [CELL, "error"],
+      [AMBIENT, "error"],
+    ]);
+    expect(rep.cells[0]!.error).toBe("interrupted by SIGTERM");
+    expect(rep.cells[1]!.error).toMatch(
+      /kind create cluster --name ssc-1\.31\.1-ambient-k1\.36-par .*failed \(exit 1\)/,
+    );
+  }, 60_000);
+});
 
 describe("signals during a run (stand-in tools, scripted API server: not a live run)", () => {
   it("SIGINT during kind create: the create is killed, the cluster deleted with the run's kubeconfig, reports written, exit 130", async () => {

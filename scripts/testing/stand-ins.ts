@@ -13,6 +13,8 @@ export interface StandInBehaviour {
   dockerMemoryBytes?: number;
   /** kind create cluster: "ok" writes a kubeconfig for `apiserver`; "hang"; "fail". */
   kindCreate?: "ok" | "hang" | "fail";
+  /** kind create cluster fails for cluster names containing this, whatever kindCreate says. */
+  kindCreateFailFor?: string;
   /** kind delete cluster: "ok", "fail" (exit 1 with a message) or "slow" (2 s, then ok). */
   kindDelete?: "ok" | "fail" | "slow";
   /** Names `kind get clusters` prints. */
@@ -31,18 +33,19 @@ export interface StandIns {
   calls(): Promise<{ tool: string; pid: number; args: string[] }[]>;
 }
 
-// POSIX sh: one JSON line per call. Arguments are JSON-escaped for quotes and backslashes only,
+// POSIX sh: one JSON line per call, written at once. Arguments are JSON-escaped for quotes and backslashes only,
 // which is all the tests pass.
 const LOG = `log_call() {
   tool=$1; shift
-  printf '{"tool":"%s","pid":%s,"args":[' "$tool" "$$" >> "$STANDIN_LOG"
+  line=$(printf '{"tool":"%s","pid":%s,"args":[' "$tool" "$$")
   sep=""
   for a in "$@"; do
     e=$(printf '%s' "$a" | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g')
-    printf '%s"%s"' "$sep" "$e" >> "$STANDIN_LOG"
+    line="$line$sep\\"$e\\""
     sep=","
   done
-  printf ']}\\n' >> "$STANDIN_LOG"
+  # One write per call: stand-ins of cells running at once append to the same log.
+  printf '%s]}\\n' "$line" >> "$STANDIN_LOG"
 }
 arg_after() { want=$1; shift; while [ $# -gt 0 ]; do if [ "$1" = "$want" ]; then echo "$2"; return; fi; shift; done; }
 `;
@@ -70,6 +73,9 @@ case "$1 $2" in
     if [ -z "$STANDIN_KIND_CLUSTERS" ]; then echo "No kind clusters found." >&2; exit 0; fi
     for c in $STANDIN_KIND_CLUSTERS; do echo "$c"; done; exit 0 ;;
   "create cluster")
+    case "$(arg_after --name "$@")" in
+      *"\${STANDIN_KIND_CREATE_FAIL_FOR:-//none//}"*) echo "ERROR: failed to create cluster: stand-in told to fail this one" >&2; exit 1 ;;
+    esac
     case "$STANDIN_KIND_CREATE" in
       hang) exec sleep 3600 ;;
       fail) echo "ERROR: failed to create cluster: stand-in told to fail" >&2; exit 1 ;;
@@ -139,6 +145,7 @@ export async function writeStandIns(dir: string): Promise<StandIns> {
       STANDIN_DOCKER_CPUS: String(b.dockerCpus ?? 4),
       STANDIN_DOCKER_MEMORY: String(b.dockerMemoryBytes ?? 8 * 1024 ** 3),
       STANDIN_KIND_CREATE: b.kindCreate ?? "ok",
+      ...(b.kindCreateFailFor ? { STANDIN_KIND_CREATE_FAIL_FOR: b.kindCreateFailFor } : {}),
       STANDIN_KIND_DELETE: b.kindDelete ?? "ok",
       STANDIN_KIND_CLUSTERS: (b.kindClusters ?? []).join(" "),
       STANDIN_ISTIOCTL_INSTALL: b.istioctlInstall ?? "ok",

@@ -9,8 +9,17 @@ export const preflight: Handler<"preflight"> = async (r) => {
     return;
   }
   const docker = r.o.docker ?? (await requireDocker(r.o.signal));
-  if (r.cell.requests) checkCapacity(r.cell.id, r.cell.requests.total, docker);
-  for (const c of [await checkInotify(), checkMemory(1)]) {
+  // --parallel N: N cells share the machine, so it must hold N of them.
+  const n = r.o.parallel ?? 1;
+  if (r.cell.requests) {
+    const { cpuMillis, memoryMiB } = r.cell.requests.total;
+    checkCapacity(
+      n > 1 ? `${r.cell.id} (x${n}, --parallel ${n})` : r.cell.id,
+      { cpuMillis: cpuMillis * n, memoryMiB: memoryMiB * n },
+      docker,
+    );
+  }
+  for (const c of [await checkInotify(n), checkMemory(n)]) {
     if (c.status !== "ok") r.o.log(`warning: ${c.detail}; ${c.fix}`);
   }
 };
