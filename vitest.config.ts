@@ -10,6 +10,9 @@ export default defineConfig({
           name: "unit",
           include: ["scripts/**/*.test.ts"],
           exclude: ["scripts/**/*.lab.test.ts", "node_modules/**"],
+          // Many unit tests start the CLI as a real child process; on a loaded 2-core runner a few
+          // of them take seconds, so vitest's 5 s default would fail them for being slow, not wrong.
+          testTimeout: 20_000,
         },
       },
       {

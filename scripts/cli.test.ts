@@ -277,7 +277,7 @@ describe("ssc report merge (folders that real ssc runs wrote; no Docker, so each
     } finally {
       await rm(root, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });
 
 describe("bad input: exit 2 and one line on stderr naming the value", () => {
