@@ -1,5 +1,6 @@
 import semver from "semver";
 import { UsageError } from "../errors.ts";
+import istioMinors from "./data/istio-minors.json" with { type: "json" };
 
 // Istio minors the suite knows, from ../shared/reference/istio-facts.md §4.1.
 // latestPatch is the newest patch *announced* on istio.io (the istio/istio tag snapshot lags:
@@ -12,23 +13,9 @@ export interface IstioMinor {
   preReleases: readonly string[];
 }
 
-export const ISTIO_MINORS: readonly IstioMinor[] = [
-  { minor: "1.22", latestPatch: "1.22.8", kubernetes: { min: "1.27", max: "1.30" }, preReleases: [] },
-  { minor: "1.23", latestPatch: "1.23.6", kubernetes: { min: "1.27", max: "1.30" }, preReleases: [] },
-  { minor: "1.24", latestPatch: "1.24.6", kubernetes: { min: "1.28", max: "1.31" }, preReleases: [] },
-  { minor: "1.25", latestPatch: "1.25.5", kubernetes: { min: "1.29", max: "1.32" }, preReleases: [] },
-  { minor: "1.26", latestPatch: "1.26.8", kubernetes: { min: "1.29", max: "1.32" }, preReleases: [] },
-  { minor: "1.27", latestPatch: "1.27.9", kubernetes: { min: "1.29", max: "1.33" }, preReleases: [] },
-  { minor: "1.28", latestPatch: "1.28.10", kubernetes: { min: "1.29", max: "1.34" }, preReleases: [] },
-  { minor: "1.29", latestPatch: "1.29.8", kubernetes: { min: "1.31", max: "1.35" }, preReleases: [] },
-  { minor: "1.30", latestPatch: "1.30.5", kubernetes: { min: "1.32", max: "1.36" }, preReleases: [] },
-  {
-    minor: "1.31",
-    latestPatch: "1.31.1",
-    kubernetes: { min: "1.32", max: "1.36" },
-    preReleases: ["1.31.0-alpha.0", "1.31.0-rc.0"],
-  },
-];
+// The data lives in data/istio-minors.json, which `npm run catalog:update` rewrites from Istio's
+// GitHub releases; the Kubernetes ranges come from istio.io's support table and are kept by hand.
+export const ISTIO_MINORS: readonly IstioMinor[] = istioMinors;
 
 export const OLDEST_MINOR = ISTIO_MINORS[0]!.minor;
 export const NEWEST_MINOR = ISTIO_MINORS[ISTIO_MINORS.length - 1]!.minor;
