@@ -146,6 +146,39 @@ describe("ssc plan at CI scale", () => {
     expect(bad.exitCode).toBe(2);
   });
 
+  it("ssc plan shows which source each image comes from, and kind create taking the mirrors' config", async () => {
+    const r = await ssc(
+      "plan",
+      "--istio",
+      "1.31",
+      "--registry-mirror",
+      "docker.io=c:5000",
+      "--run-id",
+      "p",
+      "--format",
+      "json",
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [cell] = (
+      JSON.parse(r.stdout) as {
+        cells: (PlanJson["cells"][number] & { images: { image: string; source: string }[] })[];
+      }
+    ).cells;
+    expect(cell!.images).toEqual(
+      expect.arrayContaining([
+        { image: "docker.io/istio/pilot:1.31.1", component: "istiod", source: "mirror c:5000" },
+        expect.objectContaining({
+          image: "quay.io/prometheus-operator/prometheus-operator:v0.93.0",
+          source: "upstream",
+        }),
+        expect.objectContaining({ component: "kind node", source: "host Docker (kind create)" }),
+      ]),
+    );
+    expect(cell!.steps.find((s) => s.id === "create-cluster")!.command).toContain(
+      "--config .ssc/runs/p/istio-1.31.1-default-k8s-1.36/kind-config.yaml",
+    );
+  });
+
   it("ssc run --cell runs exactly the named cells of the plan its other flags define", async () => {
     const r = await ssc(
       "run",

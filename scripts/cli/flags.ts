@@ -148,6 +148,7 @@ export const PLAN_FORMATS = ["table", "json", "github-matrix"] as const;
 export const PLAN_FLAGS: readonly FlagSpec[] = [
   ...MATRIX_FLAGS,
   ...SELECTION_FLAGS,
+  REGISTRY_MIRROR_FLAG,
   RUN_ID_FLAG,
   WORK_DIR_FLAG,
   {

@@ -1,5 +1,4 @@
-import { parseMirrors, sourceOf } from "../cluster/mirrors.ts";
-import { cellImages, type ImageRef, NODE_COMPONENT } from "../plan/images.ts";
+import { cellImages, type ImageRef, imageSource } from "../plan/images.ts";
 import { formatOf, list, type Options } from "./options.ts";
 import { planFromOptions } from "./plan-command.ts";
 import { renderTable } from "./table.ts";
@@ -11,19 +10,14 @@ interface ListedImage extends ImageRef {
 
 /** `ssc images`: every image of every cell of the selection, once, with the cells that pull it. */
 export function imagesOf(o: Options): { cells: { id: string; images: string[] }[]; images: ListedImage[] } {
-  const mirrors = parseMirrors(list(o, "registry-mirror"));
-  const { cells } = planFromOptions({ ...o, "run-id": "images" });
+  const { cells, mirrors } = planFromOptions({ ...o, "run-id": "images" });
   const byImage = new Map<string, ListedImage>();
   const perCell = cells.map((c) => {
     const refs = cellImages(c, "images");
     for (const r of refs) {
       const seen = byImage.get(r.image);
       if (seen) seen.cells.push(c.id);
-      else {
-        const source =
-          r.component === NODE_COMPONENT ? "host Docker (kind create)" : sourceOf(r.registry, mirrors);
-        byImage.set(r.image, { ...r, source, cells: [c.id] });
-      }
+      else byImage.set(r.image, { ...r, source: imageSource(r, mirrors), cells: [c.id] });
     }
     return { id: c.id, images: refs.map((r) => r.image) };
   });

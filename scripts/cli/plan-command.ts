@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { parseMirrors } from "../cluster/mirrors.ts";
 import { UsageError } from "../errors.ts";
 import type { ImpossibleCell } from "../plan/cells.ts";
-import { type Plan, planSelection, runnable } from "../plan/plan.ts";
+import { cellImages, imageSource } from "../plan/images.ts";
+import { type Plan, type PlannedCell, planSelection, runnable } from "../plan/plan.ts";
 import { formatAmount } from "../plan/requests.ts";
 import { type StepContext, stepCommand } from "../plan/steps.ts";
 import { PLAN_FORMATS } from "./flags.ts";
@@ -24,6 +26,7 @@ export function planFromOptions(o: Options, placement: Partial<StepContext> = {}
   const runId = checkRunId(str(o, "run-id") ?? newRunId());
   return planSelection(
     {
+      registryMirrors: parseMirrors(list(o, "registry-mirror")),
       ...placement,
       istio: list(o, "istio").length > 0 ? list(o, "istio") : ["latest"],
       profiles: list(o, "profile"),
@@ -41,7 +44,11 @@ export function planFromOptions(o: Options, placement: Partial<StepContext> = {}
 }
 
 /** The JSON contract of `ssc plan --format json` (issue #2); keep field names stable. */
-export function planJson({ cells, impossible }: Plan): unknown {
+/** Every image the cell pulls and where from (the mirrors the plan was given, or upstream). */
+const imagesOf = (c: PlannedCell, mirrors: Plan["mirrors"]) =>
+  cellImages(c).map((r) => ({ image: r.image, component: r.component, source: imageSource(r, mirrors) }));
+
+export function planJson({ cells, impossible, mirrors }: Plan): unknown {
   return {
     cells: cells.map((c) => ({
       id: c.id,
@@ -56,6 +63,7 @@ export function planJson({ cells, impossible }: Plan): unknown {
       scenarios: c.scenarios,
       ...(c.requests ? { requests: c.requests } : {}),
       steps: c.steps.map((s) => ({ id: s.id, description: s.description, command: stepCommand(s) })),
+      images: imagesOf(c, mirrors),
       tests: c.tests,
     })),
     skippedCells: impossible,
@@ -87,7 +95,7 @@ function skippedTable(impossible: readonly ImpossibleCell[]): string {
   )}`;
 }
 
-export function planTable({ cells, impossible }: Plan): string {
+export function planTable({ cells, impossible, mirrors }: Plan): string {
   const shown = cells
     .map((c) => {
       const runs = c.tests.filter((t) => t.status === "run").length;
@@ -107,7 +115,11 @@ export function planTable({ cells, impossible }: Plan): string {
         ["TEST", "STATUS", "REASON"],
         c.tests.map((t) => [t.id, t.status, t.reason ?? ""]),
       );
-      return `${head}\n\n${indent(steps)}\n\n${indent(tests)}`;
+      const images = renderTable(
+        ["IMAGE", "SOURCE"],
+        imagesOf(c, mirrors).map((i) => [i.image, i.source]),
+      );
+      return `${head}\n\n${indent(steps)}\n\n${indent(tests)}\n\n${indent(images)}`;
     })
     .join("\n\n");
   return impossible.length > 0 ? `${shown}\n\n${skippedTable(impossible)}` : shown;

@@ -1,4 +1,5 @@
 import { IMAGES, PROBE_CLIENT, PROMETHEUS_OPERATOR_VERSION } from "../catalog/images.ts";
+import { type RegistryMirror, sourceOf } from "../cluster/mirrors.ts";
 import { renderCell } from "../render/render-cell.ts";
 import type { PlannedCell } from "./plan.ts";
 
@@ -89,4 +90,9 @@ export function cellImages(cell: PlannedCell, runId = "render"): ImageRef[] {
   }
   for (const i of [...fixtures].sort()) refs.push(imageRef(i, COMPONENT_OF[i] ?? "fixtures"));
   return refs;
+}
+
+/** Where a cell's pull of this image goes: the host's Docker for the node, else a mirror or upstream. */
+export function imageSource(ref: ImageRef, mirrors: readonly RegistryMirror[]): string {
+  return ref.component === NODE_COMPONENT ? "host Docker (kind create)" : sourceOf(ref.registry, mirrors);
 }

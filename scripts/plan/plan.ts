@@ -1,3 +1,4 @@
+import type { RegistryMirror } from "../cluster/mirrors.ts";
 import { UsageError } from "../errors.ts";
 import type { ConformanceTest } from "../registry/define.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
@@ -28,6 +29,8 @@ export interface Plan {
   cells: PlannedCell[];
   /** Combinations of the selection that cannot exist, reported as skipped cells with why. */
   impossible: ImpossibleCell[];
+  /** The registry mirrors the cells pull through (--registry-mirror). */
+  mirrors: readonly RegistryMirror[];
 }
 
 /** A cell with at least one test to run: what a CI job or `--cell` is worth starting for. */
@@ -62,7 +65,7 @@ export function planSelection(
       ...cells.map((c) => `${c.id}: no selected test applies (ssc plan shows why)`),
     ]);
   }
-  return { cells, impossible };
+  return { cells, impossible, mirrors: input.registryMirrors ?? [] };
 }
 
 export function buildPlan(
