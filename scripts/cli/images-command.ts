@@ -1,5 +1,5 @@
 import { cellImages, type ImageRef, imageSource } from "../plan/images.ts";
-import { formatOf, list, type Options } from "./options.ts";
+import { formatOf, type Options } from "./options.ts";
 import { planFromOptions } from "./plan-command.ts";
 import { renderTable } from "./table.ts";
 
