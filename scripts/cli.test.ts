@@ -97,6 +97,11 @@ describe("ssc plan at CI scale", () => {
       const all = planFromOptions({ istio: ["all"], profile: ["default", "ambient"], cell: [e.cell] });
       const own = planFromOptions({ istio: [e.istio], profile: [e.profile], k8s: [e.k8s], cell: [e.cell] });
       expect(all.cells.map((c) => c.id)).toEqual([e.cell]);
+      // Each shard still reports the selection's impossible combinations, so the merge has them.
+      expect(all.impossible.map((c) => c.id)).toEqual([
+        "istio-1.22.8-ambient-k8s-1.30",
+        "istio-1.23.6-ambient-k8s-1.30",
+      ]);
       expect(own.cells.map((c) => c.id)).toEqual([e.cell]);
     }
     const one = await ssc(

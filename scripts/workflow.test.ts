@@ -37,16 +37,39 @@ const load = async () => {
   return { text, wf: parse(text) as Workflow };
 };
 
-/** Runs a step's script with bash as a runner would, the workflow's env at its input defaults. */
-async function runStep(script: string, env: Record<string, string>) {
-  return execa("bash", ["-eo", "pipefail", "-c", script.replaceAll("${{ github.run_id }}", "1234")], {
-    cwd: REPO,
-    reject: false,
-    env: { ...env, PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH}`, NO_COLOR: "1" },
-  });
+/** Runs a step's script as GitHub's default shell does (bash -e {0}), the workflow's env at its
+ * input defaults. */
+async function runStep(script: string, env: Record<string, string>, cwd = REPO) {
+  return execa(
+    "bash",
+    ["--noprofile", "--norc", "-e", "-c", script.replaceAll("${{ github.run_id }}", "1234")],
+    {
+      cwd,
+      reject: false,
+      env: { ...env, PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH}`, NO_COLOR: "1" },
+    },
+  );
 }
 
 describe(".github/workflows/conformance.yml", () => {
+  it("fails its plan job when ssc rejects the selection, instead of passing an empty matrix on", async () => {
+    const { wf } = await load();
+    const dir = await mkdtemp(join(tmpdir(), "ssc-workflow-"));
+    try {
+      const planStep = wf.jobs.plan!.steps.find((s) => s.id === "plan")!;
+      const r = await runStep(planStep.run!, {
+        SSC_ISTIO: "1.40",
+        SSC_PROFILE: "default",
+        SSC_UNLISTED: "",
+        GITHUB_OUTPUT: join(dir, "out"),
+      });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/istio 1\.40 is not in the catalog/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("is valid against GitHub's workflow schema, and the validator does catch a broken one", async () => {
     const { text } = await load();
     expect(validateWorkflow(text).errors).toEqual([]);
@@ -71,13 +94,15 @@ describe(".github/workflows/conformance.yml", () => {
     expect(merge.if).toMatch(/always\(\)/);
     const uses = (j: Job) => j.steps.map((s) => s.uses ?? "").filter(Boolean);
     expect(uses(cell)).toEqual(expect.arrayContaining(["actions/cache@v4", "actions/upload-artifact@v4"]));
-    expect(cell.steps.find((s) => s.uses === "actions/upload-artifact@v4")!.if).toBe("always()");
+    const upload = cell.steps.find((s) => s.uses === "actions/upload-artifact@v4")!;
+    expect(upload.if).toBe("always()");
+    expect(upload.with).toMatchObject({ "if-no-files-found": "error", overwrite: true });
     expect(cell.steps.some((s) => s.uses === "actions/cache@v4" && s.with?.path === "~/.cache/ssc")).toBe(
       true,
     );
     expect(uses(merge)).toContain("actions/download-artifact@v4");
     expect(merge.steps.map((s) => s.run ?? "").join("\n")).toMatch(
-      /npx ssc report merge shards\/\*\/ --out reports\/merged/,
+      /npx ssc report merge shards\/\*\/ --expect "\$expect" --out reports\/merged/,
     );
     expect(merge.steps.map((s) => s.run ?? "").join("\n")).toContain("$GITHUB_STEP_SUMMARY");
   });
@@ -113,12 +138,22 @@ describe(".github/workflows/conformance.yml", () => {
         const r = await runStep(`${runCell.run!} --dry-run --work-dir ${dir}/w`, {
           ...env,
           SSC_CELL: e.cell,
-          SSC_NODE_IMAGE: e.nodeImage,
         });
         expect(r.exitCode, r.stderr).toBe(0);
         expect([...r.stdout.matchAll(/^# cell (\S+)/gm)].map((m) => m[1])).toEqual([e.cell]);
         expect(r.stdout).toContain(`--image ${e.nodeImage}`);
       }
+      // The merge step with no shard at all (every cell job died): each planned cell is an error.
+      const merge = wf.jobs.merge!.steps.find((s) => s.name === "merge the shards into one report")!;
+      // Run in a scratch folder, where npx cannot find the package, so ssc is named by its path.
+      const script = merge.run!.replaceAll("npx ssc ", `node ${join(REPO, "scripts", "ssc.mjs")} `);
+      const m = await runStep(script, { ...env, MATRIX: line.slice("matrix=".length) }, dir);
+      expect(m.exitCode, m.stderr).toBe(3);
+      const merged = JSON.parse(await readFile(join(dir, "reports", "merged", "results.json"), "utf8")) as {
+        cells: { id: string; error?: string }[];
+      };
+      expect(merged.cells.map((c) => c.id)).toEqual(matrix.include.map((e) => e.cell));
+      expect(merged.cells.every((c) => c.error?.startsWith("no report from this cell's shard"))).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

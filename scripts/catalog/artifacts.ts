@@ -1,4 +1,4 @@
-import semver from "semver";
+import { compareMinors } from "./minors.ts";
 // Download locations of the tools a cell needs. Every artifact has a published checksum that the
 // tool manager verifies before first use (istio-facts.md §4.4: `<artifact>.sha256` in sha256sum
 // format; kind publishes `<binary>.sha256sum`).
@@ -43,9 +43,9 @@ const GATEWAY_API_BY_MINOR: Record<string, string> = {
 export function gatewayApiVersionFor(istioMinor: string): string {
   const v = GATEWAY_API_BY_MINOR[istioMinor];
   if (v) return v;
-  const known = Object.keys(GATEWAY_API_BY_MINOR).sort((a, b) => semver.compare(`${a}.0`, `${b}.0`));
+  const known = Object.keys(GATEWAY_API_BY_MINOR).sort(compareMinors);
   const newest = known.at(-1)!;
-  if (semver.gt(`${istioMinor}.0`, `${newest}.0`)) return GATEWAY_API_BY_MINOR[newest]!;
+  if (compareMinors(istioMinor, newest) > 0) return GATEWAY_API_BY_MINOR[newest]!;
   throw new Error(`no Gateway API version recorded for Istio ${istioMinor}`);
 }
 

@@ -1,6 +1,7 @@
 import semver from "semver";
 import { UsageError } from "../errors.ts";
 import istioMinors from "./data/istio-minors.json" with { type: "json" };
+import { compareMinors } from "./minors.ts";
 
 // Istio minors the suite knows, from ../shared/reference/istio-facts.md §4.1.
 // latestPatch is the newest patch *announced* on istio.io (the istio/istio tag snapshot lags:
@@ -60,7 +61,6 @@ export interface ResolveOptions {
 
 const KNOWN = `known: ${OLDEST_MINOR}..${NEWEST_MINOR}, their patches, all, latest, latest-N or a range like 1.28..1.31`;
 const MINOR = /^\d+\.\d+$/;
-const cmpMinors = (a: string, b: string) => semver.compare(`${a}.0`, `${b}.0`);
 
 /**
  * Expands one `--istio` item into versions: `all` (every known minor's latest patch), `latest-N`
@@ -86,15 +86,15 @@ export function expandIstioItem(input: string, options: ResolveOptions = {}): st
     if (!MINOR.test(from!) || !MINOR.test(to!)) {
       throw new UsageError(`--istio ${raw}: a range joins two minors, e.g. 1.28..1.31 (${KNOWN})`);
     }
-    if (cmpMinors(from!, to!) > 0)
+    if (compareMinors(from!, to!) > 0)
       throw new UsageError(`--istio ${raw}: the range is reversed; write ${to}..${from}`);
     for (const end of [from!, to!]) {
       if (!findMinor(end))
         throw new UsageError(`--istio ${raw}: minor ${end} is not in the catalog (${KNOWN})`);
     }
-    return ISTIO_MINORS.filter((m) => cmpMinors(m.minor, from!) >= 0 && cmpMinors(m.minor, to!) <= 0).map(
-      (m) => m.latestPatch,
-    );
+    return ISTIO_MINORS.filter(
+      (m) => compareMinors(m.minor, from!) >= 0 && compareMinors(m.minor, to!) <= 0,
+    ).map((m) => m.latestPatch);
   }
   return [resolveIstioVersion(raw, options)];
 }
@@ -113,7 +113,7 @@ export function resolveIstioVersion(input: string, options: ResolveOptions = {})
   const minor = `${v.major}.${v.minor}`;
   const m = findMinor(minor);
   if (!m) {
-    const older = cmpMinors(minor, OLDEST_MINOR) < 0;
+    const older = compareMinors(minor, OLDEST_MINOR) < 0;
     if (older) {
       throw new UsageError(
         `istio ${raw} is older than ${OLDEST_MINOR}, the oldest minor this suite supports (${KNOWN})`,

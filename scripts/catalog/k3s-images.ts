@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.ts";
+import { minorOfPatch } from "./minors.ts";
 
 // k3s images for the testcontainers provider. Only the tag testcontainers-node's own k3s module
 // tests with is known here (anchors.md §1.5); add others as they are verified.
@@ -7,7 +8,7 @@ const K3S_IMAGES: Record<string, string> = {
 };
 
 export function k3sImageFor(kubernetesVersion: string): string {
-  const minor = kubernetesVersion.split(".").slice(0, 2).join(".");
+  const minor = minorOfPatch(kubernetesVersion);
   const image = K3S_IMAGES[minor];
   if (!image) {
     throw new UsageError(

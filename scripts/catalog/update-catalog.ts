@@ -1,6 +1,7 @@
 import semver from "semver";
 import type { IstioMinor } from "./istio-releases.ts";
 import type { KindNodeImageRecord } from "./kind-images.ts";
+import { compareMinors } from "./minors.ts";
 
 // What `npm run catalog:update` decides, as pure functions of GitHub's REST answers (a release:
 // tag_name, draft, prerelease, published_at, assets[].name; docs.github.com "List releases"), so
@@ -15,7 +16,6 @@ export interface GitHubRelease {
 }
 
 const minorOf = (v: string) => `${semver.major(v)}.${semver.minor(v)}`;
-const cmpMinor = (a: string, b: string) => semver.compare(`${a}.0`, `${b}.0`);
 const has = (r: GitHubRelease, name: string) => r.assets.some((a) => a.name === name);
 
 export interface CatalogChange<T> {
@@ -42,7 +42,7 @@ export function updateIstioMinors(
     const v = semver.valid(r.tag_name);
     if (r.draft || !v) continue;
     const minor = minorOf(v);
-    if (cmpMinor(minor, oldest) < 0) continue;
+    if (compareMinors(minor, oldest) < 0) continue;
     const artifact = `istioctl-${v}-linux-amd64.tar.gz`;
     if (!has(r, artifact) || !has(r, `${artifact}.sha256`)) {
       notes.push(`skipped istio ${v}: no ${artifact} with its .sha256 among the release's assets`);
@@ -57,7 +57,7 @@ export function updateIstioMinors(
         );
         continue;
       }
-      const newest = [...byMinor.values()].sort((a, b) => cmpMinor(a.minor, b.minor)).at(-1)!;
+      const newest = [...byMinor.values()].sort((a, b) => compareMinors(a.minor, b.minor)).at(-1)!;
       m = { minor, latestPatch: v, kubernetes: { ...newest.kubernetes }, preReleases: [] };
       byMinor.set(minor, m);
       notes.push(
@@ -77,7 +77,7 @@ export function updateIstioMinors(
   }
   const data = [...byMinor.values()]
     .map((m) => ({ ...m, preReleases: [...m.preReleases].sort(semver.compare) }))
-    .sort((a, b) => cmpMinor(a.minor, b.minor));
+    .sort((a, b) => compareMinors(a.minor, b.minor));
   return { data, notes };
 }
 
@@ -144,6 +144,6 @@ export function updateKindImages(
     }
     byMinor.set(image.minor, next);
   }
-  const data = [...byMinor.values()].sort((a, b) => cmpMinor(a.kubernetes, b.kubernetes));
+  const data = [...byMinor.values()].sort((a, b) => compareMinors(a.kubernetes, b.kubernetes));
   return { data, notes };
 }

@@ -58,34 +58,44 @@ async function releases(repo: string, maxPages = 10): Promise<GitHubRelease[]> {
 
 const read = async <T>(file: string) => JSON.parse(await fs.readFile(path.join(DATA, file), "utf8")) as T;
 
-const istioCurrent = await read<IstioMinor[]>("istio-minors.json");
-const kindCurrent = await read<KindNodeImageRecord[]>("kind-node-images.json");
-const istio = updateIstioMinors(istioCurrent, await releases("istio/istio"));
-const kindReleases = await releases("kubernetes-sigs/kind");
-const imageGo = new Map<string, string>();
-for (const r of usableKindReleases(kindReleases)) {
-  imageGo.set(
-    r.tag_name,
-    await get(
-      `https://raw.githubusercontent.com/kubernetes-sigs/kind/${r.tag_name}/pkg/apis/config/defaults/image.go`,
-    ),
-  );
-}
-const kind = updateKindImages(kindCurrent, kindReleases, imageGo);
+/** The update itself; a fetch that fails (offline, rate limited) is exit 3, never "behind" (1). */
+async function update(): Promise<number> {
+  const istioCurrent = await read<IstioMinor[]>("istio-minors.json");
+  const kindCurrent = await read<KindNodeImageRecord[]>("kind-node-images.json");
+  const istio = updateIstioMinors(istioCurrent, await releases("istio/istio"));
+  const kindReleases = await releases("kubernetes-sigs/kind");
+  const imageGo = new Map<string, string>();
+  for (const r of usableKindReleases(kindReleases)) {
+    imageGo.set(
+      r.tag_name,
+      await get(
+        `https://raw.githubusercontent.com/kubernetes-sigs/kind/${r.tag_name}/pkg/apis/config/defaults/image.go`,
+      ),
+    );
+  }
+  const kind = updateKindImages(kindCurrent, kindReleases, imageGo);
 
-const changed: string[] = [];
-for (const [file, data, was] of [
-  ["istio-minors.json", istio.data, istioCurrent],
-  ["kind-node-images.json", kind.data, kindCurrent],
-] as const) {
-  if (JSON.stringify(data) === JSON.stringify(was)) continue;
-  changed.push(file);
-  if (!args.check) await fs.writeFile(path.join(DATA, file), `${JSON.stringify(data, null, 2)}\n`);
+  const changed: string[] = [];
+  for (const [file, data, was] of [
+    ["istio-minors.json", istio.data, istioCurrent],
+    ["kind-node-images.json", kind.data, kindCurrent],
+  ] as const) {
+    if (JSON.stringify(data) === JSON.stringify(was)) continue;
+    changed.push(file);
+    if (!args.check) await fs.writeFile(path.join(DATA, file), `${JSON.stringify(data, null, 2)}\n`);
+  }
+  for (const n of [...istio.notes, ...kind.notes]) echo(`  ${n}`);
+  echo(
+    changed.length === 0
+      ? "catalog is current"
+      : `${args.check ? "catalog is behind" : "rewrote"}: ${changed.join(", ")}${args.check ? "" : " (review the diff, then npm test)"}`,
+  );
+  return args.check && changed.length > 0 ? 1 : 0;
 }
-for (const n of [...istio.notes, ...kind.notes]) echo(`  ${n}`);
-echo(
-  changed.length === 0
-    ? "catalog is current"
-    : `${args.check ? "catalog is behind" : "rewrote"}: ${changed.join(", ")}${args.check ? "" : " (review the diff, then npm test)"}`,
-);
-if (args.check && changed.length > 0) process.exitCode = 1;
+
+try {
+  process.exitCode = await update();
+} catch (e) {
+  console.error(`catalog:update: could not read the releases: ${(e as Error).message}`);
+  process.exitCode = 3;
+}

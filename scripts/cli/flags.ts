@@ -233,6 +233,14 @@ export const REPORT_FLAGS: readonly FlagSpec[] = [
     valueName: "dir",
   },
   {
+    name: "expect",
+    type: "string",
+    list: true,
+    description:
+      "the cell ids the plan had (e.g. from the github-matrix): a cell with no report folder is an error in the joined report, never a silent gap",
+    valueName: "ids",
+  },
+  {
     name: "prefer",
     type: "string",
     description:

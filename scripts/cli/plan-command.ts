@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { minorOfPatch } from "../catalog/minors.ts";
 import { parseMirrors } from "../cluster/mirrors.ts";
 import { UsageError } from "../errors.ts";
 import type { ImpossibleCell } from "../plan/cells.ts";
@@ -45,7 +46,7 @@ export function planFromOptions(o: Options, placement: Partial<StepContext> = {}
 
 /** The JSON contract of `ssc plan --format json` (issue #2); keep field names stable. */
 /** Every image the cell pulls and where from (the mirrors the plan was given, or upstream). */
-const imagesOf = (c: PlannedCell, mirrors: Plan["mirrors"]) =>
+const imageSources = (c: PlannedCell, mirrors: Plan["mirrors"]) =>
   cellImages(c).map((r) => ({ image: r.image, component: r.component, source: imageSource(r, mirrors) }));
 
 export function planJson({ cells, impossible, mirrors }: Plan): unknown {
@@ -63,7 +64,7 @@ export function planJson({ cells, impossible, mirrors }: Plan): unknown {
       scenarios: c.scenarios,
       ...(c.requests ? { requests: c.requests } : {}),
       steps: c.steps.map((s) => ({ id: s.id, description: s.description, command: stepCommand(s) })),
-      images: imagesOf(c, mirrors),
+      images: imageSources(c, mirrors),
       tests: c.tests,
     })),
     skippedCells: impossible,
@@ -79,7 +80,7 @@ export function githubMatrix({ cells }: Plan): { include: Record<string, string 
       name: `${c.istioVersion} ${c.profile} k8s ${c.kubernetesVersion}`,
       istio: c.istioVersion,
       profile: c.profile,
-      k8s: c.kubernetesVersion.split(".").slice(0, 2).join("."),
+      k8s: minorOfPatch(c.kubernetesVersion),
       nodeImage: c.nodeImage,
       unlisted: c.unlisted !== undefined,
     })),
@@ -117,7 +118,7 @@ export function planTable({ cells, impossible, mirrors }: Plan): string {
       );
       const images = renderTable(
         ["IMAGE", "SOURCE"],
-        imagesOf(c, mirrors).map((i) => [i.image, i.source]),
+        imageSources(c, mirrors).map((i) => [i.image, i.source]),
       );
       return `${head}\n\n${indent(steps)}\n\n${indent(tests)}\n\n${indent(images)}`;
     })

@@ -5,7 +5,7 @@ import { mergeReports, readReportFolder } from "../report/merge.ts";
 import { exitCodeOf } from "../report/model.ts";
 import { writeReports } from "../report/write.ts";
 import { checkRunId, checkWritableFolder } from "./inputs.ts";
-import { type Options, str } from "./options.ts";
+import { list, type Options, str } from "./options.ts";
 import { runTable } from "./run-table.ts";
 
 /** `ssc report merge <dir>... --out <dir> [--prefer newest]`. */
@@ -14,8 +14,9 @@ export async function reportCommand(o: Options, positionals: readonly string[]) 
   if (verb !== "merge") {
     throw new UsageError(`ssc report takes merge <dir>... (not "${verb ?? ""}"); see ssc report --help`);
   }
-  if (dirs.length === 0)
+  if (dirs.length === 0 && list(o, "expect").length === 0) {
     throw new UsageError("ssc report merge needs the report folders to join, e.g. reports/*/");
+  }
   const out = str(o, "out");
   if (!out)
     throw new UsageError("ssc report merge needs --out <dir>, the folder to write the merged reports into");
@@ -28,6 +29,7 @@ export async function reportCommand(o: Options, positionals: readonly string[]) 
   await checkWritableFolder(out, "--out");
   const merged = mergeReports(folders, {
     preferNewest: prefer === "newest",
+    expect: list(o, "expect"),
     runId,
     command: shellJoin(["ssc", ...process.argv.slice(2)]),
   });

@@ -29,6 +29,9 @@ describe("ssc cache", () => {
     ]);
     expect(KIND_NETWORK).toBe("kind");
     expect(() => cacheSpecs(["Not A Host"])).toThrow(/not a registry host/);
+    // One host rule with --registry-mirror: what cache accepts, a run accepts.
+    expect(() => cacheSpecs(["my-.reg.io"])).toThrow(/not a registry host/);
+    expect(() => parseMirrors(["my-.reg.io=c:5000"])).toThrow(/use <registry>=<host:port>/);
   });
 
   it("prints the --registry-mirror flag a run parses into one hosts.toml per registry", () => {

@@ -1,5 +1,5 @@
 import { InfrastructureError, UsageError } from "../errors.ts";
-import { type RegistryMirror, upstreamOf } from "./mirrors.ts";
+import { HOST, type RegistryMirror, upstreamOf } from "./mirrors.ts";
 import { requireDocker } from "./preflight.ts";
 
 // `ssc cache start|stop`: one pull-through cache per upstream registry (a registry:2 proxy mirrors
@@ -17,6 +17,7 @@ export const REGISTRY_IMAGE = "docker.io/library/registry:2.8.3";
 export const KIND_NETWORK = "kind";
 export const CACHE_LABEL = "io.secure-scrape.cache";
 const PORT = 5000;
+const ANY_STATUS = ["created", "restarting", "running", "removing", "paused", "exited", "dead"] as const;
 
 export interface CacheSpec {
   registry: string;
@@ -29,8 +30,6 @@ export interface CacheSpec {
   /** What --registry-mirror gets: the name kind nodes resolve on the kind network. */
   mirror: RegistryMirror;
 }
-
-const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/;
 
 export function cacheSpecs(registries: readonly string[] = DEFAULT_CACHED_REGISTRIES): CacheSpec[] {
   return [...new Set(registries)].map((registry) => {
@@ -76,12 +75,13 @@ export async function startCaches(specs: readonly CacheSpec[], signal: AbortSign
         .withEnvironment(s.environment)
         .withNetworkMode(KIND_NETWORK)
         .withNetworkAliases(s.name)
-        .withExposedPorts(PORT)
         // A named volume (not a host path): the cache survives stop and start.
         .withBindMounts([{ source: s.volume, target: "/var/lib/registry", mode: "rw" }])
         .withAutoCleanup(false)
         .withReuse()
-        .withWaitStrategy(Wait.forHttp("/v2/", PORT))
+        // No port published on the host (an open pull-through proxy there would serve anyone who
+        // can reach it): kind nodes reach it on the kind network; ready when it says it listens.
+        .withWaitStrategy(Wait.forLogMessage(/listening on/))
         .start();
       lines.push(`${s.registry}: ${s.name} (${c.getId().slice(0, 12)}) mirrors ${upstreamOf(s.registry)}`);
     } catch (e) {
@@ -100,12 +100,13 @@ export async function stopCaches(specs: readonly CacheSpec[], signal: AbortSigna
   const client = await getContainerRuntimeClient();
   const lines: string[] = [];
   for (const s of specs) {
-    const found = await client.container.fetchByLabel(CACHE_LABEL, s.registry);
+    // Stopped ones too (after a reboot): else a later start would collide with the name.
+    const found = await client.container.fetchByLabel(CACHE_LABEL, s.registry, { status: [...ANY_STATUS] });
     if (!found) {
-      lines.push(`${s.registry}: no cache running`);
+      lines.push(`${s.registry}: no cache container`);
       continue;
     }
-    await client.container.stop(found);
+    await client.container.stop(found).catch(() => undefined);
     await client.container.remove(found);
     lines.push(`${s.registry}: removed ${s.name}`);
   }

@@ -46,7 +46,7 @@ describe("--registry-mirror", () => {
     expect(kindMirrorConfig([], "/x")).toBeUndefined();
   });
 
-  it("gives the cell its own kind config: the base, containerd's config_path patch, one mount per registry", async () => {
+  it("gives the cell its own kind config: the base, containerd's config_path patch, one mount of the hosts folder", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ssc-mirrors-"));
     try {
       const config = join(dir, "kind-config.yaml");
@@ -63,15 +63,23 @@ describe("--registry-mirror", () => {
       expect(doc.containerdConfigPatches).toEqual([
         `[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${CERTS_D}"`,
       ]);
-      const mounts = doc.nodes[0]!.extraMounts;
-      expect(mounts.map((m) => m.containerPath)).toEqual([
-        "/etc/containerd/certs.d/docker.io/hosts.toml",
-        "/etc/containerd/certs.d/quay.io/hosts.toml",
-      ]);
-      for (const [i, m] of mounts.entries()) {
-        expect(isAbsolute(m.hostPath)).toBe(true);
-        expect(await readFile(m.hostPath, "utf8")).toBe(hostsToml(mirrors[i]!));
+      const [mount, ...others] = doc.nodes[0]!.extraMounts;
+      expect(others).toEqual([]);
+      expect(mount!.containerPath).toBe(CERTS_D);
+      expect(isAbsolute(mount!.hostPath)).toBe(true);
+      for (const m of mirrors) {
+        expect(await readFile(join(mount!.hostPath, m.registry, "hosts.toml"), "utf8")).toBe(hostsToml(m));
       }
+      // No mount spec may carry a ":" of its own (kind splits on it): a registry with a port.
+      await writeMirrorConfig(config, parseMirrors(["localhost:5000=cache:5001"]));
+      const withPort = parse(await readFile(config, "utf8")) as typeof doc;
+      expect(withPort.nodes[0]!.extraMounts.every((x) => !x.hostPath.includes(":"))).toBe(true);
+      expect(
+        await readFile(
+          join(withPort.nodes[0]!.extraMounts[0]!.hostPath, "localhost:5000", "hosts.toml"),
+          "utf8",
+        ),
+      ).toContain('server = "https://localhost:5000"');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

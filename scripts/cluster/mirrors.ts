@@ -14,7 +14,8 @@ export interface RegistryMirror {
   endpoint: string;
 }
 
-const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
+/** A registry or mirror host, with an optional port: what --registry-mirror and ssc cache accept. */
+export const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
 
 /** Parses `registry=host:port` items; anything else is bad input naming the item. */
 export function parseMirrors(items: readonly string[]): RegistryMirror[] {
@@ -56,17 +57,14 @@ export function hostsToml(m: RegistryMirror): string {
   ].join("\n");
 }
 
-/** The kind config's additions for the mirrors: the containerd patch and one mount per registry,
- * each hosts.toml written beforehand under `hostDir/<registry>/hosts.toml`. */
+/** The kind config's additions for the mirrors: the containerd patch, and the folder holding one
+ * `<registry>/hosts.toml` per mirror mounted whole at containerd's config_path (one mount: kind
+ * splits mount specs on ":", which a registry with a port, localhost:5000, has in its folder name). */
 export function kindMirrorConfig(mirrors: readonly RegistryMirror[], hostDir: string) {
   if (mirrors.length === 0) return undefined;
   return {
     containerdConfigPatches: [`[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${CERTS_D}"`],
-    extraMounts: mirrors.map((m) => ({
-      hostPath: `${hostDir}/${m.registry}/hosts.toml`,
-      containerPath: `${CERTS_D}/${m.registry}/hosts.toml`,
-      readOnly: true,
-    })),
+    extraMounts: [{ hostPath: hostDir, containerPath: CERTS_D, readOnly: true }],
   };
 }
 

@@ -1,4 +1,3 @@
-import semver from "semver";
 import { hasCapability, type SecureMetricsMode, secureMetricsModeOf } from "../catalog/capabilities.ts";
 import {
   expandIstioItem,
@@ -8,6 +7,7 @@ import {
   unlistedAssumption,
 } from "../catalog/istio-releases.ts";
 import { type KindNodeImage, nodeImageFor, PINNED_KUBERNETES_MINORS } from "../catalog/kind-images.ts";
+import { compareMinors } from "../catalog/minors.ts";
 import { PROFILES, type Profile } from "../catalog/profiles.ts";
 import { UsageError } from "../errors.ts";
 
@@ -48,7 +48,6 @@ export interface MatrixSelection {
   impossible: ImpossibleCell[];
 }
 
-const cmpMinor = (a: string, b: string) => semver.compare(`${a}.0`, `${b}.0`);
 const cellId = (istio: string, profile: string, k8s: string) => `istio-${istio}-${profile}-k8s-${k8s}`;
 
 function parseProfile(p: string): Profile {
@@ -78,9 +77,9 @@ function kubernetesFor(
 ): { image: KindNodeImage; outside?: string }[] {
   const facts = minorFacts(istioVersion);
   const { min, max } = facts.kubernetes;
-  const inRange = (k: string) => cmpMinor(k, min) >= 0 && cmpMinor(k, max) <= 0;
+  const inRange = (k: string) => compareMinors(k, min) >= 0 && compareMinors(k, max) <= 0;
   if (requested.length === 0) {
-    const newest = PINNED_KUBERNETES_MINORS.filter(inRange).sort(cmpMinor).at(-1);
+    const newest = PINNED_KUBERNETES_MINORS.filter(inRange).sort(compareMinors).at(-1);
     if (!newest) throw new Error(`catalog gap: no pinned node image inside ${min}..${max}`);
     return [{ image: nodeImageFor(newest)! }];
   }

@@ -56,12 +56,13 @@ export function planSelection(
   }
   const keep = <T extends { id: string }>(cells: T[]) =>
     chosen.length === 0 ? cells : cells.filter((c) => chosen.includes(c.id));
-  const impossible = keep(selection.impossible);
+  // Every shard (--cell) reports the selection's impossible combinations, so a merged report has them.
+  const impossible = selection.impossible;
   const cells =
     keep(selection.cells).length > 0 ? buildPlan({ ...input, cells: keep(selection.cells) }, tests) : [];
   if (!cells.some(runnable)) {
     throw noCells([
-      ...impossible.map((i) => `${i.id}: ${i.reason}`),
+      ...keep(impossible).map((i) => `${i.id}: ${i.reason}`),
       ...cells.map((c) => `${c.id}: no selected test applies (ssc plan shows why)`),
     ]);
   }

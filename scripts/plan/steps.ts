@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
 import { findMinor, istioctlVersionFor } from "../catalog/istio-releases.ts";
 import { k3sImageFor } from "../catalog/k3s-images.ts";
+import { minorOfPatch } from "../catalog/minors.ts";
 import type { RegistryMirror } from "../cluster/mirrors.ts";
 import { ownerSelector } from "../cluster/ownership.ts";
 import type { Provider } from "../cluster/providers.ts";
@@ -114,7 +115,7 @@ const KIND_NAME = /^[a-z0-9.-]{1,50}$/;
  * It always ends in -<run id>, which is how `ssc down --run-id` finds it.
  */
 export function clusterName(cell: Cell, runId: string): string {
-  const k8s = cell.kubernetesVersion.split(".").slice(0, 2).join(".");
+  const k8s = minorOfPatch(cell.kubernetesVersion);
   const readable = `ssc-${cell.istioVersion}-${cell.profile}-k${k8s}-${runId}`;
   if (KIND_NAME.test(readable)) return readable;
   const name = `ssc-${createHash("sha256").update(cell.id).digest("hex").slice(0, 10)}-${runId}`;
@@ -219,7 +220,7 @@ export function cellSteps(
         "--profile",
         cell.profile,
         "--k8s",
-        cell.kubernetesVersion.split(".").slice(0, 2).join("."),
+        minorOfPatch(cell.kubernetesVersion),
         ...(cell.unlisted ? ["--allow-unlisted-istio"] : []),
         "--test",
         applicable.map((d) => d.id).join(","),

@@ -78,4 +78,17 @@ describe("junit.xml", () => {
     ]);
     expect(() => parseJunit("<testsuites><testsuite")).toThrow();
   });
+
+  it("writes an attribute whose value is true as an attribute, not a bare word", () => {
+    const xml = junitXml([
+      {
+        name: ID,
+        cases: [
+          { name: "A", classname: ID, time: 0, outcome: { kind: "failure", message: "true", type: "true" } },
+        ],
+      },
+    ]);
+    expect(xml).toContain('<failure message="true" type="true"/>');
+    expect(parseJunit(xml)[0]!.cases[0]!.outcome).toEqual({ kind: "failure", message: "true", type: "true" });
+  });
 });

@@ -131,7 +131,7 @@ export function cellSuite(cell: CellResult, vitestXml?: string): JunitSuite {
 
 /** A cell's suite from its results alone, for a cell with no vitest output (it could not run, or
  * nothing in it ran): each test as its status says, an error carrying the cell's error. */
-function resultsSuite(c: CellResult): JunitSuite {
+export function resultsSuite(c: CellResult): JunitSuite {
   const outcome = (t: CellResult["tests"][number]): Outcome | undefined => {
     if (t.status === "skipped") return { kind: "skipped", message: t.reason ?? "" };
     if (t.status === "failed")
@@ -156,6 +156,9 @@ function resultsSuite(c: CellResult): JunitSuite {
 
 const builder = new XMLBuilder({
   ignoreAttributes: false,
+  // Its default writes an attribute whose value is "true" bare (message="true" -> message), which
+  // is not XML.
+  suppressBooleanAttributes: false,
   attributeNamePrefix: ATTR,
   textNodeName: TEXT,
   format: true,

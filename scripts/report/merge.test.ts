@@ -119,4 +119,51 @@ describe("ssc report merge", () => {
     });
     expect(() => mergeReports([a, other], o)).toThrow(/different implementations/);
   });
+
+  it("turns an expected cell no folder reported into an error (exit 3), never a silent gap", () => {
+    const a = folder("a", "2026-11-22T00:10:00Z", [cell(A, "default", [t("X", "passed")])]);
+    const m = mergeReports([a], { ...o, expect: [A, B] });
+    expect(m.run.cells.map((c) => [c.id, c.error ?? "ok"])).toEqual([
+      [A, "ok"],
+      [B, expect.stringMatching(/^no report from this cell's shard/)],
+    ]);
+    expect(m.run.cells[1]).toMatchObject({
+      istioVersion: "1.31.1",
+      profile: "ambient",
+      kubernetesVersion: "1.36",
+    });
+    expect(m.junit[1]!.cases.map((c) => c.outcome?.kind)).toEqual(["error"]);
+    expect(exitCodeOf(m.run)).toBe(3);
+    expect(exitCodeOf(mergeReports([a], { ...o, expect: [A] }).run)).toBe(0);
+  });
+
+  it("writes JUnit from the results where a folder's junit.xml lacks a cell or a test, so the two never disagree", () => {
+    const failed = folder("a", "2026-11-22T00:10:00Z", [
+      cell(A, "default", [t("X", "failed", { reason: "got 200" })]),
+    ]);
+    const noJunit: ReportFolder = { ...failed, junit: [] };
+    const m = mergeReports([noJunit], o);
+    expect(m.junit[0]!.cases).toEqual([
+      {
+        name: "X",
+        classname: A,
+        time: 0,
+        outcome: { kind: "failure", message: "got 200", type: "ConformanceFailure" },
+      },
+    ]);
+  });
+
+  it("keeps the older diagnostics when the rerun has none, and a leak reported twice once", () => {
+    const leak = { name: "kind cluster ssc-x", error: "boom" };
+    const first = folder("first", "2026-11-22T00:10:00Z", [
+      cell(A, "default", [t("X", "failed")], { diagnostics: "reports/first/diagnostics/x", leaked: [leak] }),
+    ]);
+    const again = folder("again", "2026-11-22T02:00:00Z", [
+      cell(A, "default", [t("Y", "passed")], { leaked: [leak] }),
+    ]);
+    const [merged] = mergeReports([first, again], { ...o, preferNewest: true }).run.cells;
+    expect(merged!.diagnostics).toBe("reports/first/diagnostics/x");
+    expect(merged!.leaked).toEqual([leak]);
+    expect(merged!.tests.map((x) => `${x.id}/${x.status}`)).toEqual(["X/failed", "Y/passed"]);
+  });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { type JunitCase, type JunitSuite, parseJunit } from "./junit.ts";
+import { type JunitCase, type JunitSuite, parseJunit, resultsSuite } from "./junit.ts";
 import type { CellResult, RunResult, SkippedCell, TestResult } from "./model.ts";
 
 // `ssc report merge`: the report folders of many shards (one CI job per cell) joined into one run.
@@ -49,6 +49,8 @@ export function readReportFolder(dir: string): ReportFolder {
 
 export interface MergeOptions {
   preferNewest: boolean;
+  /** The cells the plan had (--expect): any without a report is an error in the joined run. */
+  expect?: readonly string[];
   runId: string;
   command: string;
 }
@@ -71,15 +73,27 @@ interface Entry {
   from: string;
 }
 
-function suiteOf(f: ReportFolder, cell: CellResult): JunitSuite {
-  return f.junit.find((s) => s.name === cell.id) ?? { name: cell.id, cases: [] };
+/** One case per test of the cell, in the results' order: vitest's case where the folder's JUnit has
+ * it, else one written from the result, so JUnit never disagrees with results.json. */
+function casesFor(cell: CellResult, known: ReadonlyMap<string, JunitCase>): JunitCase[] {
+  return cell.tests.map((t) => known.get(t.id) ?? resultsSuite({ ...cell, tests: [t] }).cases[0]!);
 }
 
-/** The newer cell's tests over the older's, test by test; its cell-level facts win, and whatever
- * either run left behind stays reported. */
+function suiteOf(f: ReportFolder, cell: CellResult): JunitSuite {
+  const cases = f.junit.find((s) => s.name === cell.id)?.cases ?? [];
+  return { name: cell.id, cases: casesFor(cell, new Map(cases.map((c) => [c.name, c]))) };
+}
+
+const sameLeak = (a: { name: string; error: string }, b: { name: string; error: string }) =>
+  a.name === b.name && a.error === b.error;
+
+/** The newer cell's tests over the older's, test by test, each with its own JUnit case; the newer
+ * cell-level facts win, the older diagnostics stay when the newer run has none, and whatever either
+ * run left behind stays reported (once). */
 function overlay(older: Entry, newer: Entry, replaced: string[]): Entry {
   const tests = older.cell.tests.map((t) => ({ ...t }));
-  const cases = [...older.suite.cases];
+  const cases = new Map(older.suite.cases.map((c) => [c.name, c]));
+  const newerCases = new Map(newer.suite.cases.map((c) => [c.name, c]));
   for (const t of newer.cell.tests.filter(tried)) {
     const i = tests.findIndex((x) => x.id === t.id);
     if (i >= 0) {
@@ -87,26 +101,53 @@ function overlay(older: Entry, newer: Entry, replaced: string[]): Entry {
         replaced.push(`${newer.cell.id} / ${t.id}: ${tests[i]!.status} -> ${t.status} (from ${newer.from})`);
       tests[i] = t;
     } else tests.push(t);
-    const c = newer.suite.cases.find((x) => x.name === t.id);
-    const j = cases.findIndex((x) => x.name === t.id);
-    if (c && j >= 0) cases[j] = c;
-    else if (c) cases.push(c);
+    cases.delete(t.id);
+    const c = newerCases.get(t.id);
+    if (c) cases.set(t.id, c);
   }
-  const leaked = [...(older.cell.leaked ?? []), ...(newer.cell.leaked ?? [])];
-  const { error: _e, notRun: _n, ...rest } = newer.cell;
+  const leaked = [...(older.cell.leaked ?? [])];
+  for (const l of newer.cell.leaked ?? []) if (!leaked.some((x) => sameLeak(x, l))) leaked.push(l);
+  const { error: _e, notRun: _n, diagnostics: _d, ...rest } = newer.cell;
+  const diagnostics = newer.cell.diagnostics ?? older.cell.diagnostics;
   const cell: CellResult = {
     ...rest,
     ...(newer.cell.error ? { error: newer.cell.error } : {}),
     // A cell a shard never reached stays "not run" only if no run reached it.
     ...(newer.cell.notRun && older.cell.notRun ? { notRun: newer.cell.notRun } : {}),
+    ...(diagnostics ? { diagnostics } : {}),
     tests,
     ...(leaked.length > 0 ? { leaked } : {}),
   };
-  return { cell, suite: { name: cell.id, cases: cases as JunitCase[] }, from: newer.from };
+  return { cell, suite: { name: cell.id, cases: casesFor(cell, cases) }, from: newer.from };
+}
+
+const CELL_ID = /^istio-(.+)-(default|ambient)-k8s-(\d+\.\d+)$/;
+
+/** A cell the plan expected and no folder reported (its job died or timed out before ssc wrote its
+ * reports): an error, never a silent gap. */
+function missingCell(id: string): CellResult {
+  const m = CELL_ID.exec(id);
+  return {
+    id,
+    istioVersion: m?.[1] ?? "",
+    profile: m?.[2] ?? "",
+    kubernetesVersion: m?.[3] ?? "",
+    nodeImage: "",
+    secureMetricsMode: "",
+    provider: "",
+    tools: {},
+    error:
+      "no report from this cell's shard: its job failed, timed out or was cancelled before ssc wrote reports",
+    tests: [],
+  };
 }
 
 export function mergeReports(folders: readonly ReportFolder[], o: MergeOptions): Merged {
-  if (folders.length === 0) throw new UsageError("ssc report merge needs at least one report folder");
+  if (folders.length === 0 && (o.expect ?? []).length === 0) {
+    throw new UsageError(
+      "ssc report merge needs at least one report folder (or --expect, when every shard died)",
+    );
+  }
   // Oldest first, so "newest" is the last word.
   const ordered = [...folders].sort((a, b) => a.run.finished.localeCompare(b.run.finished));
   const byId = new Map<string, Entry>();
@@ -129,6 +170,18 @@ export function mergeReports(folders: readonly ReportFolder[], o: MergeOptions):
       `ssc report merge: cell ${twice.join(", ")} is present twice; merge shards that ran different cells, or pass --prefer newest to let the newer results replace the older ones test by test`,
     );
   }
+  for (const id of o.expect ?? []) {
+    if (byId.has(id)) continue;
+    const cell = missingCell(id);
+    const noReport: JunitCase = {
+      name: "shard report",
+      classname: id,
+      time: 0,
+      outcome: { kind: "error", message: cell.error!, type: "InfrastructureError" },
+    };
+    byId.set(id, { cell, suite: { name: id, cases: [noReport] }, from: "(missing)" });
+    order.push(id);
+  }
   const skippedCells = new Map<string, SkippedCell>();
   for (const f of ordered)
     for (const s of f.run.skippedCells ?? []) if (!byId.has(s.id)) skippedCells.set(s.id, s);
@@ -140,17 +193,20 @@ export function mergeReports(folders: readonly ReportFolder[], o: MergeOptions):
       "ssc report merge: the folders report different implementations (organization, project, url or contact); merge one implementation's shards",
     );
   }
-  const first = ordered[0]!;
-  const last = ordered[ordered.length - 1]!;
+  const now = new Date().toISOString();
+  const first = ordered[0];
+  const last = ordered[ordered.length - 1];
   const cells = order.map((id) => byId.get(id)!);
   const versions = [...new Set(ordered.flatMap((f) => f.run.implementation.version.split(",")))];
   const run: RunResult = {
     runId: o.runId,
-    started: ordered.map((f) => f.run.started).sort()[0]!,
-    finished: last.run.finished,
+    started: ordered.map((f) => f.run.started).sort()[0] ?? now,
+    finished: last?.run.finished ?? now,
     suiteVersion: [...new Set(ordered.map((f) => f.run.suiteVersion))].join(","),
     command: o.command,
-    implementation: { ...first.run.implementation, version: versions.join(",") },
+    implementation: first
+      ? { ...first.run.implementation, version: versions.join(",") }
+      : { project: "istio", url: "https://istio.io", version: "", contact: [] },
     cells: cells.map((e) => e.cell),
     ...(skippedCells.size > 0 ? { skippedCells: [...skippedCells.values()] } : {}),
     strictFindings: ordered.some((f) => f.run.strictFindings === true),

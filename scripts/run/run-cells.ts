@@ -73,6 +73,8 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
   const parallel = o.parallel ?? 1;
   return runPool(cells, parallel, async (cell) => {
     const result = skeleton(cell, o);
+    if (!stop && o.interrupt.interruptedBy)
+      stop = `not run: the run was interrupted by ${o.interrupt.interruptedBy}`;
     if (stop) {
       result.notRun = stop;
       result.tests = unrun(cell, stop, true);
@@ -93,14 +95,20 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
       parallel > 1
         ? (line: string) => o.log(line.startsWith(`[${cell.id} `) ? line : `[${cell.id}] ${line}`)
         : o.log;
-    const run = await runCell(cell, { ...o, log }, result, active);
-    const sig = o.interrupt.interruptedBy;
-    if (sig) stop ??= `not run: the run was interrupted by ${sig}`;
-    else if (o.failFast) {
-      const r = cellResultOf(result, o.strictFindings ?? false);
-      if (r === "failure" || r === "error")
-        stop ??= `not run: --fail-fast stopped the run after ${cell.id} (${r})`;
-    }
+    // Decided as soon as the cell's outcome is known, before its diagnostics and teardown, so with
+    // cells at once no worker starts another cell meanwhile.
+    const settled = (usage: boolean) => {
+      const sig = o.interrupt.interruptedBy;
+      if (sig) stop ??= `not run: the run was interrupted by ${sig}`;
+      else if (usage) stop ??= `not run: the run stopped on bad input in ${cell.id}`;
+      else if (o.failFast) {
+        const r = cellResultOf(result, o.strictFindings ?? false);
+        if (r === "failure" || r === "error")
+          stop ??= `not run: --fail-fast stopped the run after ${cell.id} (${r})`;
+      }
+    };
+    const run = await runCell(cell, { ...o, log }, result, active, settled);
+    settled(false);
     return run;
   });
 }
@@ -110,6 +118,7 @@ async function runCell(
   o: RunCellsOptions,
   result: CellResult,
   active: Set<Teardown>,
+  settled: (usage: boolean) => void,
 ): Promise<CellRun> {
   const t = new Teardown(o.log);
   const state = newCellState(cellKubeconfig(o, cell));
@@ -149,6 +158,7 @@ async function runCell(
   result.timings = state.timings;
   const failed =
     Boolean(result.error) || result.tests.some((x) => x.status === "failed" || x.status === "errored");
+  settled(usage !== undefined);
   if (!usage && failed && state.clusterReady && !o.signal.aborted) {
     const diag = join(o.reportDir, "diagnostics", cell.id);
     try {

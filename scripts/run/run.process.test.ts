@@ -144,6 +144,52 @@ describe("cells at once: --parallel (stand-in tools, scripted API server: not a 
   }, 60_000);
 });
 
+describe("--fail-fast with cells at once (stand-in tools, scripted API server: not a live run)", () => {
+  it("starts no further cell once one failed, while the other running cell goes on", async () => {
+    const w = await setUp();
+    const child = ssc(w, { kindCreateFailFor: "ambient", istioctlInstall: "hang" }, [
+      "--istio",
+      "1.30,1.31",
+      "--test",
+      "SidecarSecureScrapeMtls,AmbientScrapeIsMutualTls",
+      "--profile",
+      "default,ambient",
+      "--parallel",
+      "2",
+      "--fail-fast",
+      "--run-id",
+      "ff",
+    ]);
+    await vi.waitFor(
+      async () => {
+        const calls = await w.tools.calls();
+        expect(
+          calls.some((c) => c.args[0] === "delete" && c.args.includes("ssc-1.30.5-ambient-k1.36-ff")),
+        ).toBe(true);
+        expect(calls.some((c) => c.tool === "istioctl" && c.args[0] === "install")).toBe(true);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    child.kill("SIGTERM");
+    const r = await child;
+    expect(r.exitCode).toBe(143);
+    const creates = (await w.tools.calls()).filter((c) => c.args[0] === "create").map((c) => c.args[3]);
+    // 1.30 default has nothing to run (both tests are native or ambient only), so the two workers
+    // took 1.30 ambient (fails at create) and 1.31 default (hangs in istioctl install).
+    expect(creates.sort()).toEqual(["ssc-1.30.5-ambient-k1.36-ff", "ssc-1.31.1-default-k1.36-ff"]);
+    const rep = await report(w);
+    expect(rep.cells.map((c) => [c.name, c.result])).toEqual([
+      ["istio-1.30.5-default-k8s-1.36", "partial"],
+      ["istio-1.30.5-ambient-k8s-1.36", "error"],
+      ["istio-1.31.1-default-k8s-1.36", "error"],
+      ["istio-1.31.1-ambient-k8s-1.36", "not-run"],
+    ]);
+    expect(rep.cells[3]!.notRun).toBe(
+      "not run: --fail-fast stopped the run after istio-1.30.5-ambient-k8s-1.36 (error)",
+    );
+  }, 60_000);
+});
+
 describe("signals during a run (stand-in tools, scripted API server: not a live run)", () => {
   it("SIGINT during kind create: the create is killed, the cluster deleted with the run's kubeconfig, reports written, exit 130", async () => {
     const w = await setUp();
