@@ -111,3 +111,23 @@ describe("ssc up brings up one cell", () => {
     expect(help).not.toMatch(/--istio <version>.*comma-separated/);
   });
 });
+
+describe("checkWritableFolder with runs that start together", () => {
+  it("lets many checks of one missing folder succeed at once, and leaves no check folder behind", async () => {
+    const { checkWritableFolder } = await import("./inputs.ts");
+    const root = await mkdtemp(join(tmpdir(), "ssc-writable-"));
+    try {
+      const target = join(root, "shared", "w");
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, () => checkWritableFolder(target, "--work-dir")),
+      );
+      expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+      // A level one check made while another used it may stay, empty (the runs make it anyway).
+      const left = await readdir(root, { recursive: true });
+      expect(left.filter((p) => p.includes(".ssc-write-check-"))).toEqual([]);
+      expect(left.every((p) => ["shared", join("shared", "w")].includes(p))).toBe(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

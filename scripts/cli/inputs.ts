@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, rmdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 
@@ -30,8 +30,10 @@ function nearestExisting(path: string): string {
   return p;
 }
 
-/** The folder can be made (if missing) and written; nothing is left behind by the check. */
-export async function checkWritableFolder(path: string, flag: string): Promise<void> {
+/** The folder can be made (if missing) and written; nothing is left behind by the check. Runs that
+ * start together on one machine may share a parent folder: a level another run made or removed
+ * meanwhile (EEXIST, ENOENT) is tried again, and only empty levels this check made are removed. */
+export async function checkWritableFolder(path: string, flag: string, attempts = 5): Promise<void> {
   const base = nearestExisting(path);
   const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
   if (!statSync(base).isDirectory()) {
@@ -48,10 +50,16 @@ export async function checkWritableFolder(path: string, flag: string): Promise<v
     }
     await rm(await mkdtemp(join(resolve(path), ".ssc-write-check-")), { recursive: true });
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if ((code === "EEXIST" || code === "ENOENT") && attempts > 1) {
+      for (const p of made.splice(0)) await rmdir(p).catch(() => undefined);
+      return checkWritableFolder(path, flag, attempts - 1);
+    }
     throw new UsageError(
       `${flag} ${path}: cannot create or write there (${why(e)}); pick a folder you can write`,
     );
   } finally {
-    for (const p of made) await rm(p, { recursive: true, force: true }).catch(() => undefined);
+    // rmdir, not rm -r: a level another run is using now is not empty, and stays.
+    for (const p of made) await rmdir(p).catch(() => undefined);
   }
 }
