@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { conformanceReportYaml } from "./conformance-report.ts";
+import { reportHtml } from "./html.ts";
 import type { RunResult } from "./model.ts";
 import { summaryMarkdown } from "./summary.ts";
 
@@ -12,6 +13,7 @@ export async function writeReports(dir: string, run: RunResult, junit: string): 
     ["conformance-report.yaml", conformanceReportYaml(run)],
     ["junit.xml", junit],
     ["summary.md", summaryMarkdown(run)],
+    ["report.html", reportHtml(run)],
     // The raw results, so reports can be rebuilt or compared without re-running.
     ["results.json", `${JSON.stringify(run, null, 2)}\n`],
   ];
