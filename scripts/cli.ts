@@ -112,9 +112,9 @@ export const COMMANDS: Record<string, Command> = {
   },
   report: {
     summary:
-      "merge <dir>...: join the report folders of many shards (one CI job per cell) into one report: YAML, JUnit, summary, results.json; exit code from the joined results.",
+      "merge <dir>...: join the report folders of many shards (one CI job per cell) into one report, exit code from the joined results; validate <dir|file>: check a report against its manifest, the JSON Schema and the certification rules (exit 1 with one line per problem).",
     flags: REPORT_FLAGS,
-    positional: "merge <dir>...",
+    positional: "merge <dir>... | validate <dir|file>",
     exits: { codes: [0, 1, 2, 3], ok: "every cell of the joined report succeeded" },
     run: async (o, p) => (await import("./cli/report-command.ts")).reportCommand(o, p),
   },

@@ -357,6 +357,14 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     valueName: "dir",
   },
   {
+    name: "mode",
+    type: "string",
+    description:
+      "certification: the report certifies an implementation, so --organization, --project, --url, --implementation-version and --contact are required and the report's file name carries them",
+    default: "default",
+    valueName: "default|certification",
+  },
+  {
     name: "organization",
     type: "string",
     description: "report: who built the mesh under test (left out of the report when not given)",

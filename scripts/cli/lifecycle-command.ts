@@ -25,6 +25,7 @@ import { shellJoin } from "../plan/shell.ts";
 import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
 import { mergeJunit } from "../report/junit.ts";
 import { exitCodeOf, type RunResult } from "../report/model.ts";
+import { parseMode, requireCertifiable } from "../report/submission.ts";
 import { writeReports } from "../report/write.ts";
 import { newCellState, type RunOptions } from "../run/context.ts";
 import { dryRunLines, executeCell, type Mode } from "../run/execute.ts";
@@ -263,6 +264,15 @@ export async function upCommand(o: Options) {
 
 /** `ssc run`: every cell provisioned, tested and torn down in turn, then the reports, always. */
 export async function runCommand(o: Options) {
+  const mode = parseMode(str(o, "mode"));
+  // Before anything starts: a certification run names the implementation it certifies, in full.
+  requireCertifiable(mode, {
+    organization: str(o, "organization"),
+    project: str(o, "project"),
+    url: str(o, "url"),
+    version: str(o, "implementation-version"),
+    contact: list(o, "contact"),
+  });
   const { runId, cells, impossible, dryRun, workDir, options, placement } = await prepare(o, "run");
   const requestedParallel = parseParallel(str(o, "parallel"));
   if (dryRun) return dryRun;
@@ -318,6 +328,7 @@ export async function runCommand(o: Options) {
     },
     cells: runs.map((r) => r.cell),
     ...(impossible.length > 0 ? { skippedCells: impossible } : {}),
+    ...(mode === "certification" ? { mode } : {}),
     strictFindings: bool(o, "strict-findings"),
   };
   const files = await writeReports(reportDir, run, mergeJunit(runs));

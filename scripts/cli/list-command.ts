@@ -27,6 +27,7 @@ export function listJson(tests: readonly ConformanceTest[]): unknown {
       excludedBy: t.excludedBy,
       scenarios: t.scenarios,
       provisional: t.provisional,
+      support: t.support,
       implemented: t.run !== undefined,
     })),
   };
@@ -37,11 +38,12 @@ export function listCommand(o: Options): string {
   const rows = CONFORMANCE_TESTS.map((t) => [
     t.id,
     t.seed,
+    t.support,
     t.profiles.join(","),
     describeGates(t).join("; ") || "-",
     t.run ? "yes" : "no",
     t.provisional ? "provisional" : "",
   ]);
   const implemented = CONFORMANCE_TESTS.filter((t) => t.run).length;
-  return `${renderTable(["TEST", "SEED", "PROFILES", "GATES", "IMPLEMENTED", ""], rows)}\n\n${implemented} of ${CONFORMANCE_TESTS.length} tests implemented`;
+  return `${renderTable(["TEST", "SEED", "SUPPORT", "PROFILES", "GATES", "IMPLEMENTED", ""], rows)}\n\n${implemented} of ${CONFORMANCE_TESTS.length} tests implemented`;
 }

@@ -1,4 +1,5 @@
-import { type ExitCode, UsageError } from "../errors.ts";
+import { existsSync, statSync } from "node:fs";
+import { ExitCode, UsageError } from "../errors.ts";
 import { shellJoin } from "../plan/shell.ts";
 import { junitXml } from "../report/junit.ts";
 import { mergeReports, readReportFolder } from "../report/merge.ts";
@@ -8,11 +9,30 @@ import { checkRunId, checkWritableFolder } from "./inputs.ts";
 import { list, type Options, str } from "./options.ts";
 import { runTable } from "./run-table.ts";
 
-/** `ssc report merge <dir>... --out <dir> [--prefer newest]`. */
+/** `ssc report validate <folder|file>`: exit 0 valid, 1 invalid with one line per problem. */
+async function validateCommand(targets: readonly string[]) {
+  if (targets.length !== 1)
+    throw new UsageError("ssc report validate takes one report folder or report file");
+  const target = targets[0]!;
+  if (!existsSync(target)) throw new UsageError(`ssc report validate: ${target} does not exist`);
+  const { fileProblems, folderProblems } = await import("../report/validate.ts");
+  const problems = statSync(target).isDirectory() ? folderProblems(target) : fileProblems(target);
+  return problems.length === 0
+    ? { output: `valid: ${target}`, exitCode: ExitCode.ok }
+    : {
+        output: [`invalid: ${target}`, ...problems.map((p) => `  ${p}`)].join("\n"),
+        exitCode: ExitCode.failure,
+      };
+}
+
+/** `ssc report merge <dir>... --out <dir> [--prefer newest]` and `ssc report validate <dir|file>`. */
 export async function reportCommand(o: Options, positionals: readonly string[]) {
   const [verb, ...dirs] = positionals;
+  if (verb === "validate") return validateCommand(dirs);
   if (verb !== "merge") {
-    throw new UsageError(`ssc report takes merge <dir>... (not "${verb ?? ""}"); see ssc report --help`);
+    throw new UsageError(
+      `ssc report takes merge <dir>... or validate <dir|file> (not "${verb ?? ""}"); see ssc report --help`,
+    );
   }
   if (dirs.length === 0 && list(o, "expect").length === 0) {
     throw new UsageError("ssc report merge needs the report folders to join, e.g. reports/*/");

@@ -2,7 +2,7 @@ import type { Capability, SecureMetricsMode } from "../catalog/capabilities.ts";
 import type { Profile } from "../catalog/profiles.ts";
 import type { CellContext } from "../conformance/context.ts";
 import type { Verdict } from "../probes/verdict.ts";
-import type { Feature } from "./features.ts";
+import { CORE_FEATURES, type Feature, type Support } from "./features.ts";
 import type { ScenarioId } from "./scenarios.ts";
 
 /** Where a test comes from: a seed setup (000 sidecar/gateways, 001 ambient, 002 operator/STRICT),
@@ -35,6 +35,8 @@ export interface ConformanceTest {
   scenarios: ScenariosByMode;
   /** Provisional tests record a finding; they never turn a run red on their own. */
   provisional: boolean;
+  /** core: must pass to claim conformance for a profile; extended: a feature a mesh may not offer. */
+  support: Support;
   /** Absent until the test body exists: `ssc list` reports such a test as not implemented. */
   run?: ConformanceRun;
 }
@@ -50,7 +52,7 @@ export type ConformanceTestInput = Pick<
   ConformanceTest,
   "id" | "description" | "seed" | "features" | "scenarios"
 > &
-  Partial<Pick<ConformanceTest, "profiles" | "requires" | "excludedBy" | "provisional" | "run">>;
+  Partial<Pick<ConformanceTest, "profiles" | "requires" | "excludedBy" | "provisional" | "run" | "support">>;
 
 const ID = /^[A-Z][A-Za-z0-9]+$/;
 
@@ -61,11 +63,14 @@ export function defineConformanceTest(input: ConformanceTestInput): ConformanceT
   if (modes.length === 0 || modes.some((s) => s.length === 0)) {
     throw new Error(`test ${input.id} must declare scenarios for at least one mode, none empty`);
   }
+  const provisional = input.provisional ?? input.seed === "finding";
   return {
     profiles: ["default", "ambient"],
     requires: [],
     excludedBy: [],
-    provisional: input.seed === "finding",
+    provisional,
+    // A finding never decides a claim; otherwise core when every feature it exercises is core.
+    support: !provisional && input.features.every((f) => CORE_FEATURES.has(f)) ? "core" : "extended",
     ...input,
   };
 }

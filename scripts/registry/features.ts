@@ -16,3 +16,18 @@ export const FEATURES = {
 } as const;
 
 export type Feature = keyof typeof FEATURES;
+
+/** Core: what every mesh claiming secure scraping must do in the cell it runs. A test is core when
+ * all its features are. Ambient and the legacy workaround are core where they apply (the ambient
+ * profile, pre-1.31 cells), since they are how those cells scrape securely; gateways, the operator,
+ * STRICT interplay, hardening and merging are extended: features an implementation may not offer. */
+export const CORE_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
+  "SidecarSecureMetrics",
+  "SecureScrapeNegative",
+  "WorkloadIdentity",
+  "PrometheusSecureJobs",
+  "Ambient",
+  "LegacySecureMetrics",
+]);
+
+export type Support = "core" | "extended";

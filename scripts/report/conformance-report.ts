@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import {
   type CellResult,
   cellResultOf,
@@ -15,7 +16,47 @@ export const REPORT_API_VERSION = "conformance.secure-scrape.istio.io/v1alpha1";
 const listed = (c: CellResult, status: string) =>
   c.tests
     .filter((t) => t.status === status)
-    .map((t) => ({ name: t.id, ...(t.reason ? { reason: t.reason } : {}) }));
+    .map((t) => ({
+      name: t.id,
+      ...(t.reason ? { reason: t.reason } : {}),
+      ...(t.support ? { support: t.support } : {}),
+      ...(t.skip ? { skip: t.skip } : {}),
+    }));
+
+/**
+ * A profile's claim, after Gateway API's core/extended split: conformant when every core test that
+ * applies to its cells ran and passed. A core test skipped because a bring-your-own cluster forbids
+ * it (it would modify what the suite did not create) does not count against the claim, and is listed
+ * as such; one skipped by selection, pending or never reached does.
+ */
+function claimOf(cells: readonly CellResult[]) {
+  const core = cells.flatMap((c) => c.tests.filter((t) => t.support === "core").map((t) => ({ c, t })));
+  const applies = core.filter(({ t }) => !(t.status === "skipped" && t.skip === "applicability"));
+  const notCounted = applies.filter(({ t }) => t.status === "skipped" && t.skip === "environment");
+  const counted = applies.filter((x) => !notCounted.includes(x));
+  const notPassed = counted.filter(({ t }) => t.status !== "passed");
+  const line = ({ c, t }: { c: CellResult; t: CellResult["tests"][number] }) =>
+    `${c.id} / ${t.id}: ${t.status}${t.skip ? ` (${t.skip})` : ""}${t.reason ? `: ${t.reason}` : ""}`;
+  const extended = cells.flatMap((c) => c.tests.filter((t) => t.support === "extended" && !t.provisional));
+  const supported = new Set(extended.filter((t) => t.status === "passed").flatMap((t) => featuresOf(t.id)));
+  const offered = new Set(
+    extended
+      .filter((t) => !(t.status === "skipped" && t.skip === "applicability"))
+      .flatMap((t) => featuresOf(t.id)),
+  );
+  return {
+    claim: {
+      conformant: counted.length > 0 && notPassed.length === 0 && !cells.some((c) => c.error),
+      coreTests: { applicable: counted.length, passed: counted.length - notPassed.length },
+      ...(notPassed.length ? { notPassed: notPassed.map(line) } : {}),
+      ...(notCounted.length
+        ? { notCounted: notCounted.map((x) => `${line(x)} (bring-your-own: not counted against the claim)`) }
+        : {}),
+    },
+    supportedFeatures: [...supported].sort(),
+    unsupportedFeatures: [...offered].filter((f) => !supported.has(f)).sort(),
+  };
+}
 
 function cellEntry(c: CellResult, strict: boolean) {
   return {
@@ -44,6 +85,10 @@ function cellEntry(c: CellResult, strict: boolean) {
   };
 }
 
+const featuresOf = (id: string): string[] => [
+  ...(CONFORMANCE_TESTS.find((t) => t.id === id)?.features ?? []),
+];
+
 const WORST: Result[] = ["failure", "error", "not-run", "partial", "success"];
 
 export function conformanceReport(run: RunResult) {
@@ -56,12 +101,14 @@ export function conformanceReport(run: RunResult) {
       result: WORST.find((r) => results.includes(r)) ?? "success",
       statistics: statistics(tests),
       cells: cells.map((c) => c.id),
+      ...claimOf(cells),
     };
   });
   return {
     apiVersion: REPORT_API_VERSION,
     kind: "ConformanceReport",
     date: run.finished,
+    mode: run.mode ?? "default",
     implementation: run.implementation,
     suite: { name: "secure-scrape-conformance", version: run.suiteVersion },
     runId: run.runId,

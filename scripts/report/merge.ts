@@ -210,6 +210,10 @@ export function mergeReports(folders: readonly ReportFolder[], o: MergeOptions):
     cells: cells.map((e) => e.cell),
     ...(skippedCells.size > 0 ? { skippedCells: [...skippedCells.values()] } : {}),
     strictFindings: ordered.some((f) => f.run.strictFindings === true),
+    // A joined report certifies only if every shard did.
+    ...(ordered.length > 0 && ordered.every((f) => f.run.mode === "certification")
+      ? { mode: "certification" as const }
+      : {}),
     merged: ordered.map((f) => ({
       dir: f.dir,
       runId: f.run.runId,

@@ -8,6 +8,8 @@ export interface TestResult {
   id: string;
   status: TestStatus;
   provisional: boolean;
+  /** core or extended (absent in results written before the distinction). */
+  support?: "core" | "extended";
   /** Why it was skipped or errored, or the failing verdict's summary. */
   reason?: string;
   /** For skipped tests: "applicability" skips are part of full conformance, others make it partial;
@@ -90,6 +92,8 @@ export interface RunResult {
   skippedCells?: SkippedCell[];
   /** --strict-findings: a contradicted finding fails the run. */
   strictFindings?: boolean;
+  /** --mode: certification names the implementation completely (absent = default). */
+  mode?: "default" | "certification";
   /** Set by `ssc report merge`: the shards this run was joined from, oldest first. */
   merged?: { dir: string; runId: string; command: string; finished: string }[];
 }

@@ -50,13 +50,18 @@ function skeleton(cell: PlannedCell, o: RunCellsOptions): CellResult {
   };
 }
 
-const provisional = (id: string) => CONFORMANCE_TESTS.find((t) => t.id === id)?.provisional ?? false;
+const testOf = (id: string) => CONFORMANCE_TESTS.find((t) => t.id === id);
 
 /** Results for a cell whose tests never ran: the ones that would have run are errors (or, for a
  * cell the run never reached, skipped as not run). */
 function unrun(cell: PlannedCell, reason: string, notRun = false): TestResult[] {
   return cell.tests.map((d): TestResult => {
-    const base = { id: d.id, provisional: provisional(d.id), verdicts: [] };
+    const base = {
+      id: d.id,
+      provisional: testOf(d.id)?.provisional ?? false,
+      support: testOf(d.id)?.support ?? "extended",
+      verdicts: [],
+    };
     if (d.status === "skip") return { ...base, status: "skipped", reason: d.reason, skip: d.skip };
     if (d.status === "pending") return { ...base, status: "skipped", reason: d.reason, skip: "pending" };
     return notRun
