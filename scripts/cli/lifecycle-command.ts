@@ -20,6 +20,7 @@ import {
 import { PROVIDERS, type Provider } from "../cluster/providers.ts";
 import { ExitCode, InfrastructureError, UsageError } from "../errors.ts";
 import { deleteOwned, installedIstioVersion, loadKubeConfig } from "../mesh/kube.ts";
+import { parseCellId } from "../plan/cells.ts";
 import type { PlannedCell } from "../plan/plan.ts";
 import { shellJoin } from "../plan/shell.ts";
 import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
@@ -93,8 +94,8 @@ async function withReusedCells(o: Options, workDir: string, reuse: string): Prom
     ? (await readdir(workDir)).filter((d) => existsSync(join(workDir, d, "kubeconfig")))
     : [];
   const cells = ids.flatMap((id) => {
-    const m = /^istio-(.+)-(default|ambient)-k8s-(\d+\.\d+)$/.exec(id);
-    return m ? [{ id, istio: m[1]!, profile: m[2]!, k8s: m[3]! }] : [];
+    const axes = parseCellId(id);
+    return axes ? [{ id, ...axes }] : [];
   });
   if (cells.length === 0) {
     throw new UsageError(

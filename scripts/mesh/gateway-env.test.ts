@@ -1,7 +1,7 @@
-import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { InfrastructureError, Interrupted } from "../errors.ts";
-import { type ScriptedApiServer, startApiServer } from "../testing/apiserver.ts";
+import { kubeConfigFor, type ScriptedApiServer, startApiServer } from "../testing/apiserver.ts";
 import { ensureGatewayEnv, gatewaysNeedingEnv } from "./gateway-env.ts";
 
 // The Gateway API env wait against the scripted API server (not a cluster): a gateway whose
@@ -13,16 +13,7 @@ afterEach(async () => {
   api = undefined;
 });
 
-const kcFor = (url: string) => {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: url, skipTLSVerify: true }],
-    users: [{ name: "u", token: "t" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return kc;
-};
+const kcFor = kubeConfigFor;
 const gateway: KubernetesObject & { spec: { gatewayClassName: string } } = {
   apiVersion: "gateway.networking.k8s.io/v1",
   kind: "Gateway",

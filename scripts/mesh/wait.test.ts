@@ -1,7 +1,11 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { InfrastructureError, Interrupted } from "../errors.ts";
-import { readyWorkload, type ScriptedApiServer, startApiServer } from "../testing/apiserver.ts";
+import {
+  kubeConfigFor,
+  readyWorkload,
+  type ScriptedApiServer,
+  startApiServer,
+} from "../testing/apiserver.ts";
 import { deploymentReady } from "./readiness.ts";
 import { waitFor } from "./wait.ts";
 
@@ -14,16 +18,7 @@ afterEach(async () => {
   api = undefined;
 });
 
-const kcFor = (url: string) => {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: url, skipTLSVerify: true }],
-    users: [{ name: "u", token: "t" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return kc;
-};
+const kcFor = kubeConfigFor;
 const item = { kind: "Deployment" as const, namespace: "ns", name: "web" };
 const fast = { initialMs: 50, factor: 1.5, maxMs: 200 };
 const wait = (ms: number, signal?: AbortSignal, explainMs?: number) =>

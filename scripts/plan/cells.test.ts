@@ -144,3 +144,26 @@ describe("expandMatrix", () => {
     expect(newer!.unlisted).toBe("patch 1.31.4 is newer than the catalog's 1.31.1: judged with 1.31's facts");
   });
 });
+
+describe("parseCellId", () => {
+  it("reads back the axes of every id the matrix makes, and nothing else", async () => {
+    const { parseCellId, selectCells } = await import("./cells.ts");
+    const { cells, impossible } = selectCells({
+      istio: ["all", "1.31.0-rc.0", "1.26.3-solo"],
+      profiles: ["default", "ambient"],
+      allowUnlisted: true,
+    });
+    for (const c of cells) {
+      expect(parseCellId(c.id)).toEqual({
+        istio: c.istioVersion,
+        profile: c.profile,
+        k8s: c.kubernetesVersion.split(".").slice(0, 2).join("."),
+      });
+    }
+    for (const i of impossible)
+      expect(parseCellId(i.id)).toEqual({ istio: i.istioVersion, profile: i.profile, k8s: i.kubernetes });
+    for (const bad of ["kubeconfig", "istio-1.31.1-sidecar-k8s-1.36", "istio-1.31.1-default-k8s-1.36.1"]) {
+      expect(parseCellId(bad)).toBeUndefined();
+    }
+  });
+});

@@ -49,6 +49,13 @@ export interface MatrixSelection {
 }
 
 const cellId = (istio: string, profile: string, k8s: string) => `istio-${istio}-${profile}-k8s-${k8s}`;
+const CELL_ID = new RegExp(`^istio-(.+)-(${PROFILES.join("|")})-k8s-(\\d+\\.\\d+)$`);
+
+/** The axes a cell id names (the inverse of how ids are made), or undefined for another string. */
+export function parseCellId(id: string): { istio: string; profile: string; k8s: string } | undefined {
+  const m = CELL_ID.exec(id);
+  return m ? { istio: m[1]!, profile: m[2]!, k8s: m[3]! } : undefined;
+}
 
 function parseProfile(p: string): Profile {
   const v = p.trim();

@@ -1,4 +1,11 @@
-import { type CellResult, cellResultOf, type RunResult, statistics, type TestResult } from "./model.ts";
+import {
+  type CellResult,
+  cellResultOf,
+  type Result,
+  type RunResult,
+  statistics,
+  type TestResult,
+} from "./model.ts";
 import { reproduceCommands } from "./reproduce.ts";
 
 // report.html: one self-contained file (inline CSS, no script, a Content-Security-Policy that lets
@@ -100,6 +107,15 @@ ${t.reason ? `<p>${esc(t.reason)}</p>` : ""}${t.finding ? `<p><strong>Finding:</
 </details>`;
 }
 
+/** A cell's result in the colours of the test statuses. */
+const RESULT_STYLE: Record<Result, Shown> = {
+  success: "pass",
+  partial: "skip",
+  failure: "fail",
+  error: "error",
+  "not-run": "not-run",
+};
+
 function cellSection(run: RunResult, c: CellResult): string {
   const result = cellResultOf(c, run.strictFindings ?? false);
   const total = (c.timings ?? []).reduce((s, x) => s + x.seconds, 0);
@@ -113,7 +129,7 @@ function cellSection(run: RunResult, c: CellResult): string {
         .join("")}</tbody></table></div>`
     : "";
   return `<section id="${anchor("cell", c.id)}" data-cell="${esc(c.id)}" data-result="${result}">
-<h2>${esc(c.id)} <span class="s s-${result === "success" ? "pass" : result === "failure" ? "fail" : result === "error" ? "error" : result === "not-run" ? "not-run" : "skip"}">${esc(result)}</span></h2>
+<h2>${esc(c.id)} <span class="s s-${RESULT_STYLE[result]}">${esc(result)}</span></h2>
 ${facts([
   ["Istio", `${esc(c.istioVersion)} (${esc(c.secureMetricsMode)} secure metrics)`],
   ["profile", esc(c.profile)],

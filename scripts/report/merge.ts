@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
+import { parseCellId } from "../plan/cells.ts";
 import { type JunitCase, type JunitSuite, parseJunit, resultsSuite } from "./junit.ts";
 import type { CellResult, RunResult, SkippedCell, TestResult } from "./model.ts";
 
@@ -121,17 +122,15 @@ function overlay(older: Entry, newer: Entry, replaced: string[]): Entry {
   return { cell, suite: { name: cell.id, cases: casesFor(cell, cases) }, from: newer.from };
 }
 
-const CELL_ID = /^istio-(.+)-(default|ambient)-k8s-(\d+\.\d+)$/;
-
 /** A cell the plan expected and no folder reported (its job died or timed out before ssc wrote its
  * reports): an error, never a silent gap. */
 function missingCell(id: string): CellResult {
-  const m = CELL_ID.exec(id);
+  const axes = parseCellId(id);
   return {
     id,
-    istioVersion: m?.[1] ?? "",
-    profile: m?.[2] ?? "",
-    kubernetesVersion: m?.[3] ?? "",
+    istioVersion: axes?.istio ?? "",
+    profile: axes?.profile ?? "",
+    kubernetesVersion: axes?.k8s ?? "",
     nodeImage: "",
     secureMetricsMode: "",
     provider: "",

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
 
 // A scripted HTTP server that speaks the few Kubernetes API calls ssc's provisioning makes
 // (discovery, server-side apply, list, watch, read, delete), so tests can prove how ssc behaves when
@@ -116,6 +117,18 @@ function objectPath(o: Obj): string {
   if (!r) throw new Error(`scripted API server: no resource for ${o.apiVersion} ${o.kind}`);
   const ns = r.namespaced ? `/namespaces/${o.metadata?.namespace ?? "default"}` : "";
   return `${groupPath(o.apiVersion!)}${ns}/${r.name}/${o.metadata?.name}`;
+}
+
+/** A KubeConfig for a scripted (or any plain-HTTP) API server at `url`, token auth, one context. */
+export function kubeConfigFor(url: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server: url, skipTLSVerify: true }],
+    users: [{ name: "u", token: "t" }],
+    contexts: [{ name: "x", cluster: "c", user: "u" }],
+    currentContext: "x",
+  });
+  return kc;
 }
 
 export async function startApiServer(script: ApiServerScript = {}): Promise<ScriptedApiServer> {
