@@ -70,6 +70,14 @@ export const FAULTS: readonly Fault[] = [
     expect: { identity: "fail" },
   },
   {
+    id: "identity-via-workload-cert",
+    description:
+      "the secure port presents the pod's own SPIFFE id signed with another workload's key (a CA:false certificate that chains to the mesh root)",
+    catches: "identity",
+    pod: { identityViaWorkloadCert: true },
+    expect: { identity: "fail" },
+  },
+  {
     id: "client-cert-optional",
     description: "the secure listeners accept TLS without a client certificate",
     catches: "no-cert",

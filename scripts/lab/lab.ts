@@ -4,12 +4,14 @@ import { expandMatrix } from "../plan/cells.ts";
 import { withFileSd } from "../render/prometheus-config.ts";
 import { renderScenario } from "../render/render-cell.ts";
 import {
+  type CertificateAuthority,
   type ClientFiles,
   createCa,
   issueWorkload,
   type KeyAndCert,
   privateDir,
   spiffeId,
+  workloadAsIssuer,
   writeClientFiles,
 } from "./pki.ts";
 import { type PodFaults, type RunningPod, startPod, startZtunnel } from "./pod.ts";
@@ -32,12 +34,23 @@ export interface LabPodInput {
   wrongIdentity?: boolean;
   /** Present the pod's own SPIFFE identity in a certificate from a CA outside the mesh. */
   identityFromForeignCa?: boolean;
+  /** Present the pod's own SPIFFE identity signed with another workload's key (its certificate,
+   * CA:false, chains to the mesh root): the chain any workload of the mesh could forge. */
+  identityViaWorkloadCert?: boolean;
   /** Leave out prometheus.istio.io/secure-port (as an injector before 1.31 does). */
   withoutSecurePortAnnotation?: boolean;
   /** Leave out prometheus.istio.io/secure-envoy-port (nothing sets it automatically). */
   withoutSecureEnvoyPort?: boolean;
   /** Registered with Prometheus but no process listening: the target is down. */
   down?: boolean;
+}
+
+/** A certificate for `identity` signed with another workload's key, sent with that workload's
+ * certificate so the chain reaches the mesh root by signatures. */
+async function forgedByWorkload(mesh: CertificateAuthority, identity: string): Promise<KeyAndCert> {
+  const other = await workloadAsIssuer(mesh, spiffeId(TRUST_DOMAIN, "other", "other"));
+  const leaf = await issueWorkload(other, identity);
+  return { certPem: `${leaf.certPem}\n${other.certPem}`, keyPem: leaf.keyPem };
 }
 
 export interface LabInput {
@@ -182,6 +195,9 @@ export async function startLab(input: LabInput): Promise<Lab> {
           ...p.faults,
           ...(p.trustForeignCa ? { alsoTrust: foreign.certPem } : {}),
           ...(p.identityFromForeignCa ? { serverCertOverride: await issueWorkload(foreign, identity) } : {}),
+          ...(p.identityViaWorkloadCert
+            ? { serverCertOverride: await forgedByWorkload(mesh, identity) }
+            : {}),
         },
         envoyStats: ENVOY_STATS,
       });

@@ -85,14 +85,30 @@ export async function issueWorkload(
   spiffeId: string,
   /** More SANs after the SPIFFE id (tests of SAN parsing); Istio issues none. */
   extraSans: { type: "url" | "dns"; value: string }[] = [],
+  /** Validity window; a day either side of now unless a test needs an expired one. */
+  window = { notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + DAY) },
 ): Promise<KeyAndCert> {
+  const { certPem, keyPem } = await workload(ca, spiffeId, extraSans, window);
+  return { certPem, keyPem };
+}
+
+/** A workload certificate (CA:false) with its key, to sign with as if it were a CA: the forged
+ * chain any workload of the mesh could build, which an identity check must refuse. */
+export const workloadAsIssuer = (ca: CertificateAuthority, spiffeId: string): Promise<CertificateAuthority> =>
+  workload(ca, spiffeId, [], { notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + DAY) });
+
+async function workload(
+  ca: CertificateAuthority,
+  spiffeId: string,
+  extraSans: { type: "url" | "dns"; value: string }[],
+  window: { notBefore: Date; notAfter: Date },
+): Promise<CertificateAuthority> {
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: "",
     issuer: ca.cert.subject,
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + DAY),
+    ...window,
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,
     signingAlgorithm: ALG,
@@ -110,7 +126,7 @@ export async function issueWorkload(
       await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
     ],
   });
-  return { certPem: cert.toString("pem"), keyPem: await keyPem(keys) };
+  return { name: spiffeId, cert, keys, certPem: cert.toString("pem"), keyPem: await keyPem(keys) };
 }
 
 export function spiffeId(trustDomain: string, namespace: string, serviceAccount: string): string {

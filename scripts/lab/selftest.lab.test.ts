@@ -22,7 +22,9 @@ const CAUSE: Record<string, RegExp> = {
   "secure-port-plaintext": /plain HTTP got HTTP 200 .*accepts clients outside the mesh/,
   "secure-port-also-plaintext": /plain HTTP got HTTP 200 .*accepts clients outside the mesh/,
   "identity-from-foreign-ca":
-    /presents a certificate that does not chain to the mesh root \(issuer O=Lab Foreign, CN=Root CA\)/,
+    /presents a certificate that does not chain to the mesh root: no signature leads from it to the mesh root \(issuer O=Lab Foreign, CN=Root CA\)/,
+  "identity-via-workload-cert":
+    /does not chain to the mesh root: the server certificate is signed by a certificate that is not a CA/,
   "client-cert-optional": /without a client certificate got HTTP 200/,
   "foreign-ca-trusted": /foreign-CA client certificate got HTTP 200/,
   "wrong-server-identity":

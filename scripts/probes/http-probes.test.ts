@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createCa, createIntermediate, issueWorkload } from "../lab/pki.ts";
+import { createCa, createIntermediate, issueWorkload, workloadAsIssuer } from "../lab/pki.ts";
 import { curlAnswer, curlFailure, WRITE_OUT_MARK as MARK } from "../testing/curl-output.ts";
 import { type CommandRunner, type ProcessResult, parseCurl } from "./curl.ts";
 import {
+  chainProblem,
   chainsToRoot,
   endpointProbes,
   judgeRefusal,
@@ -72,6 +73,19 @@ describe("judgeRefusal: what a request that must be refused saw", () => {
       "Envoy's 503 upstream connect error (remote reset)",
       answer("upstream connect error or disconnect/reset before headers. reset reason: remote reset", 503),
       "refused",
+    ],
+    [
+      "Envoy's 503 upstream connect error (protocol error: TLS bytes read as HTTP)",
+      answer("upstream connect error or disconnect/reset before headers. reset reason: protocol error", 503),
+      "refused",
+    ],
+    [
+      "Envoy's 503 when it could not connect at all (connection failure)",
+      answer(
+        "upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: delayed connect error: 111",
+        503,
+      ),
+      "unclear",
     ],
     ["a 200", answer("ok", 200), "accepted"],
     ["a 204", answer("", 204), "accepted"],
@@ -297,7 +311,7 @@ describe("probeIdentity and chainsToRoot", () => {
     const v = await probeIdentity(presenting([foreignLeaf]), t, ID);
     expect(v).toMatchObject({ probe: "identity", verdict: "fail" });
     expect(v.summary).toBe(
-      `${t.url} presents a certificate that does not chain to the mesh root (issuer O=Other, CN=Root CA)`,
+      `${t.url} presents a certificate that does not chain to the mesh root: no signature leads from it to the mesh root (issuer O=Other, CN=Root CA)`,
     );
     expect((await probeIdentity(presenting([otherId]), t, ID)).summary).toBe(
       `${t.url} presents spiffe://cluster.local/ns/x/sa/y, not ${ID}`,
@@ -305,12 +319,54 @@ describe("probeIdentity and chainsToRoot", () => {
     expect(chainsToRoot([foreignLeaf], [meshRoot])).toBe(false);
     expect(chainsToRoot([forged], [meshRoot])).toBe(false);
     expect((await probeIdentity(presenting([forged]), t, ID)).summary).toMatch(
-      /does not chain to the mesh root \(issuer O=Mesh, CN=Root CA\)/,
+      /does not chain to the mesh root: no signature leads from it to the mesh root \(issuer O=Mesh, CN=Root CA\)/,
     );
     expect(chainsToRoot([], [meshRoot])).toBe(false);
     // A chain whose second certificate did not sign the first stops there.
     expect(chainsToRoot([foreignLeaf, viaIntermediate[1]!], [meshRoot])).toBe(false);
     expect(chainsToRoot([foreignLeaf], [meshRoot, viaIntermediate[1]!])).toBe(false);
+  });
+
+  it("refuses a chain through a certificate that is not a CA, and certificates not valid now", async () => {
+    const mesh = await createCa("Mesh");
+    // Any workload holds a key whose certificate chains to the root; signing with it makes no CA.
+    const other = await workloadAsIssuer(mesh, "spiffe://cluster.local/ns/x/sa/y");
+    const viaWorkload = [(await issueWorkload(other, ID)).certPem, other.certPem];
+    expect(chainProblem(viaWorkload, [mesh.certPem])).toBe(
+      "the server certificate is signed by a certificate that is not a CA (CA:false, e.g. another workload's)",
+    );
+    expect((await probeIdentity(presenting(viaWorkload, mesh.certPem), t, ID)).verdict).toBe("fail");
+    // The same workload certificate given as a "root" is still no CA.
+    expect(chainProblem([viaWorkload[0]!], [other.certPem])).toBe(
+      "the server certificate is signed by a root that is not a CA",
+    );
+    const day = 24 * 3600 * 1000;
+    const expired = await issueWorkload(mesh, ID, [], {
+      notBefore: new Date(Date.now() - 3 * day),
+      notAfter: new Date(Date.now() - day),
+    });
+    expect(chainProblem([expired.certPem], [mesh.certPem])).toMatch(
+      /^the server certificate is not valid now \(valid .+ to .+\)$/,
+    );
+    const future = await issueWorkload(mesh, ID, [], {
+      notBefore: new Date(Date.now() + day),
+      notAfter: new Date(Date.now() + 3 * day),
+    });
+    expect(chainsToRoot([future.certPem], [mesh.certPem])).toBe(false);
+    // Validity is judged at the time given: the same chain passes inside its window.
+    expect(chainsToRoot([future.certPem], [mesh.certPem], new Date(Date.now() + 2 * day))).toBe(true);
+    expect(chainsToRoot([expired.certPem], [mesh.certPem], new Date(Date.now() - 2 * day))).toBe(true);
+    // An intermediate out of its window breaks the chain where it stands (the leaf outlives it).
+    const inter = await createIntermediate(mesh, "Mesh Intermediate");
+    const longLeaf = await issueWorkload(inter, ID, [], {
+      notBefore: new Date(Date.now() - day),
+      notAfter: new Date(Date.now() + 60 * day),
+    });
+    const chain = [longLeaf.certPem, inter.certPem];
+    expect(chainsToRoot(chain, [mesh.certPem])).toBe(true);
+    expect(chainProblem(chain, [mesh.certPem], new Date(Date.now() + 40 * day))).toBe(
+      `chain certificate 2 is not valid now (valid ${inter.cert.notBefore.toISOString()} to ${inter.cert.notAfter.toISOString()})`,
+    );
   });
 
   it("wants exactly one URI SAN, the target's, and reads SANs as Node lists them", async () => {

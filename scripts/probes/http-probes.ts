@@ -44,9 +44,13 @@ type Rejection = "plaintext" | "no-cert" | "foreign-ca";
 const METRICS_BODY = /^(# (TYPE|HELP) |\w*_\w*(\{.*\})? [-+\d.eE]+( \d+)?$)/m;
 
 /** Envoy's own answer when its upstream (the TLS-only listener, on a captured path) closed or reset
- * the plaintext it forwarded: the listener refusing, reported by the sidecar in front of it. */
+ * the plaintext it forwarded: the listener refusing, reported by the sidecar in front of it.
+ * "connection termination" is what istio.io's verify script expects (istio-facts.md §2.5); "remote
+ * reset" is the same close seen as a reset; "protocol error" is the listener's TLS bytes read as an
+ * HTTP answer. "connection failure" is not among them: the sidecar could not connect at all, which
+ * says nothing about what the listener accepts. */
 const ENVOY_UPSTREAM_REFUSED =
-  /upstream connect error or disconnect\/reset before headers\..*reset reason: (connection termination|connection failure|remote reset|protocol error)/;
+  /upstream connect error or disconnect\/reset before headers\..*reset reason: (connection termination|remote reset|protocol error)/;
 
 /** Envoy's 503 for an upstream that refused what the sidecar forwarded (see above). */
 export const isEnvoyUpstreamRefusal = (r: CurlResult): boolean =>
@@ -163,20 +167,41 @@ export function uriSans(pem: string): string[] {
 
 /**
  * Whether a presented chain (leaf first) leads to one of the trusted roots by signatures: each
- * certificate issued and signed by the next one in the chain, or by a root. A certificate carrying
- * the right SPIFFE id from an unrelated CA does not.
+ * certificate signed by the next one in the chain, or by a root, and every signer a CA
+ * (basicConstraints CA:true); every certificate valid now. A certificate carrying the right SPIFFE
+ * id from an unrelated CA does not, nor one signed with another workload's key (any workload of the
+ * mesh holds a key whose certificate chains to the root, but it is not a CA).
  */
-export function chainsToRoot(chain: readonly string[], rootsPem: readonly string[]): boolean {
+export function chainsToRoot(
+  chain: readonly string[],
+  rootsPem: readonly string[],
+  now: Date = new Date(),
+): boolean {
+  return chainProblem(chain, rootsPem, now) === undefined;
+}
+
+/** Why a presented chain does not lead to the mesh root (see chainsToRoot), or undefined. */
+export function chainProblem(
+  chain: readonly string[],
+  rootsPem: readonly string[],
+  now: Date = new Date(),
+): string | undefined {
   const roots = rootsPem.map((p) => new X509Certificate(p));
   const certs = chain.map((p) => new X509Certificate(p));
   // A signature is the proof; names alone can be copied.
   const signedBy = (c: X509Certificate, issuer: X509Certificate) => c.verify(issuer.publicKey);
   for (const [i, c] of certs.entries()) {
-    if (roots.some((r) => signedBy(c, r))) return true;
+    const which = i === 0 ? "the server certificate" : `chain certificate ${i + 1}`;
+    if (c.validFromDate > now || now > c.validToDate)
+      return `${which} is not valid now (valid ${c.validFromDate.toISOString()} to ${c.validToDate.toISOString()})`;
+    const root = roots.find((r) => signedBy(c, r));
+    if (root) return root.ca ? undefined : `${which} is signed by a root that is not a CA`;
     const up = certs[i + 1];
-    if (!up || !signedBy(c, up)) return false;
+    if (!up || !signedBy(c, up)) return "no signature leads from it to the mesh root";
+    if (!up.ca)
+      return `${which} is signed by a certificate that is not a CA (CA:false, e.g. another workload's)`;
   }
-  return false;
+  return "no signature leads from it to the mesh root";
 }
 
 /**
@@ -208,10 +233,11 @@ export async function probeIdentity(
     `server certificate URI SANs: ${sans.join(", ") || "(none)"}, issuer ${issuer}`,
     `expected: ${expected}, chained to the mesh root ${t.meshClient.ca}`,
   ];
-  if (!chainsToRoot(r.peerCertificates, roots)) {
+  const problem = chainProblem(r.peerCertificates, roots);
+  if (problem) {
     return fail(
       "identity",
-      `${t.url} presents a certificate that does not chain to the mesh root (issuer ${issuer})`,
+      `${t.url} presents a certificate that does not chain to the mesh root: ${problem} (issuer ${issuer})`,
       ev,
     );
   }
