@@ -35,6 +35,7 @@ describe("ssc plan", () => {
       expect(c.nodeImage).toMatch(/^kindest\/node:v1\.36\.1@sha256:[0-9a-f]{64}$/);
       expect(c.steps[0]!.id).toBe("preflight");
       expect(c.steps.at(-1)!.id).toBe("delete-cluster");
+      expect(c.tests.length).toBeGreaterThan(0);
       for (const t of c.tests) expect(["run", "pending", "skip"]).toContain(t.status);
     }
   });
@@ -367,6 +368,7 @@ describe("ssc list and help", () => {
 
   it("answers --help, -h and help <command> on every command with exit 0, listing only its exit codes", async () => {
     const { COMMANDS } = await import("./cli.ts");
+    expect(Object.keys(COMMANDS).length).toBeGreaterThanOrEqual(12);
     for (const cmd of Object.keys(COMMANDS)) {
       const viaFlag = await ssc(cmd, "--help");
       expect(viaFlag.exitCode, cmd).toBe(0);
@@ -409,6 +411,7 @@ describe("ssc list and help", () => {
     const { readFile } = await import("node:fs/promises");
     const { COMMANDS, commandUsage } = await import("./cli.ts");
     const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+    expect(Object.keys(COMMANDS).length).toBeGreaterThanOrEqual(12);
     for (const cmd of Object.keys(COMMANDS)) {
       expect(readme, cmd).toContain(`${commandUsage(cmd)}\n`);
       for (const f of COMMANDS[cmd]!.flags.filter((x) => x.name !== "help")) {

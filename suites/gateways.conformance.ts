@@ -56,7 +56,7 @@ export const GatewayApiSecureMetrics = defineConformanceTest({
 export const GatewayApiDocsPath = defineConformanceTest({
   id: "GatewayApiDocsPath",
   description:
-    "provisional: the docs' spec.infrastructure.annotations proxy.istio.io/config path; records whether the secure listeners appear",
+    "finding: a Gateway API gateway configured only by the docs' spec.infrastructure.annotations proxy.istio.io/config gets no 15091/15092 listener (the annotation never reaches its bootstrap env); listeners there contradict it",
   seed: "finding",
   features: ["GatewayAPI"],
   scenarios: { native: ["gateway-api-docs-path"] },

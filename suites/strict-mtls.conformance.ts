@@ -9,7 +9,7 @@ import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
 export const SecureScrapeUnderStrictMtls = defineConformanceTest({
   id: "SecureScrapeUnderStrictMtls",
   description:
-    "native secure scrape with PeerAuthentication STRICT: works, or fails the way the facts predict; recorded as a finding",
+    "finding: under PeerAuthentication STRICT the sidecar captures the native secure port, so the mesh client's scrape ends without an HTTP answer (curl 52/56) or with Envoy's 503 upstream connect error; a 200 or any other answer contradicts it",
   seed: "finding",
   features: ["SidecarSecureMetrics", "StrictMtls"],
   scenarios: { native: ["secure-prometheus", "httpbin-native", "strict-mtls"] },

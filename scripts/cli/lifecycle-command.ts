@@ -27,6 +27,7 @@ import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
 import { mergeJunit } from "../report/junit.ts";
 import { exitCodeOf, type RunResult } from "../report/model.ts";
 import { parseMode, requireCertifiable } from "../report/submission.ts";
+import { contradictedLine } from "../report/summary.ts";
 import { writeReports } from "../report/write.ts";
 import { newCellState, type RunOptions } from "../run/context.ts";
 import { dryRunLines, executeCell, type Mode } from "../run/execute.ts";
@@ -332,11 +333,9 @@ export async function runCommand(o: Options) {
     ...(mode === "certification" ? { mode } : {}),
     strictFindings: bool(o, "strict-findings"),
   };
-  const files = await writeReports(reportDir, run, mergeJunit(runs));
+  const files = await writeReports(reportDir, run, mergeJunit(runs, run.strictFindings ?? false));
   const table = runTable(run);
-  const contradicted = run.cells.flatMap((c) =>
-    c.tests.filter((t) => t.provisional && t.status === "failed").map((t) => `${c.id} / ${t.id}`),
-  );
+  const contradicted = contradictedLine(run);
   const problems = run.cells.flatMap((c) => [
     ...(c.error ? [`${c.id}: ${c.error}`] : []),
     ...(c.leaked ?? []).map((l) => `${c.id}: LEFT BEHIND: ${l.error}`),
@@ -353,9 +352,7 @@ export async function runCommand(o: Options) {
     output: [
       table,
       ...problems,
-      ...(contradicted.length
-        ? [`FINDINGS CONTRADICTED (the facts or Istio changed; see summary.md): ${contradicted.join(", ")}`]
-        : []),
+      ...(contradicted ? [contradicted] : []),
       ...keptLines,
       "",
       ...files.map((f) => `wrote ${f}`),

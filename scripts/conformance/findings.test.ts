@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tabwrite } from "../lab/golden.ts";
 import { parseCurl } from "../probes/curl.ts";
 import { WRITE_OUT_MARK as MARK } from "../testing/curl-output.ts";
+import { upstreamOutput } from "../testing/goldens.ts";
 import {
   DOCS_PATH_PREDICTION,
   judgeDocsPathListeners,
@@ -73,14 +72,25 @@ describe("judgeStrictScrape", () => {
     expect(v.summary).toMatch(/^finding contradicted: /);
     expect(v.summary).toMatch(message);
   });
+  it.each([
+    ["a timeout (curl 28)", curl(28, `${MARK}000`, "curl: (28) Operation timed out"), "timeout"],
+    [
+      "a client-side error (curl 6)",
+      curl(6, `${MARK}000`, "curl: (6) Could not resolve host"),
+      "client-error",
+    ],
+  ])("cannot tell on %s: an error, never a confirmation nor a contradiction", (_what, r, outcome) => {
+    const v = judgeStrictScrape(url, r);
+    expect(v).toMatchObject({ probe: "strict", verdict: "error" });
+    expect(v.summary).toBe(`could not tell whether the finding holds: ${url}: ${outcome} (${r.message})`);
+    expect(v.evidence).toEqual([`${url}: ${outcome} (${r.message})`]);
+  });
 });
 
 describe("judgeDocsPathListeners", () => {
-  // Istio's own golden of `istioctl proxy-config all`: a proxy without secure listeners.
-  const golden = readFileSync(
-    join(import.meta.dirname, "../probes/testdata/istioctl-pc-all-1.31.0-rc.0.txt"),
-    "utf8",
-  );
+  // Istio's own golden of `istioctl proxy-config all`: a proxy without secure listeners (its
+  // provenance line removed: it names the columns and would be taken for the header).
+  const golden = upstreamOutput("istioctl-pc-all-1.31.0-rc.0.txt");
   const gateway = (ports: string[]) =>
     tabwrite([
       ["ADDRESSES", "PORT", "MATCH", "DESTINATION"],
@@ -113,6 +123,23 @@ describe("judgeDocsPathListeners", () => {
       summary: `finding contradicted: the docs' Gateway API path created listeners on 15091, 15092; predicted: ${DOCS_PATH_PREDICTION}`,
     });
     expect(judgeDocsPathListeners(gateway(["15092"])).summary).toMatch(/created listeners on 15092;/);
+  });
+
+  it("cannot tell from a table without the gateway's 15021 readiness listener (empty or partial)", () => {
+    const rows = (ports: string[]) =>
+      tabwrite([
+        ["ADDRESSES", "PORT", "MATCH", "DESTINATION"],
+        ...ports.map((p) => ["0.0.0.0", p, "ALL", "Inline Route: /stats/prometheus*"]),
+      ]);
+    for (const table of [rows([]), rows(["15090"])]) {
+      expect(judgeDocsPathListeners(table)).toEqual({
+        probe: "listeners",
+        verdict: "error",
+        summary:
+          "the docs gateway's listener table has no 15021 readiness listener: it is not a running gateway's table, so the absence of 15091/15092 proves nothing",
+        evidence: [],
+      });
+    }
   });
 
   it("cannot tell from output that is not a listener table", () => {

@@ -26,6 +26,10 @@ export function judgeStrictScrape(url: string, r: CurlResult): Verdict {
   if (closedAfterHandshake || envoy503) {
     return pass("strict", `as predicted, ${STRICT_PREDICTION} (seen: ${seen})`, [seen]);
   }
+  // A timeout or a problem on the client's side says nothing about the listener.
+  if (r.outcome === "timeout" || r.outcome === "client-error") {
+    return error("strict", `could not tell whether the finding holds: ${seen}`, [seen]);
+  }
   const what =
     r.status === 200
       ? "the native secure port answers 200 under STRICT"
@@ -46,6 +50,13 @@ export function judgeDocsPathListeners(output: string): Verdict {
   const rows = parseTable(output, LISTENER_COLUMNS);
   if (!Array.isArray(rows))
     return error("listeners", `cannot read the docs gateway's listeners: ${rows.problem}`);
+  // Every Istio proxy serves readiness on 15021: a table without it is not the gateway's listeners
+  // (an empty or partial answer), and the absence of secure rows in it would prove nothing.
+  if (!rows.some((row) => row.PORT === "15021"))
+    return error(
+      "listeners",
+      "the docs gateway's listener table has no 15021 readiness listener: it is not a running gateway's table, so the absence of 15091/15092 proves nothing",
+    );
   const present = ["15091", "15092"].filter((p) => rows.some((row) => row.PORT === p));
   if (present.length === 0) return pass("listeners", `as predicted, ${DOCS_PATH_PREDICTION}`);
   return fail(

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SIDECAR_LISTENER_ROWS_UNHARDENED, tabwrite } from "../lab/golden.ts";
+import { upstreamOutput } from "../testing/goldens.ts";
 import {
   checkListeners,
   checkZtunnelWorkloads,
@@ -83,8 +82,7 @@ describe("istioctl ztunnel-config workloads", () => {
 });
 
 // Istio's own goldens (testdata/README.md): the writers' real layout, not tables we typed.
-const golden = (f: string) =>
-  readFileSync(join(import.meta.dirname, "testdata", f), "utf8").replace(/^#.*\n/, "");
+const golden = upstreamOutput;
 
 describe("istioctl outputs as Istio's goldens record them", () => {
   it("reads the listener table of proxy-config all @1.31.0-rc.0, empty addresses and all", () => {

@@ -110,7 +110,14 @@ beforeAll(async () => {
     ],
   };
   dir = await mkdtemp(join(tmpdir(), "ssc-html-"));
-  await writeReports(dir, report, mergeJunit(report.cells.map((c) => ({ cell: c }))));
+  await writeReports(
+    dir,
+    report,
+    mergeJunit(
+      report.cells.map((c) => ({ cell: c })),
+      false,
+    ),
+  );
   html = join(dir, "report.html");
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   await mkdir(OUT, { recursive: true });

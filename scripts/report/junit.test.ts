@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cell, t } from "../testing/results.ts";
-import { cellSuite, junitXml, parseJunit } from "./junit.ts";
+import { cellSuite, junitXml, parseJunit, resultsSuite } from "./junit.ts";
 
 // vitest's own JUnit output, recorded (testdata/README.md), read and rewritten with fast-xml-parser.
 const vitest = readFileSync(new URL("./testdata/vitest-5.1.1-junit.xml", import.meta.url), "utf8");
@@ -38,7 +38,7 @@ describe("junit.xml", () => {
       t("AmbientWorkloadsHbone", "skipped"),
       t("GatewayApiDocsPath", "failed", { provisional: true, finding: "the docs' path created listeners" }),
     ]);
-    const suite = cellSuite(result, vitest);
+    const suite = cellSuite(result, false, vitest);
     expect(suite.name).toBe(ID);
     expect(suite.cases.map((c) => [c.classname, c.name, c.outcome?.kind ?? "passed"])).toEqual([
       [ID, "SidecarSecureScrapeMtls", "passed"],
@@ -66,7 +66,7 @@ describe("junit.xml", () => {
         error: "interrupted by SIGTERM",
       },
     );
-    const suite = cellSuite(result, vitest);
+    const suite = cellSuite(result, false, vitest);
     expect(suite.cases).toEqual([
       {
         name: "A",
@@ -77,6 +77,38 @@ describe("junit.xml", () => {
       { name: "B", classname: ID, time: 0, outcome: { kind: "skipped", message: "pre-1.31 workaround" } },
     ]);
     expect(() => parseJunit("<testsuites><testsuite")).toThrow();
+  });
+
+  it("writes findings from results as vitest does: a failure or error only with --strict-findings", () => {
+    const tests = [
+      t("GatewayApiDocsPath", "failed", { provisional: true, finding: "the docs' path created listeners" }),
+      t("SecureScrapeUnderStrictMtls", "errored", { provisional: true, reason: "could not tell: timeout" }),
+      t("SecurePortRejectsPlaintext", "failed", { reason: "plain HTTP got 200" }),
+    ];
+    const lenient = resultsSuite(cell(ID, "default", tests), false).cases;
+    expect(lenient.map((c) => [c.name, c.outcome?.kind ?? "passed", c.systemOut])).toEqual([
+      ["GatewayApiDocsPath", "passed", "finding contradicted: the docs' path created listeners"],
+      ["SecureScrapeUnderStrictMtls", "passed", "finding could not be told: could not tell: timeout"],
+      ["SecurePortRejectsPlaintext", "failure", undefined],
+    ]);
+    const strict = resultsSuite(cell(ID, "default", tests), true).cases;
+    expect(strict.map((c) => [c.outcome?.kind, c.systemOut])).toEqual([
+      ["failure", undefined],
+      ["error", undefined],
+      ["failure", undefined],
+    ]);
+    // A cell that could not be tested errs every case, findings included.
+    const broken = resultsSuite(
+      cell(ID, "default", tests.slice(1, 2), { error: "kind create failed" }),
+      false,
+    );
+    expect(broken.cases[0]!.outcome).toEqual({
+      kind: "error",
+      message: "kind create failed",
+      type: "InfrastructureError",
+    });
+    // The same through cellSuite when vitest left no output.
+    expect(cellSuite(cell(ID, "default", tests), false).cases).toEqual(lenient);
   });
 
   it("writes an attribute whose value is true as an attribute, not a bare word", () => {

@@ -99,8 +99,8 @@ const testIdOf = (name: string) => name.split(" > ").at(-1) ?? name;
  * a broken mesh from a broken run. A contradicted finding passes in vitest (it fails a run only with
  * --strict-findings); it is said in its test case so a JUnit reader sees it too.
  */
-export function cellSuite(cell: CellResult, vitestXml?: string): JunitSuite {
-  if (!vitestXml || cell.error) return resultsSuite(cell);
+export function cellSuite(cell: CellResult, strictFindings: boolean, vitestXml?: string): JunitSuite {
+  if (!vitestXml || cell.error) return resultsSuite(cell, strictFindings);
   const errored = new Set(cell.tests.filter((t) => t.status === "errored").map((t) => t.id));
   const contradicted = new Map(
     cell.tests
@@ -130,10 +130,15 @@ export function cellSuite(cell: CellResult, vitestXml?: string): JunitSuite {
 }
 
 /** A cell's suite from its results alone, for a cell with no vitest output (it could not run, or
- * nothing in it ran): each test as its status says, an error carrying the cell's error. */
-export function resultsSuite(c: CellResult): JunitSuite {
+ * nothing in it ran) or a test a merged folder's JUnit lacks: each test as its status says, an error
+ * carrying the cell's error. A finding (provisional test) that was contradicted or could not be told
+ * fails or errs only with --strict-findings, as in vitest's output; otherwise its case says so. */
+export function resultsSuite(c: CellResult, strictFindings: boolean): JunitSuite {
+  const finding = (t: CellResult["tests"][number]) =>
+    t.provisional && !strictFindings && !c.error && (t.status === "failed" || t.status === "errored");
   const outcome = (t: CellResult["tests"][number]): Outcome | undefined => {
     if (t.status === "skipped") return { kind: "skipped", message: t.reason ?? "" };
+    if (finding(t)) return undefined;
     if (t.status === "failed")
       return { kind: "failure", message: t.reason ?? "failed", type: "ConformanceFailure" };
     if (t.status === "errored") {
@@ -149,7 +154,16 @@ export function resultsSuite(c: CellResult): JunitSuite {
     name: c.id,
     cases: c.tests.map((t) => {
       const o = outcome(t);
-      return { name: t.id, classname: c.id, time: t.seconds ?? 0, ...(o ? { outcome: o } : {}) };
+      const note = finding(t)
+        ? `finding ${t.status === "failed" ? "contradicted" : "could not be told"}: ${t.finding ?? t.reason ?? ""}`
+        : undefined;
+      return {
+        name: t.id,
+        classname: c.id,
+        time: t.seconds ?? 0,
+        ...(o ? { outcome: o } : {}),
+        ...(note !== undefined ? { systemOut: note } : {}),
+      };
     }),
   };
 }
@@ -218,6 +232,9 @@ export function junitXml(suites: readonly JunitSuite[]): string {
 }
 
 /** `junitXml` is vitest's JUnit output, read before the cell's work folder was torn down. */
-export function mergeJunit(cells: readonly { cell: CellResult; junitXml?: string }[]): string {
-  return junitXml(cells.map(({ cell, junitXml: xml }) => cellSuite(cell, xml)));
+export function mergeJunit(
+  cells: readonly { cell: CellResult; junitXml?: string }[],
+  strictFindings: boolean,
+): string {
+  return junitXml(cells.map(({ cell, junitXml: xml }) => cellSuite(cell, strictFindings, xml)));
 }

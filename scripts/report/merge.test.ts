@@ -21,7 +21,7 @@ const folder = (
     command: `ssc run --cell ${cells.map((c) => c.id).join(",")}`,
     ...extra,
   };
-  const junit: JunitSuite[] = cells.map((c) => cellSuite(c));
+  const junit: JunitSuite[] = cells.map((c) => cellSuite(c, false));
   return { dir, run: r, junit };
 };
 const o = { preferNewest: false, runId: "merged", command: "ssc report merge a b --out m" };

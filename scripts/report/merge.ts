@@ -76,13 +76,13 @@ interface Entry {
 
 /** One case per test of the cell, in the results' order: vitest's case where the folder's JUnit has
  * it, else one written from the result, so JUnit never disagrees with results.json. */
-function casesFor(cell: CellResult, known: ReadonlyMap<string, JunitCase>): JunitCase[] {
-  return cell.tests.map((t) => known.get(t.id) ?? resultsSuite({ ...cell, tests: [t] }).cases[0]!);
+function casesFor(cell: CellResult, known: ReadonlyMap<string, JunitCase>, strict: boolean): JunitCase[] {
+  return cell.tests.map((t) => known.get(t.id) ?? resultsSuite({ ...cell, tests: [t] }, strict).cases[0]!);
 }
 
-function suiteOf(f: ReportFolder, cell: CellResult): JunitSuite {
+function suiteOf(f: ReportFolder, cell: CellResult, strict: boolean): JunitSuite {
   const cases = f.junit.find((s) => s.name === cell.id)?.cases ?? [];
-  return { name: cell.id, cases: casesFor(cell, new Map(cases.map((c) => [c.name, c]))) };
+  return { name: cell.id, cases: casesFor(cell, new Map(cases.map((c) => [c.name, c])), strict) };
 }
 
 const sameLeak = (a: { name: string; error: string }, b: { name: string; error: string }) =>
@@ -91,7 +91,7 @@ const sameLeak = (a: { name: string; error: string }, b: { name: string; error: 
 /** The newer cell's tests over the older's, test by test, each with its own JUnit case; the newer
  * cell-level facts win, the older diagnostics stay when the newer run has none, and whatever either
  * run left behind stays reported (once). */
-function overlay(older: Entry, newer: Entry, replaced: string[]): Entry {
+function overlay(older: Entry, newer: Entry, replaced: string[], strict: boolean): Entry {
   const tests = older.cell.tests.map((t) => ({ ...t }));
   const cases = new Map(older.suite.cases.map((c) => [c.name, c]));
   const newerCases = new Map(newer.suite.cases.map((c) => [c.name, c]));
@@ -119,7 +119,7 @@ function overlay(older: Entry, newer: Entry, replaced: string[]): Entry {
     tests,
     ...(leaked.length > 0 ? { leaked } : {}),
   };
-  return { cell, suite: { name: cell.id, cases: casesFor(cell, cases) }, from: newer.from };
+  return { cell, suite: { name: cell.id, cases: casesFor(cell, cases, strict) }, from: newer.from };
 }
 
 /** A cell the plan expected and no folder reported (its job died or timed out before ssc wrote its
@@ -149,18 +149,20 @@ export function mergeReports(folders: readonly ReportFolder[], o: MergeOptions):
   }
   // Oldest first, so "newest" is the last word.
   const ordered = [...folders].sort((a, b) => a.run.finished.localeCompare(b.run.finished));
+  // A contradicted finding fails the joined run if any shard ran with --strict-findings.
+  const strict = ordered.some((f) => f.run.strictFindings === true);
   const byId = new Map<string, Entry>();
   const order: string[] = [];
   const replaced: string[] = [];
   const twice: string[] = [];
   for (const f of ordered) {
     for (const cell of f.run.cells) {
-      const entry = { cell, suite: suiteOf(f, cell), from: f.dir };
+      const entry = { cell, suite: suiteOf(f, cell, strict), from: f.dir };
       const seen = byId.get(cell.id);
       if (!seen) {
         byId.set(cell.id, entry);
         order.push(cell.id);
-      } else if (o.preferNewest) byId.set(cell.id, overlay(seen, entry, replaced));
+      } else if (o.preferNewest) byId.set(cell.id, overlay(seen, entry, replaced, strict));
       else twice.push(`${cell.id} (in ${seen.from} and ${f.dir})`);
     }
   }
@@ -208,7 +210,7 @@ export function mergeReports(folders: readonly ReportFolder[], o: MergeOptions):
       : { project: "istio", url: "https://istio.io", version: "", contact: [] },
     cells: cells.map((e) => e.cell),
     ...(skippedCells.size > 0 ? { skippedCells: [...skippedCells.values()] } : {}),
-    strictFindings: ordered.some((f) => f.run.strictFindings === true),
+    strictFindings: strict,
     // A joined report certifies only if every shard did.
     ...(ordered.length > 0 && ordered.every((f) => f.run.mode === "certification")
       ? { mode: "certification" as const }

@@ -4,7 +4,7 @@ import { cell, run, t } from "../testing/results.ts";
 import { conformanceReport, conformanceReportYaml } from "./conformance-report.ts";
 import { mergeJunit } from "./junit.ts";
 import { exitCodeOf, type RunResult, resultOf } from "./model.ts";
-import { summaryMarkdown } from "./summary.ts";
+import { contradictedLine, summaryMarkdown } from "./summary.ts";
 
 // Report writers on recorded results: a clean cell, a cell that errored before its tests ran,
 // a cell where only a provisional test failed, and a real failure.
@@ -113,6 +113,27 @@ describe("summary.md and junit.xml", () => {
     );
   });
 
+  it("opens with the contradicted findings, before the table, and says when they fail the run", () => {
+    const md = summaryMarkdown(run([clean, provisionalFail]));
+    const callout =
+      "> **1 finding(s) contradicted** (GatewayApiDocsPath): Istio did not behave as the facts predicted; the facts or Istio changed. See Findings.";
+    expect(md).toContain(`${callout}\n`);
+    expect(md.indexOf(callout)).toBeLessThan(md.indexOf("| cell | Istio |"));
+    expect(summaryMarkdown({ ...run([clean, provisionalFail]), strictFindings: true })).toContain(
+      `${callout} --strict-findings makes this a failure.`,
+    );
+    // Confirmed findings, and failures of tests that are not findings, are no callout.
+    expect(summaryMarkdown(run([clean, broken]))).not.toContain("contradicted**");
+    const couldNotTell = cell("istio-1.31.1-default-k8s-1.36", "default", [
+      t("SecureScrapeUnderStrictMtls", "errored", { provisional: true }),
+    ]);
+    expect(summaryMarkdown(run([couldNotTell]))).not.toContain("contradicted**");
+    expect(contradictedLine(run([clean, provisionalFail, broken]))).toBe(
+      "FINDINGS CONTRADICTED (the facts or Istio changed; see summary.md): istio-1.31.1-ambient-k8s-1.36 / GatewayApiDocsPath",
+    );
+    expect(contradictedLine(run([clean, broken, couldNotTell]))).toBeUndefined();
+  });
+
   it("names an organization only when one was given", () => {
     const given = summaryMarkdown(run([clean]));
     expect(given).toMatch(/^acme\/acme-mesh 2\.4\.0, suite 0\.1\.0/m);
@@ -152,12 +173,12 @@ describe("summary.md and junit.xml", () => {
   });
 
   it("writes an errored cell as <error> test cases and keeps skips as skips", () => {
-    const xml = mergeJunit([{ cell: errored }]);
+    const xml = mergeJunit([{ cell: errored }], false);
     expect(xml).toContain(
       '<testsuite name="istio-1.30.5-default-k8s-1.36" tests="1" failures="0" errors="1" skipped="0"',
     );
     expect(xml).toContain('<error message="Docker is not reachable" type="InfrastructureError"/>');
-    expect(mergeJunit([{ cell: clean }])).toContain('<skipped message="pre-1.31 workaround"/>');
+    expect(mergeJunit([{ cell: clean }], false)).toContain('<skipped message="pre-1.31 workaround"/>');
   });
 });
 

@@ -27,6 +27,18 @@ function contradicted(run: RunResult): string[] {
   ];
 }
 
+/** The console's one line naming every contradicted finding by cell, or undefined when none is. */
+export function contradictedLine(run: RunResult): string | undefined {
+  const found = run.cells.flatMap((c) =>
+    c.tests
+      .filter((t) => t.provisional && findingOutcome(t) === "contradicted")
+      .map((t) => `${c.id} / ${t.id}`),
+  );
+  return found.length > 0
+    ? `FINDINGS CONTRADICTED (the facts or Istio changed; see summary.md): ${found.join(", ")}`
+    : undefined;
+}
+
 export function summaryMarkdown(run: RunResult): string {
   const lines = [
     `# secure-scrape-conformance: run ${run.runId}`,

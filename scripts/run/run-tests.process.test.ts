@@ -88,7 +88,7 @@ describe("runTests through vitest", () => {
     expect(probeClient?.image).toMatch(/^docker\.io\/curlimages\/curl:7\.88\.1@sha256:[0-9a-f]{64}$/);
     expect(probeClient?.curl).toBeUndefined();
     expect(probeClient?.error).toMatch(/could not ask the probe client/);
-    const xml = mergeJunit([{ cell: cellResult, junitXml }]);
+    const xml = mergeJunit([{ cell: cellResult, junitXml }], false);
     expect(xml).toContain(`<testsuite name="${cell!.id}"`);
     // Errors stay errors in JUnit: vitest's <failure> is turned into <error> for errored tests.
     expect(xml).toMatch(/<testcase [^>]*name="[^"]*SidecarSecureListeners"[\s\S]*?<error/);
