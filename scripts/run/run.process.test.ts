@@ -41,7 +41,9 @@ function ssc(
   w: World,
   behaviour: StandInBehaviour,
   args: string[],
-): ResultPromise<{ reject: false; buffer: true }> {
+  /** Its own process group, so a test can signal the whole group as CI runners and `timeout` do. */
+  group = false,
+): ResultPromise<{ reject: false; buffer: true; detached: boolean }> {
   return execa(
     process.execPath,
     [
@@ -60,6 +62,7 @@ function ssc(
     {
       reject: false,
       buffer: true,
+      detached: group,
       env: {
         ...w.tools.env({ apiserver: w.api.url, ...behaviour }),
         XDG_CACHE_HOME: join(w.root, "cache"),
@@ -191,6 +194,57 @@ describe("--fail-fast with cells at once (stand-in tools, scripted API server: n
 });
 
 describe("signals during a run (stand-in tools, scripted API server: not a live run)", () => {
+  // Every signal in every phase: the cluster is deleted with the run's own kubeconfig, the reports
+  // are on disk with the cell interrupted, and the exit code is the signal's.
+  const phases = {
+    "kind create": {
+      api: {},
+      behaviour: { kindCreate: "hang" },
+      started: (w: World) => w.tools.calls().then((c) => c.some((x) => x.args[0] === "create")),
+    },
+    "istioctl install": {
+      api: {},
+      behaviour: { istioctlInstall: "hang" },
+      started: (w: World) =>
+        w.tools.calls().then((c) => c.some((x) => x.tool === "istioctl" && x.args[0] === "install")),
+    },
+    "the tests": {
+      api: { hangPods: true },
+      behaviour: {},
+      started: async (w: World) => w.api.seen.some((x) => x.url.includes("/pods")),
+    },
+  } as const;
+  it.each(
+    (["SIGINT", "SIGTERM"] as const).flatMap((sig) =>
+      (Object.keys(phases) as (keyof typeof phases)[]).map((phase) => [sig, phase] as const),
+    ),
+  )("%s during %s: cluster deleted with the run's kubeconfig, reports on disk, exit 130/143", async (sig, phase) => {
+    const p = phases[phase];
+    const w = await setUp(p.api);
+    const id = `m${sig === "SIGINT" ? "i" : "t"}${Object.keys(phases).indexOf(phase)}`;
+    const child = ssc(w, p.behaviour, [...ONE_TEST, "--run-id", id]);
+    await vi.waitFor(async () => expect(await p.started(w)).toBe(true), { timeout: 45_000, interval: 100 });
+    child.kill(sig);
+    const r = await child;
+    expect(r.exitCode).toBe(sig === "SIGINT" ? 130 : 143);
+    const del = (await w.tools.calls()).filter((c) => c.tool === "kind" && c.args[0] === "delete");
+    expect(del.map((c) => c.args)).toEqual([
+      [
+        "delete",
+        "cluster",
+        "--name",
+        `ssc-1.31.1-default-k1.36-${id}`,
+        "--kubeconfig",
+        join(w.root, "runs", id, CELL, "kubeconfig"),
+      ],
+    ]);
+    expect((await report(w)).cells).toEqual([
+      expect.objectContaining({ name: CELL, result: "error", error: `interrupted by ${sig}` }),
+    ]);
+    expect(existsSync(join(w.root, "reports", "junit.xml"))).toBe(true);
+    expect(existsSync(join(w.root, "reports", "report.html"))).toBe(true);
+  }, 60_000);
+
   it("SIGINT during kind create: the create is killed, the cluster deleted with the run's kubeconfig, reports written, exit 130", async () => {
     const w = await setUp();
     const child = ssc(w, { kindCreate: "hang" }, [
@@ -280,9 +334,10 @@ describe("signals during a run (stand-in tools, scripted API server: not a live 
     expect((await report(w)).cells[0]).toMatchObject({ result: "error", error: "interrupted by SIGINT" });
   }, 60_000);
 
-  it("a signal during teardown never cuts it short: it says how to force an exit, and the delete finishes", async () => {
+  it("a signal to the whole process group during teardown never cuts it short: it says how to force an exit, and the delete finishes", async () => {
     const w = await setUp();
-    const child = ssc(w, { kindCreate: "hang", kindDelete: "slow" }, [...ONE_TEST, "--run-id", "sig2"]);
+    const child = ssc(w, { kindCreate: "hang", kindDelete: "slow" }, [...ONE_TEST, "--run-id", "sig2"], true);
+    const group = () => process.kill(-child.pid!, "SIGTERM");
     await vi.waitFor(
       async () => expect((await w.tools.calls()).some((c) => c.args[0] === "create")).toBe(true),
       {
@@ -290,7 +345,7 @@ describe("signals during a run (stand-in tools, scripted API server: not a live 
         interval: 100,
       },
     );
-    child.kill("SIGTERM");
+    group();
     // The second signal arrives while kind delete (slow) is running, as a process group's would.
     await vi.waitFor(
       async () => expect((await w.tools.calls()).some((c) => c.args[0] === "delete")).toBe(true),
@@ -299,13 +354,15 @@ describe("signals during a run (stand-in tools, scripted API server: not a live 
         interval: 50,
       },
     );
-    child.kill("SIGTERM");
+    group();
     const r = await child;
     expect(r.exitCode).toBe(143);
     expect(String(r.stderr)).toMatch(
       /SIGTERM again: cleanup is still running and will finish; to force an exit now, kill -9 \d+ \(that may leave kind cluster ssc-1\.31\.1-default-k1\.36-sig2, work folder .* behind\)/,
     );
+    // The delete, in its own group, outlived the second signal and finished.
     expect(String(r.stderr)).toMatch(/cleanup: removed kind cluster ssc-1\.31\.1-default-k1\.36-sig2/);
+    expect(String(r.stderr)).not.toMatch(/LEFT BEHIND|could not remove/);
   });
 });
 

@@ -85,6 +85,10 @@ interface KindConfig {
   [key: string]: unknown;
 }
 
+/** Teardown's children run in their own process group: CI runners and `timeout` signal ssc's whole
+ * group, often twice, and a second signal must not kill the delete it is waiting for. */
+const OWN_GROUP = { detached: true } as const;
+
 /** The undo: on failure, kind's logs into the report's diagnostics (capped); then the delete, with
  * the run's own kubeconfig so ~/.kube/config is never touched. A failed delete says what is left. */
 async function deleteCluster(r: StepRun, kind: string, name: string, failed: boolean): Promise<void> {
@@ -101,6 +105,7 @@ async function deleteCluster(r: StepRun, kind: string, name: string, failed: boo
       all: true,
       timeout: r.o.timeouts.diagnostics,
       env,
+      ...OWN_GROUP,
     });
     if (x.exitCode !== 0)
       r.o.log(`kind export logs ${name}: ${x.timedOut ? "timed out" : lastLines(String(x.all))}`);
@@ -111,6 +116,7 @@ async function deleteCluster(r: StepRun, kind: string, name: string, failed: boo
     all: true,
     timeout: r.o.timeouts.teardown,
     env,
+    ...OWN_GROUP,
   });
   if (d.exitCode !== 0 || d.timedOut) {
     const why = d.timedOut
