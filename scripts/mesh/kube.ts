@@ -42,6 +42,17 @@ export function loadKubeConfig(path: string, context?: string): KubeConfig {
   return kc;
 }
 
+/** Loads the kubeconfig of a cluster the run made (kind, k3s) or `ssc up` left: a broken one is
+ * the cluster's or a tool's fault, an infrastructure error of the cell, never the user's bad input. */
+export function loadRunKubeConfig(path: string, context?: string): KubeConfig {
+  try {
+    return loadKubeConfig(path, context);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    throw new InfrastructureError(`the cell's kubeconfig ${e.message.replace(/^--kubeconfig /, "")}`);
+  }
+}
+
 export async function serverVersion(kc: KubeConfig): Promise<string> {
   try {
     const v = await kc.makeApiClient(VersionApi).getCode();

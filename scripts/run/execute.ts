@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { throwIfInterrupted } from "../errors.ts";
-import { loadKubeConfig } from "../mesh/kube.ts";
+import { loadKubeConfig, loadRunKubeConfig } from "../mesh/kube.ts";
 import type { PlannedCell } from "../plan/plan.ts";
 import { formatAmount } from "../plan/requests.ts";
 import { shellJoin } from "../plan/shell.ts";
@@ -38,7 +38,11 @@ export async function executeCell(
   mode: Mode,
 ): Promise<void> {
   const kc = () => {
-    state.kc ??= loadKubeConfig(state.kubeconfig, o.context);
+    // The user's own kubeconfig was read before the run started (bad input is exit 2 there).
+    state.kc ??=
+      o.provider === "existing"
+        ? loadKubeConfig(state.kubeconfig, o.context)
+        : loadRunKubeConfig(state.kubeconfig, o.context);
     return state.kc;
   };
   for (const step of cell.steps) {
