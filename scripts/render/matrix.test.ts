@@ -190,10 +190,16 @@ describe("structural facts per scenario", () => {
     }
   });
 
-  it("the operator path uses a ServiceMonitor with file TLS and allows file access", () => {
+  it("the operator path pins the suite's Prometheus, uses a ServiceMonitor with file TLS and allows file access", () => {
     for (const r of rendered) {
       const objs = objectsOf(r, "prometheus-operator");
-      expect(find(objs, "Prometheus")!.spec).toMatchObject({ arbitraryFSAccessThroughSMs: { deny: false } });
+      // Pinned to the suite's Prometheus: without image and version, operator v0.93 runs its own
+      // default (quay.io/prometheus/prometheus:v3.13.1), not what the rest of the suite tests.
+      expect(find(objs, "Prometheus")!.spec).toMatchObject({
+        arbitraryFSAccessThroughSMs: { deny: false },
+        image: "docker.io/prom/prometheus:v3.10.0",
+        version: "v3.10.0",
+      });
       expect(find(objs, "ServiceMonitor")!.spec).toMatchObject({
         endpoints: [
           {

@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { InfrastructureError } from "../errors.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { mergeJunit } from "../report/junit.ts";
 import type { CellResult } from "../report/model.ts";
+import { startApiServer } from "../testing/apiserver.ts";
 import { DEFAULT_TIMEOUTS } from "../timeouts.ts";
 import { newCellState } from "./context.ts";
 import { runTests } from "./run-tests.ts";
@@ -95,4 +97,49 @@ describe("runTests through vitest", () => {
     expect(xml).not.toMatch(/<testcase [^>]*name="[^"]*SidecarSecureListeners"[^>]*>\s*<failure/);
     expect(junitXml).toContain("<testsuites");
   }, 120_000);
+
+  it("kills a vitest child that outlives timeout tests, and says which budget to raise", async () => {
+    const api = await startApiServer({ hangPods: true });
+    try {
+      const kubeconfig = join(root, "hanging-kubeconfig");
+      await api.writeKubeconfig(kubeconfig);
+      const [cell] = buildPlan(
+        {
+          istio: ["1.31"],
+          profiles: ["default"],
+          only: ["SidecarSecureListeners"],
+          runId: "to",
+          workDir: root,
+          provider: "existing",
+          kubeconfig,
+        },
+        CONFORMANCE_TESTS,
+      );
+      const { mkdir } = await import("node:fs/promises");
+      await mkdir(join(root, cell!.id), { recursive: true });
+      const start = Date.now();
+      const run = runTests(
+        cell!,
+        { ...newCellState(kubeconfig), istioctl: "/bin/false", clusterReady: true },
+        {
+          runId: "to",
+          workDir: root,
+          provider: "existing",
+          kubeconfig,
+          timeouts: { ...DEFAULT_TIMEOUTS, tests: 3_000 },
+          consecutive: 3,
+          signal: new AbortController().signal,
+          log: () => {},
+        },
+      );
+      await expect(run).rejects.toThrow(InfrastructureError);
+      await expect(run).rejects.toThrow(
+        `the tests of ${cell!.id} did not finish within timeout tests (3s): killed; raise it with --timeout tests=<duration>`,
+      );
+      // Killed at its budget (plus execa's 5 s grace for a child that ignores SIGTERM), not left to hang.
+      expect(Date.now() - start).toBeLessThan(15_000);
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
 });
