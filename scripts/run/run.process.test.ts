@@ -218,32 +218,36 @@ describe("signals during a run (stand-in tools, scripted API server: not a live 
     (["SIGINT", "SIGTERM"] as const).flatMap((sig) =>
       (Object.keys(phases) as (keyof typeof phases)[]).map((phase) => [sig, phase] as const),
     ),
-  )("%s during %s: cluster deleted with the run's kubeconfig, reports on disk, exit 130/143", async (sig, phase) => {
-    const p = phases[phase];
-    const w = await setUp(p.api);
-    const id = `m${sig === "SIGINT" ? "i" : "t"}${Object.keys(phases).indexOf(phase)}`;
-    const child = ssc(w, p.behaviour, [...ONE_TEST, "--run-id", id]);
-    await vi.waitFor(async () => expect(await p.started(w)).toBe(true), { timeout: 45_000, interval: 100 });
-    child.kill(sig);
-    const r = await child;
-    expect(r.exitCode).toBe(sig === "SIGINT" ? 130 : 143);
-    const del = (await w.tools.calls()).filter((c) => c.tool === "kind" && c.args[0] === "delete");
-    expect(del.map((c) => c.args)).toEqual([
-      [
-        "delete",
-        "cluster",
-        "--name",
-        `ssc-1.31.1-default-k1.36-${id}`,
-        "--kubeconfig",
-        join(w.root, "runs", id, CELL, "kubeconfig"),
-      ],
-    ]);
-    expect((await report(w)).cells).toEqual([
-      expect.objectContaining({ name: CELL, result: "error", error: `interrupted by ${sig}` }),
-    ]);
-    expect(existsSync(join(w.root, "reports", "junit.xml"))).toBe(true);
-    expect(existsSync(join(w.root, "reports", "report.html"))).toBe(true);
-  }, 60_000);
+  )(
+    "%s during %s: cluster deleted with the run's kubeconfig, reports on disk, exit 130/143",
+    async (sig, phase) => {
+      const p = phases[phase];
+      const w = await setUp(p.api);
+      const id = `m${sig === "SIGINT" ? "i" : "t"}${Object.keys(phases).indexOf(phase)}`;
+      const child = ssc(w, p.behaviour, [...ONE_TEST, "--run-id", id]);
+      await vi.waitFor(async () => expect(await p.started(w)).toBe(true), { timeout: 45_000, interval: 100 });
+      child.kill(sig);
+      const r = await child;
+      expect(r.exitCode).toBe(sig === "SIGINT" ? 130 : 143);
+      const del = (await w.tools.calls()).filter((c) => c.tool === "kind" && c.args[0] === "delete");
+      expect(del.map((c) => c.args)).toEqual([
+        [
+          "delete",
+          "cluster",
+          "--name",
+          `ssc-1.31.1-default-k1.36-${id}`,
+          "--kubeconfig",
+          join(w.root, "runs", id, CELL, "kubeconfig"),
+        ],
+      ]);
+      expect((await report(w)).cells).toEqual([
+        expect.objectContaining({ name: CELL, result: "error", error: `interrupted by ${sig}` }),
+      ]);
+      expect(existsSync(join(w.root, "reports", "junit.xml"))).toBe(true);
+      expect(existsSync(join(w.root, "reports", "report.html"))).toBe(true);
+    },
+    60_000,
+  );
 
   it("SIGINT during kind create: the create is killed, the cluster deleted with the run's kubeconfig, reports written, exit 130", async () => {
     const w = await setUp();
@@ -434,6 +438,22 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     expect((await report(w)).cells[0]!.error).toMatch(
       /istioctl install .*--readiness-timeout 1s did not finish within timeout istioReady x2 \+ margin \(3s\): killed; raise it with --timeout istioReady=<duration>/,
     );
+  });
+
+  it("a Docker too small for the cell is exit 3 with one line saying what it needs, before any cluster", async () => {
+    const w = await setUp();
+    const r = await ssc(w, { dockerCpus: 1, dockerMemoryBytes: 256 * 1024 ** 2 }, [
+      ...ONE_TEST,
+      "--run-id",
+      "small",
+    ]);
+    expect(r.exitCode).toBe(3);
+    expect(String(r.stdout)).toMatch(
+      /cell istio-1\.31\.1-default-k8s-1\.36 requests [\d.]+ CPUs and [\d.]+ GiB of memory, but Docker has 1 CPUs and 0\.3 GiB: give Docker at least 1 CPUs and 1 GiB, or run fewer tests \(--test\)/,
+    );
+    const kinds = (await w.tools.calls()).filter((c) => c.tool === "kind").map((c) => c.args[0]);
+    expect(kinds).not.toContain("create");
+    expect((await report(w)).cells[0]).toMatchObject({ result: "error" });
   });
 
   it("without Docker: one clear message, before any download, every cell an error, reports written, exit 3", async () => {
