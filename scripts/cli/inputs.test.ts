@@ -69,6 +69,21 @@ describe("folders are checked before anything starts", { timeout: 30_000 }, () =
     oneLine(await ssc("run", "--work-dir", join(file, "below")), /is a file, not a folder/);
   });
 
+  it.each([["run"], ["up"]])(
+    "%s refuses a vendor build on a cluster it makes: ssc installs upstream Istio only",
+    async (cmd) => {
+      for (const v of ["1.26.3-solo", "1.27.1-asm.2"]) {
+        const core = v.replace(/-.*/, "");
+        oneLine(
+          await ssc(cmd, "--istio", v, "--allow-unlisted-istio", "--work-dir", join(root, "vendor")),
+          new RegExp(
+            `--istio ${v.replaceAll(".", "\\.")} is a vendor build: ssc installs upstream Istio only, .*\\(--kubeconfig <file> --no-provision\\), or pass --istio ${core.replaceAll(".", "\\.")}$`,
+          ),
+        );
+      }
+    },
+  );
+
   it("a garbage --kubeconfig is bad input and leaves no run folder behind", async () => {
     const kc = join(root, "garbage.yaml");
     await writeFile(kc, "this: [is not: a kubeconfig");

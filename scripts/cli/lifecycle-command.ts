@@ -4,7 +4,7 @@ import { availableParallelism, freemem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubernetesObjectApi } from "@kubernetes/client-node";
 import { execa } from "execa";
-import { resolveIstioVersion } from "../catalog/istio-releases.ts";
+import { coreOf, isVendorBuild, resolveIstioVersion } from "../catalog/istio-releases.ts";
 import { parseMirrors } from "../cluster/mirrors.ts";
 import { deletable, ownerSelector } from "../cluster/ownership.ts";
 import {
@@ -148,6 +148,15 @@ async function prepare(given: Options, mode: Mode) {
     await withExistingIstio({ ...o, "run-id": runId }, placement),
     { ...placement, timeouts, toolsDir, registryMirrors },
   );
+  // ssc installs upstream Istio: a vendor build in a cluster it makes would be upstream under
+  // another name. Vendor builds are tested where their vendor installed them.
+  const vendor =
+    placement.provider === "existing" ? undefined : cells.find((c) => isVendorBuild(c.istioVersion));
+  if (vendor) {
+    throw new UsageError(
+      `--istio ${vendor.istioVersion} is a vendor build: ssc installs upstream Istio only, so a cluster it makes would run ${coreOf(vendor.istioVersion)} under that name; test the build on a cluster where it is installed (--kubeconfig <file> --no-provision), or pass --istio ${coreOf(vendor.istioVersion)}`,
+    );
+  }
   if (reuse) {
     for (const c of cells) {
       const kubeconfig = cellKubeconfig({ workDir }, c);
