@@ -146,7 +146,7 @@ async function prepare(given: Options, mode: Mode) {
   }
   const { cells, impossible } = planFromOptions(
     await withExistingIstio({ ...o, "run-id": runId }, placement),
-    { ...placement, timeouts, toolsDir, registryMirrors },
+    { ...placement, timeouts, toolsDir, registryMirrors, mirror: str(o, "mirror") ?? process.env.SSC_MIRROR },
   );
   // ssc installs upstream Istio: a vendor build in a cluster it makes would be upstream under
   // another name. Vendor builds are tested where their vendor installed them.

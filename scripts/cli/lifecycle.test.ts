@@ -215,6 +215,31 @@ describe("--dry-run shows what runs", () => {
     }
   });
 
+  it("with --mirror, shows the mirror's URLs for the tools and remote manifests, as the run fetches them", async () => {
+    const plain = await ssc("run", "--dry-run", "--istio", "1.31", "--run-id", "dm0");
+    const r = await ssc(
+      "run",
+      "--dry-run",
+      "--istio",
+      "1.31",
+      "--run-id",
+      "dm1",
+      "--mirror",
+      "https://m.example/gh/",
+    );
+    expect(r.exitCode).toBe(0);
+    // The same remote manifests either way, each from the mirror when one is given.
+    const remote = (out: string) => out.match(/-f https:\/\/\S+/g) ?? [];
+    expect(remote(plain.stdout).length).toBeGreaterThanOrEqual(2);
+    expect(remote(r.stdout)).toEqual(
+      remote(plain.stdout).map((u) => u.replace("https://github.com/", "https://m.example/gh/")),
+    );
+    expect(r.stdout).not.toContain("github.com");
+    expect(r.stdout).toMatch(
+      /fetch-tools: download kind v\S+ and istioctl 1\.31\.\d+ from --mirror https:\/\/m\.example\/gh\/ into the cache/,
+    );
+  });
+
   it("prints the server-side apply flags, istioctl's readiness timeout and kind's wait as they will run", async () => {
     const r = await ssc(
       "run",

@@ -12,7 +12,7 @@ import { istioInstallSettings } from "../mesh/install-options.ts";
 import { SCENARIOS, type ScenarioId } from "../registry/scenarios.ts";
 import { type PatchTarget, patchFileName, scenarioDefinition } from "../render/scenarios.ts";
 import { DEFAULT_TIMEOUTS, formatDuration, type Timeouts } from "../timeouts.ts";
-import { toolsDirCandidates } from "../tools/download.ts";
+import { sourceUrl, toolsDirCandidates } from "../tools/download.ts";
 import type { Cell } from "./cells.ts";
 import type { TestDecision } from "./gates.ts";
 import { shellJoin } from "./shell.ts";
@@ -66,6 +66,8 @@ export interface StepContext {
   context?: string;
   /** Pull-through caches the kind nodes' containerd uses (--registry-mirror). */
   registryMirrors?: readonly RegistryMirror[];
+  /** --mirror: where github.com downloads (tools, remote manifests) come from instead. */
+  mirror?: string;
 }
 
 /** What the executor's server-side apply does, as kubectl flags: field manager ssc, and conflicts
@@ -80,7 +82,12 @@ export function kindWaitMs(clusterCreateMs: number): number {
 
 /** Where each tool will come from, as the tool manager decides it (scripts/tools/download.ts):
  * a --tools-dir copy (<name>-<version> or <name>) first, else the cache, else a download. */
-function toolsDescription(cell: Cell, provider: Provider, toolsDir: string | undefined): string {
+function toolsDescription(
+  cell: Cell,
+  provider: Provider,
+  toolsDir: string | undefined,
+  mirror: string | undefined,
+): string {
   const tools: [string, string][] = [
     ...(provider === "kind" ? [["kind", cell.kindVersion] as [string, string]] : []),
     ["istioctl", istioctlVersionFor(cell.istioVersion)],
@@ -98,7 +105,7 @@ function toolsDescription(cell: Cell, provider: Provider, toolsDir: string | und
       : []),
     ...(fetched.length
       ? [
-          `download ${named(fetched)} into the cache, SHA-256 verified (or reuse the cached copy, verified again)`,
+          `download ${named(fetched)}${mirror ? ` from --mirror ${mirror}` : ""} into the cache, SHA-256 verified (or reuse the cached copy, verified again)`,
         ]
       : []),
   ].join("; ");
@@ -202,7 +209,7 @@ export function cellSteps(
     },
     {
       id: "fetch-tools",
-      description: toolsDescription(cell, provider, ctx.toolsDir),
+      description: toolsDescription(cell, provider, ctx.toolsDir, ctx.mirror),
       action: {
         type: "fetch-tools",
         kind: provider === "kind" ? cell.kindVersion : undefined,
@@ -309,7 +316,7 @@ export function cellSteps(
                 ? `the version Istio ${cell.istioMinor} was built against`
                 : `borrowed from the newest minor in the catalog: Istio ${cell.istioMinor} is unlisted`
             })`,
-            argv: [...kubectl, ...SERVER_SIDE_APPLY, "-f", gatewayApiCrdsUrl(v)],
+            argv: [...kubectl, ...SERVER_SIDE_APPLY, "-f", sourceUrl(gatewayApiCrdsUrl(v), ctx.mirror)],
             action: { type: "apply-url", url: gatewayApiCrdsUrl(v) },
           },
     );
@@ -349,7 +356,8 @@ export function cellSteps(
       },
     );
   }
-  for (const s of scenarios) steps.push(...deploySteps(s, cell, kubectl, `${dir}/manifests/${s}`));
+  for (const s of scenarios)
+    steps.push(...deploySteps(s, cell, kubectl, `${dir}/manifests/${s}`, ctx.mirror));
   const ids = (status: TestDecision["status"]) =>
     applicable.filter((d) => d.status === status).map((d) => d.id);
   const pending = ids("pending");
@@ -412,12 +420,19 @@ export function cellSteps(
 
 /** Deploying one scenario: its prerequisites, its objects (server-side apply), its patches, in
  * the order `ssc render` writes them, each followed by a watch until its workloads are ready. */
-function deploySteps(s: ScenarioId, cell: Cell, kubectl: readonly string[], dir: string): Step[] {
+function deploySteps(
+  s: ScenarioId,
+  cell: Cell,
+  kubectl: readonly string[],
+  dir: string,
+  mirror: string | undefined,
+): Step[] {
   const def = scenarioDefinition(s, cell);
   const steps: Step[] = def.prerequisites.map((p, i) => ({
     id: `deploy-${s}-prerequisite-${i + 1}`,
     description: `${p.description}; server-side apply, then watch until established`,
-    argv: [...kubectl, ...SERVER_SIDE_APPLY, "-f", p.url],
+    // What runs: the --mirror copy when one is given (the pin is still the upstream URL's).
+    argv: [...kubectl, ...SERVER_SIDE_APPLY, "-f", sourceUrl(p.url, mirror)],
     action: { type: "apply-url", url: p.url },
   }));
   if (def.namespace || def.objects.length > 0) {

@@ -30,7 +30,7 @@ describe("detect-istio", () => {
   it.each([
     ["gcr.io/gke-release/asm/pilot:1.27.1-asm.2", "1.27.1-asm.2"],
     ["us-docker.pkg.dev/gloo-mesh/istio-abc/pilot:1.26.3-solo-distroless", "1.26.3-solo"],
-    ["docker.io/istio/pilot:1.31.0-rc.0@sha256:" + "a".repeat(64), "1.31.0-rc.0"],
+    [`docker.io/istio/pilot:1.31.0-rc.0@sha256:${"a".repeat(64)}`, "1.31.0-rc.0"],
   ])("reads a vendor or pre-release build's version from istiod's image %s", async (image, version) => {
     b = await apiBench({ existing: true, test: ["SidecarSecureListeners"] });
     b.api.put(istiod(image));
