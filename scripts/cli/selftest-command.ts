@@ -1,4 +1,5 @@
 import { ExitCode } from "../errors.ts";
+import { PROBE_CLIENT_CURL } from "../lab/host-curl.ts";
 import { type SelftestResult, selftest } from "../lab/selftest.ts";
 import { formatOf, type Options } from "./options.ts";
 import { renderTable } from "./table.ts";
@@ -29,6 +30,7 @@ export function selftestTable(r: SelftestResult): string {
     "* the probe that exists to catch the fault; x!=y means got x, expected y",
     `${faults.filter((f) => f.ok).length} of ${faults.length} faults caught; healthy lab ${r.subjects[0]?.ok ? "passes" : "FAILS"}`,
     `wall ${r.seconds.toFixed(1)} s; floor ${r.floorSeconds} s (the targetsUp budget a not-yet fault waits out); Prometheus from ${r.prometheus}`,
+    `probes ran with ${r.curl} (the probe client's is curl ${PROBE_CLIENT_CURL})`,
     ...problems,
   ].join("\n");
 }
@@ -43,6 +45,7 @@ export async function selftestCommand(o: Options) {
             seconds: r.seconds,
             floorSeconds: r.floorSeconds,
             prometheus: r.prometheus,
+            curl: r.curl,
             subjects: r.subjects.map((s) => ({
               id: s.id,
               description: s.description,

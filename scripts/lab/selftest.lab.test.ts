@@ -12,6 +12,7 @@ interface Outcome {
 }
 interface Report {
   ok: boolean;
+  curl: string;
   seconds: number;
   floorSeconds: number;
   subjects: { id: string; ok: boolean; catches?: string; outcomes: Outcome[] }[];
@@ -57,6 +58,8 @@ describe("ssc selftest", () => {
   it("exits 0 with a healthy lab where every probe passes", () => {
     expect(stderr).toBe("");
     expect(exitCode).toBe(0);
+    // The lab's curl is recorded, and is the probe client's or newer.
+    expect(report.curl).toMatch(/^curl (7\.(8[89]|9\d)|[89]\.\d+)\.\d+ /);
     const healthy = report.subjects.find((s) => s.id === "healthy")!;
     expect(healthy.outcomes.length).toBeGreaterThanOrEqual(12);
     expect(healthy.outcomes.filter((o) => o.verdict !== "pass")).toEqual([]);

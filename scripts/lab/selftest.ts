@@ -17,6 +17,7 @@ import { type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
 import { PORTS } from "../render/scenarios.ts";
 import { FAULTS, type Fault, type POD_PROBES, type ProbeId } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS, tabwrite, ztunnelMetrics, ztunnelWorkloadRows } from "./golden.ts";
+import { hostCurl } from "./host-curl.ts";
 import { LAB_NAMESPACE, type Lab, type LabPod, startLab } from "./lab.ts";
 import { LAB_TIMEOUTS, labCellContext } from "./lab-context.ts";
 
@@ -47,6 +48,9 @@ export interface SelftestResult {
    * discovery tick plus one scrape interval) is below it. */
   floorSeconds: number;
   prometheus: "binary" | "container";
+  /** This machine's `curl --version` first line: the lab's curl, the same or newer than the
+   * probe client's. */
+  curl: string;
 }
 
 const HEALTHY = "healthy";
@@ -143,6 +147,7 @@ async function runSubject(
 
 export async function selftest(faults: readonly Fault[] = FAULTS): Promise<SelftestResult> {
   const start = performance.now();
+  const curl = await hostCurl();
   const podFaults = faults.filter((f) => f.pod);
   const lab = await startLab({
     pods: [{ name: HEALTHY, hardened: true }, ...podFaults.map((f) => ({ name: f.id, ...f.pod }))],
@@ -172,6 +177,7 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
       seconds: (performance.now() - start) / 1000,
       floorSeconds: Math.max(DISCOVERY_TICK_S + SCRAPE_INTERVAL_S, LAB_TIMEOUTS.targetsUp / 1000),
       prometheus: lab.prometheus.how,
+      curl,
     };
   } finally {
     await lab.dispose();

@@ -134,6 +134,20 @@ describe("summary.md and junit.xml", () => {
     expect(contradictedLine(run([clean, broken, couldNotTell]))).toBeUndefined();
   });
 
+  it("records the probe client's image and curl version in every report, and why when it could not ask", async () => {
+    const { reportHtml } = await import("./html.ts");
+    const image = "docker.io/curlimages/curl:7.88.1@sha256:" + "4".repeat(64);
+    const curl = "curl 7.88.1 (x86_64-pc-linux-musl) libcurl/7.88.1 OpenSSL/3.0.8";
+    const asked = { ...clean, probeClient: { image, curl } };
+    const r = run([asked]);
+    expect(conformanceReport(r).cells[0]!.probeClient).toEqual({ image, curl });
+    expect(parse(conformanceReportYaml(r)).cells[0].probeClient).toEqual({ image, curl });
+    expect(summaryMarkdown(r)).toContain(`probe client \`${image}\` (${curl})`);
+    expect(reportHtml(r)).toContain(`<code>${image}</code> (${curl})`);
+    const notAsked = { ...clean, probeClient: { image, error: "could not ask the probe client: timeout" } };
+    expect(conformanceReport(run([notAsked])).cells[0]!.probeClient).toEqual(notAsked.probeClient);
+  });
+
   it("names an organization only when one was given", () => {
     const given = summaryMarkdown(run([clean]));
     expect(given).toMatch(/^acme\/acme-mesh 2\.4\.0, suite 0\.1\.0/m);
