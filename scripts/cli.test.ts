@@ -46,6 +46,30 @@ describe("ssc plan", () => {
     expect(r.stdout).toContain("cell istio-1.22.8-default-k8s-1.30");
     expect(r.stdout).toMatch(/HardenedPlaintextPortsLocalOnly\s+skip\s+needs metricsLocalhostAccessOnly/);
   });
+
+  it("shows each cell's total requests, kind's control plane included, in the table and the JSON", async () => {
+    const table = await ssc("plan", "--istio", "1.22,1.31", "--run-id", "req");
+    const shown = [
+      ...table.stdout.matchAll(
+        /^ {2}requests (\d+\.\d+) CPU, (\d+\.\d+) GiB \(kind's control plane included\)$/gm,
+      ),
+    ];
+    expect(shown).toHaveLength(2);
+    const json = JSON.parse((await ssc("plan", "--istio", "1.22,1.31", "--format", "json")).stdout) as {
+      cells: {
+        id: string;
+        requests: { total: { cpuMillis: number; memoryMiB: number }; parts: { name: string }[] };
+      }[];
+    };
+    expect(json.cells).toHaveLength(2);
+    for (const [i, c] of json.cells.entries()) {
+      // The table's figures are the JSON's, and every cell fits a 2-vCPU / 7 GB runner.
+      expect(Number(shown[i]![1])).toBeCloseTo(c.requests.total.cpuMillis / 1000, 2);
+      expect(c.requests.total.cpuMillis).toBeLessThanOrEqual(2000);
+      expect(c.requests.total.memoryMiB).toBeLessThanOrEqual(7 * 1024);
+      expect(c.requests.parts.map((p) => p.name)).toContain("kube-apiserver");
+    }
+  });
 });
 
 describe("ssc plan at CI scale", () => {

@@ -119,7 +119,7 @@ describe("converge, what it says", () => {
 });
 
 describe("converge with a zero budget", () => {
-  it("looks exactly once (--timeout name=0 is a single observation)", async () => {
+  it("looks exactly once when no time is left (the CLI refuses a zero budget; a deadline already reached is the same)", async () => {
     const now = Date.now();
     const clock = vi.spyOn(Date, "now").mockReturnValue(now);
     try {
