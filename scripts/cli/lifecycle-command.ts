@@ -174,8 +174,13 @@ async function prepare(given: Options, mode: Mode) {
   }
   const dryRun = bool(o, "dry-run")
     ? {
-        output: cells
-          .flatMap((c) => [...dryRunLines(c, mode), ""])
+        output: [
+          ...cells.flatMap((c) => [...dryRunLines(c, mode), ""]),
+          // As ssc plan lists them: combinations of the selection that cannot exist.
+          ...(impossible.length > 0
+            ? ["# skipped cells:", ...impossible.map((i) => `#   ${i.id}: ${i.reason}`)]
+            : []),
+        ]
           .join("\n")
           .trimEnd(),
         exitCode: ExitCode.ok,
@@ -291,9 +296,9 @@ export async function runCommand(o: Options) {
   const started = new Date().toISOString();
   const interrupt = new RunInterrupt(log);
   let runs: Awaited<ReturnType<typeof runCells>>;
+  let cannotStart: string | undefined;
   try {
     const signal = interrupt.signal;
-    let cannotStart: string | undefined;
     let docker: RunOptions["docker"];
     if (needsDocker(placement)) {
       const d = await dockerInfo(signal);
@@ -345,10 +350,20 @@ export async function runCommand(o: Options) {
   const files = await writeReports(reportDir, run, mergeJunit(runs, run.strictFindings ?? false));
   const table = runTable(run);
   const contradicted = contradictedLine(run);
-  const problems = run.cells.flatMap((c) => [
-    ...(c.error ? [`${c.id}: ${c.error}`] : []),
-    ...(c.leaked ?? []).map((l) => `${c.id}: LEFT BEHIND: ${l.error}`),
-  ]);
+  // One line per distinct error: the Docker message was said once above, and a cause many cells
+  // share is said once with every cell it stopped.
+  const byError = Map.groupBy(
+    run.cells.filter((c) => c.error),
+    (c) => c.error!,
+  );
+  const problems = [
+    ...[...byError].map(([error, cs]) =>
+      error === cannotStart
+        ? `${cs.length} cell(s) not started: Docker is not reachable (said above)`
+        : `${cs.map((c) => c.id).join(", ")}: ${error}`,
+    ),
+    ...run.cells.flatMap((c) => (c.leaked ?? []).map((l) => `${c.id}: LEFT BEHIND: ${l.error}`)),
+  ];
   const keptLines = kept.map(({ cell: c }) =>
     [
       `kept ${c.id}: export KUBECONFIG=${cellKubeconfig(options, c)}`,

@@ -343,6 +343,34 @@ describe("ssc up --dry-run", () => {
     expect((await execa("sh", ["-c", "ls .ssc/runs/dry 2>/dev/null | wc -l"])).stdout.trim()).toBe("0");
   });
 
+  it("lists the tests that will not run in the cell and why, as plan does; run also lists impossible cells", async () => {
+    const up = await ssc("up", "--dry-run", "--istio", "1.22", "--run-id", "dsk");
+    expect(up.exitCode).toBe(0);
+    expect(up.stdout).toMatch(
+      /^# skipped tests:\n# {3}SidecarSecureListeners: needs nativeSecurePorts \(Istio >=1\.31\.0-0\); this cell runs 1\.22\.8 \(legacy mode\)$/m,
+    );
+    const plan = await ssc("plan", "--istio", "1.22", "--run-id", "dsk");
+    // Every test plan skips in that cell is listed, with plan's reason.
+    const planSkips = [...plan.stdout.matchAll(/^\s+(\w+)\s+skip\s+/gm)].map((m) => m[1]);
+    const upSkips = [...up.stdout.matchAll(/^# {3}(\w+): /gm)].map((m) => m[1]);
+    expect(planSkips.length).toBeGreaterThan(0);
+    expect(upSkips).toEqual(planSkips);
+    const run = await ssc(
+      "run",
+      "--dry-run",
+      "--istio",
+      "1.22,1.31",
+      "--profile",
+      "ambient,default",
+      "--run-id",
+      "dsk",
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(
+      /# skipped cells:\n# {3}istio-1\.22\.8-ambient-k8s-1\.30: profile ambient needs Istio >= 1\.24 \(ambient GA\); 1\.22\.8 is older$/,
+    );
+  });
+
   it("on an existing cluster prints no install and no patch", async () => {
     const r = await ssc("run", "--dry-run", "--kubeconfig", KUBECONFIG, "--istio", "1.31", "--run-id", "byo");
     expect(r.exitCode).toBe(0);

@@ -70,7 +70,7 @@ export function dryRunLines(cell: PlannedCell, mode: Mode): string[] {
     lines.push(`[${i + 1}/${steps.length}] ${s.id}: ${s.description}`);
     if (s.argv) lines.push(`  $ ${shellJoin(s.argv)}`);
   }
-  if (mode === "run" && skipped.length > 0) {
+  if (skipped.length > 0) {
     lines.push("# skipped tests:", ...skipped.map((d) => `#   ${d.id}: ${d.reason}`));
   }
   return lines;

@@ -468,6 +468,9 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     expect(r.exitCode).toBe(3);
     expect(String(r.stderr).match(/Docker is not reachable/g)).toHaveLength(1);
     expect(String(r.stderr)).toMatch(/ssc selftest/);
+    // Said once for the run, not once per cell: stdout only counts the cells it stopped.
+    expect(`${r.stdout}\n${r.stderr}`.match(/start Docker \(kind and k3s need it\)/g)).toHaveLength(1);
+    expect(String(r.stdout)).toContain("2 cell(s) not started: Docker is not reachable (said above)");
     expect((await w.tools.calls()).filter((c) => c.tool !== "docker")).toEqual([]);
     const rep = await report(w);
     expect(rep.cells.map((c) => c.result)).toEqual(["error", "error"]);
