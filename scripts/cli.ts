@@ -35,8 +35,8 @@ interface Command {
   flags: readonly FlagSpec[];
   /** A positional argument the command takes (shown in its usage); the others reject them. */
   positional?: string;
-  /** The exit codes it can return, with what 0 means for it. */
-  exits: { codes: readonly number[]; ok: string };
+  /** The exit codes it can return, with what 0 means for it and any code it means otherwise. */
+  exits: { codes: readonly number[]; ok: string; meaning?: Readonly<Partial<Record<number, string>>> };
   run: (o: Options, positionals: readonly string[]) => CommandResult | Promise<CommandResult>;
 }
 
@@ -56,7 +56,14 @@ export const COMMANDS: Record<string, Command> = {
     summary:
       "Provision one cell (cluster, Istio, scenarios) and leave it running for you; ssc run --reuse tests it, ssc down removes it.",
     flags: UP_FLAGS,
-    exits: { codes: [0, 2, 3, 130, 143], ok: "the cell is up" },
+    exits: {
+      codes: [0, 2, 3, 130, 143],
+      ok: "the cell is up",
+      meaning: {
+        130: "interrupted by SIGINT (after teardown)",
+        143: "interrupted by SIGTERM (after teardown)",
+      },
+    },
     run: async (o) => (await lifecycle()).upCommand(o),
   },
   down: {
@@ -115,14 +122,28 @@ export const COMMANDS: Record<string, Command> = {
       "merge <dir>...: join the report folders of many shards (one CI job per cell) into one report, exit code from the joined results; validate <dir|file>: check a report against its manifest, the JSON Schema and the certification rules (exit 1 with one line per problem).",
     flags: REPORT_FLAGS,
     positional: "merge <dir>... | validate <dir|file>",
-    exits: { codes: [0, 1, 2, 3], ok: "every cell of the joined report succeeded" },
+    exits: {
+      codes: [0, 1, 2, 3],
+      ok: "merge: every cell of the joined report succeeded; validate: the report is valid",
+      meaning: {
+        1: "merge: a cell of the joined report failed (the mesh broke a property); validate: the report is invalid, one line per problem",
+        3: "merge: for a cell of the joined report the suite could not tell",
+      },
+    },
     run: async (o, p) => (await import("./cli/report-command.ts")).reportCommand(o, p),
   },
   selftest: {
     summary:
       "Prove every probe can fail: run them on an offline lab (real TLS, real Prometheus), healthy and with each fault of the catalog injected.",
     flags: SELFTEST_FLAGS,
-    exits: { codes: [0, 1, 2, 3], ok: "the healthy lab passed and every fault was caught (1: one was not)" },
+    exits: {
+      codes: [0, 1, 2, 3],
+      ok: "the healthy lab passed and every fault was caught",
+      meaning: {
+        1: "a fault was not caught, or a probe failed on the healthy lab",
+        3: "the lab could not start (Prometheus, curl, addresses)",
+      },
+    },
     run: async (o) => (await import("./cli/selftest-command.ts")).selftestCommand(o),
   },
   list: {
@@ -143,7 +164,8 @@ function exitCodes(exits: Command["exits"], title = "exit codes:"): string {
   return [
     title,
     ...exits.codes.map(
-      (code) => `  ${String(code).padEnd(3)}  ${code === 0 ? exits.ok : EXIT_MEANING[code]}`,
+      (code) =>
+        `  ${String(code).padEnd(3)}  ${code === 0 ? exits.ok : (exits.meaning?.[code] ?? EXIT_MEANING[code])}`,
     ),
   ].join("\n");
 }

@@ -62,6 +62,20 @@ describe("folders are checked before anything starts", { timeout: 30_000 }, () =
     expect(Date.now() - start).toBeLessThan(10_000);
   });
 
+  it.each([
+    ["run", "--work-dir"],
+    ["run", "--report-dir"],
+    ["up", "--work-dir"],
+    ["render", "--out"],
+    ["report", "--out"],
+    ["plan", "--istio"],
+  ])("%s %s \"\" is bad input (an empty value would put folders at the root)", async (cmd, flag) => {
+    oneLine(
+      await ssc(cmd, flag, ""),
+      new RegExp(`^ssc: ${flag} is empty for ssc ${cmd}: give it a value \\(see ssc ${cmd} --help\\)$`),
+    );
+  });
+
   it("a work dir that is a file is bad input, not an internal error", async () => {
     const file = join(root, "a-file");
     await writeFile(file, "x");

@@ -129,6 +129,12 @@ export function parseCommandLine(
   const typed: Options = {};
   for (const [name, value] of Object.entries(parsed.values)) {
     const spec = specs.find((s) => s.name === name)!;
+    // An empty value is never meant: --work-dir "" would put the run's folder at the root.
+    if (value === "" || (Array.isArray(value) && value.some((v) => v.trim() === ""))) {
+      throw new UsageError(
+        `--${name} is empty for ssc ${command}: give it a value (see ssc ${command} --help)`,
+      );
+    }
     typed[name] = spec.list ? splitList(value as string[]) : (value as string | boolean);
   }
   const defaults: Options = Object.fromEntries(
