@@ -130,7 +130,7 @@ export function parseCommandLine(
   for (const [name, value] of Object.entries(parsed.values)) {
     const spec = specs.find((s) => s.name === name)!;
     // An empty value is never meant: --work-dir "" would put the run's folder at the root.
-    if (value === "" || (Array.isArray(value) && value.some((v) => v.trim() === ""))) {
+    if (value === "" || (Array.isArray(value) && value.some((v) => String(v).trim() === ""))) {
       throw new UsageError(
         `--${name} is empty for ssc ${command}: give it a value (see ssc ${command} --help)`,
       );
