@@ -69,7 +69,7 @@ describe("folders are checked before anything starts", { timeout: 30_000 }, () =
     ["render", "--out"],
     ["report", "--out"],
     ["plan", "--istio"],
-  ])("%s %s \"\" is bad input (an empty value would put folders at the root)", async (cmd, flag) => {
+  ])('%s %s "" is bad input (an empty value would put folders at the root)', async (cmd, flag) => {
     oneLine(
       await ssc(cmd, flag, ""),
       new RegExp(`^ssc: ${flag} is empty for ssc ${cmd}: give it a value \\(see ssc ${cmd} --help\\)$`),

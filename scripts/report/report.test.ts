@@ -136,7 +136,7 @@ describe("summary.md and junit.xml", () => {
 
   it("records the probe client's image and curl version in every report, and why when it could not ask", async () => {
     const { reportHtml } = await import("./html.ts");
-    const image = "docker.io/curlimages/curl:7.88.1@sha256:" + "4".repeat(64);
+    const image = `docker.io/curlimages/curl:7.88.1@sha256:${"4".repeat(64)}`;
     const curl = "curl 7.88.1 (x86_64-pc-linux-musl) libcurl/7.88.1 OpenSSL/3.0.8";
     const asked = { ...clean, probeClient: { image, curl } };
     const r = run([asked]);
