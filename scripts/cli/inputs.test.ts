@@ -30,7 +30,11 @@ const oneLine = (r: { exitCode?: number; stderr: unknown; stdout: unknown }, mes
 describe("run ids: one rule for every command", { timeout: 60_000 }, () => {
   const bad = ["../x", "A B", "x".repeat(100), "", "Abc", "-x", "x-", "a_b"];
   it.each(bad)("--run-id %j is refused by run, up, plan, render and down", async (id) => {
-    const rule = /--run-id ".*": use 1 to 20 of a-z, 0-9 and -, starting and ending with a letter or digit/;
+    // An empty value is refused before any flag's own rule, as for every flag.
+    const rule =
+      id === ""
+        ? /--run-id is empty for ssc \w+: give it a value/
+        : /--run-id ".*": use 1 to 20 of a-z, 0-9 and -, starting and ending with a letter or digit/;
     const flag = `--run-id=${id}`;
     oneLine(await ssc("run", flag, "--work-dir", join(root, "w")), rule);
     oneLine(await ssc("up", flag, "--work-dir", join(root, "w")), rule);

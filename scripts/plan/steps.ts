@@ -204,7 +204,9 @@ export function cellSteps(
       description:
         provider === "existing"
           ? `check the kubeconfig ${kubeconfig}${ctx.context ? ` (context ${ctx.context})` : ""}`
-          : "check Docker is reachable, inotify limits and free memory",
+          : ctx.reuse
+            ? `check the kubeconfig ssc up left (${kubeconfig})`
+            : "check Docker is reachable, inotify limits and free memory",
       action: { type: "preflight" },
     },
     {

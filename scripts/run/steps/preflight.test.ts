@@ -1,7 +1,8 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { InfrastructureError, UsageError } from "../../errors.ts";
+import { kubeConfigFor } from "../../testing/apiserver.ts";
 import { type HandlerBench, handlerBench } from "../../testing/step-run.ts";
 import { preflight } from "./preflight.ts";
 
@@ -22,6 +23,19 @@ describe("preflight", () => {
   it("passes a 2-CPU Docker for a whole cell", async () => {
     b = await handlerBench({});
     b.o.docker = { version: "28.2.2", cpus: 2, memoryBytes: 7 * 1024 ** 3 };
+    await expect(preflight(b.run("preflight"))).resolves.toBeUndefined();
+  });
+
+  it("with --reuse reads the kubeconfig ssc up left and asks Docker nothing; a broken one is the cell's error", async () => {
+    b = await handlerBench({});
+    b.o.reuse = true;
+    // No Docker in the options, none on this machine: asking would fail.
+    await mkdir(dirname(b.state.kubeconfig), { recursive: true });
+    await writeFile(b.state.kubeconfig, "clusters: [unclosed");
+    await expect(preflight(b.run("preflight"))).rejects.toThrow(
+      /^the cell's kubeconfig .*: not a kubeconfig/,
+    );
+    await writeFile(b.state.kubeconfig, kubeConfigFor("http://127.0.0.1:1").exportConfig());
     await expect(preflight(b.run("preflight"))).resolves.toBeUndefined();
   });
 

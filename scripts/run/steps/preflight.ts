@@ -1,11 +1,16 @@
 import { checkCapacity, checkInotify, checkMemory, requireDocker } from "../../cluster/preflight.ts";
-import { loadKubeConfig } from "../../mesh/kube.ts";
+import { loadKubeConfig, loadRunKubeConfig } from "../../mesh/kube.ts";
 import type { Handler } from "../context.ts";
 
 /** The cell's own checks; Docker itself was asked once for the whole run, before any download. */
 export const preflight: Handler<"preflight"> = async (r) => {
   if (r.o.provider === "existing") {
     loadKubeConfig(r.state.kubeconfig, r.o.context);
+    return;
+  }
+  // --reuse talks to the cell ssc up left through its kubeconfig; Docker is not asked again.
+  if (r.o.reuse) {
+    loadRunKubeConfig(r.state.kubeconfig);
     return;
   }
   const docker = r.o.docker ?? (await requireDocker(r.o.signal));
