@@ -164,6 +164,12 @@ async function runCell(
   const failed =
     Boolean(result.error) || result.tests.some((x) => x.status === "failed" || x.status === "errored");
   settled(usage !== undefined);
+  // The loop's own steps, numbered as the dry run numbers them.
+  const says = (type: string) => {
+    for (const s of cell.steps.filter((x) => x.action.type === type))
+      o.log(`${stepLabel(cell, "run", s.id)}: ${s.description}`);
+  };
+  says("collect");
   if (!usage && failed && state.clusterReady && !o.signal.aborted) {
     const diag = join(o.reportDir, "diagnostics", cell.id);
     try {
@@ -187,6 +193,7 @@ async function runCell(
     }
   }
   const ended = o.interrupt.interruptedBy ? "interrupted" : failed ? "failure" : "success";
+  says("teardown");
   const report = await t.runOnce(!usage && keeps(o.policy, ended), failed);
   active.delete(t);
   if (report.kept.length) result.kept = report.kept;

@@ -476,6 +476,30 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     expect(rep.cells.map((c) => c.result)).toEqual(["error", "error"]);
   });
 
+  it("a real run numbers its steps as the dry run does, to the last (collect and teardown included)", async () => {
+    const w = await setUp();
+    const args = [...ONE_TEST, "--run-id", "num"];
+    const dry = await ssc(w, {}, [...args, "--dry-run"]);
+    const r = await ssc(w, { istioctlInstall: "fail" }, args);
+    expect(r.exitCode).toBe(3);
+    const labels = (text: string) =>
+      [...text.matchAll(/\[(?:istio-\S+ )?(\d+\/\d+)\] ([\w-]+):/g)].map((m) => `${m[1]} ${m[2]}`);
+    const planned = labels(String(dry.stdout));
+    const ran = labels(String(r.stderr));
+    expect(planned.length).toBeGreaterThan(8);
+    // Provisioning up to the failed install, then the loop's own steps, each as the dry run numbers it.
+    expect(ran.map((l) => l.split(" ")[1])).toEqual([
+      ...planned
+        .slice(0, planned.findIndex((l) => l.endsWith(" install-istio")) + 1)
+        .map((l) => l.split(" ")[1]),
+      "collect",
+      "export-logs",
+      "delete-cluster",
+    ]);
+    for (const l of ran) expect(planned).toContain(l);
+    expect(ran.at(-1)).toBe(planned.at(-1));
+  });
+
   it("--keep-on-failure keeps the cluster, its work folder and kubeconfig, and says how to get in and remove it", async () => {
     const w = await setUp();
     const r = await ssc(w, { istioctlInstall: "fail" }, [
