@@ -229,7 +229,7 @@ export const REPORT_FLAGS: readonly FlagSpec[] = [
   {
     name: "out",
     type: "string",
-    description: "folder the merged reports are written to",
+    description: "merge only: folder the merged reports are written to",
     valueName: "dir",
   },
   {
@@ -237,21 +237,21 @@ export const REPORT_FLAGS: readonly FlagSpec[] = [
     type: "string",
     list: true,
     description:
-      "the cell ids the plan had (e.g. from the github-matrix): a cell with no report folder is an error in the joined report, never a silent gap",
+      "merge only: the cell ids the plan had (e.g. from the github-matrix): a cell with no report folder is an error in the joined report, never a silent gap",
     valueName: "ids",
   },
   {
     name: "prefer",
     type: "string",
     description:
-      "newest: a cell in several folders takes the newer results test by test (a rerun of only the failed tests keeps the earlier passes); without it a cell present twice is an error",
+      "merge only; newest: a cell in several folders takes the newer results test by test (a rerun of only the failed tests keeps the earlier passes); without it a cell present twice is an error",
     valueName: "newest",
   },
   {
     name: "run-id",
     type: "string",
-    description: "the merged run's id in the reports",
-    default: "merged",
+    // No spec default: validate must tell a given --run-id from none.
+    description: "merge only: the merged run's id in the reports (default merged)",
     valueName: "id",
   },
   OPTIONS_FILE_FLAG,

@@ -28,7 +28,15 @@ async function validateCommand(targets: readonly string[]) {
 /** `ssc report merge <dir>... --out <dir> [--prefer newest]` and `ssc report validate <dir|file>`. */
 export async function reportCommand(o: Options, positionals: readonly string[]) {
   const [verb, ...dirs] = positionals;
-  if (verb === "validate") return validateCommand(dirs);
+  if (verb === "validate") {
+    const mergeOnly = ["out", "expect", "prefer", "run-id"].filter((f) => o[f] !== undefined);
+    if (mergeOnly.length > 0) {
+      throw new UsageError(
+        `${mergeOnly.map((f) => `--${f}`).join(", ")} ${mergeOnly.length > 1 ? "apply" : "applies"} to ssc report merge only; ssc report validate takes one folder or file`,
+      );
+    }
+    return validateCommand(dirs);
+  }
   if (verb !== "merge") {
     throw new UsageError(
       `ssc report takes merge <dir>... or validate <dir|file> (not "${verb ?? ""}"); see ssc report --help`,

@@ -107,6 +107,17 @@ describe("ssc report validate", () => {
     expect(check.exitCode, check.stdout).toBe(0);
   });
 
+  it("refuses merge's flags: they would be silently ignored", async () => {
+    const r = await ssc("report", "validate", folder, "--out", "x", "--run-id", "y");
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      "ssc: --out, --run-id apply to ssc report merge only; ssc report validate takes one folder or file",
+    );
+    expect((await ssc("report", "validate", folder, "--prefer", "newest")).stderr.trim()).toBe(
+      "ssc: --prefer applies to ssc report merge only; ssc report validate takes one folder or file",
+    );
+  });
+
   it.each([
     [
       "empty contact",
