@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError, throwIfInterrupted } from "../errors.ts";
 import { downloadSignal, sourceUrl } from "./download.ts";
@@ -15,6 +15,24 @@ export interface ManifestFetch {
   signal?: AbortSignal;
   log: (line: string) => void;
   cacheDir?: string;
+}
+
+/** Writes the first pin, whole (a temp file hard-linked into place) and only if no other run
+ * pinned first: link fails on an existing name, so two runs sharing the cache never overwrite each
+ * other's pin; the loser compares against the winner's. False when another pin was there first. */
+async function pinFirst(dir: string, pin: string, digest: string): Promise<boolean> {
+  await mkdir(dir, { recursive: true });
+  const tmp = `${pin}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(tmp, `${digest}\n`);
+  try {
+    await link(tmp, pin);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
 export async function fetchPinned(url: string, o: ManifestFetch): Promise<string> {
@@ -36,19 +54,15 @@ export async function fetchPinned(url: string, o: ManifestFetch): Promise<string
   if (!res.ok) throw new InfrastructureError(`downloading ${from} failed: HTTP ${res.status}`);
   const text = await res.text();
   const digest = createHash("sha256").update(text).digest("hex");
-  if (existsSync(pin)) {
-    const expected = (await readFile(pin, "utf8")).trim();
-    if (expected !== digest) {
-      throw new InfrastructureError(
-        `SHA-256 mismatch for ${url}: expected ${expected} (pinned on first use in ${pin}), got ${digest}`,
-      );
-    }
-  } else {
-    await mkdir(dir, { recursive: true });
-    const tmp = `${pin}.tmp-${process.pid}`;
-    await writeFile(tmp, `${digest}\n`);
-    await rename(tmp, pin);
+  if (!existsSync(pin) && (await pinFirst(dir, pin, digest))) {
     o.log(`pinned ${url} at sha256 ${digest} (first use)`);
+    return text;
+  }
+  const expected = (await readFile(pin, "utf8")).trim();
+  if (expected !== digest) {
+    throw new InfrastructureError(
+      `SHA-256 mismatch for ${url}: expected ${expected} (pinned on first use in ${pin}), got ${digest}`,
+    );
   }
   return text;
 }
