@@ -351,6 +351,13 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     valueName: "run-id",
   },
   {
+    name: "rerun-failed",
+    type: "string",
+    description:
+      "run again only what failed, errored or never ran in this report folder (or a file in it), each test in its own cell with the versions that cell ran; the new report says what it reran, and ssc report merge <old> <new> --prefer newest joins the two",
+    valueName: "report",
+  },
+  {
     name: "report-dir",
     type: "string",
     description: "where reports go (default reports/<run id>)",

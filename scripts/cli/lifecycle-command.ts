@@ -26,6 +26,7 @@ import { shellJoin } from "../plan/shell.ts";
 import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
 import { mergeJunit } from "../report/junit.ts";
 import { exitCodeOf, type RunResult } from "../report/model.ts";
+import { type RerunSet, readRerunSource, rerunRecord } from "../report/rerun.ts";
 import { parseMode, requireCertifiable } from "../report/submission.ts";
 import { contradictedLine } from "../report/summary.ts";
 import { writeReports } from "../report/write.ts";
@@ -114,9 +115,67 @@ async function withReusedCells(o: Options, workDir: string, reuse: string): Prom
   };
 }
 
+/** --rerun-failed: the report's cells, with the axes and the implementation it named; the tests
+ * to run again per cell go to the planner. Choosing cells by hand beside it is a contradiction. */
+function withRerun(o: Options, set: RerunSet): Options {
+  // --profile has a default; only a value other than it was chosen by hand.
+  const chosen = (f: string) =>
+    f === "profile" ? list(o, f).join(",") !== "default" && list(o, f).length > 0 : list(o, f).length > 0;
+  for (const f of ["istio", "profile", "k8s", "cell"]) {
+    if (chosen(f)) {
+      throw new UsageError(
+        `--rerun-failed takes its cells from ${set.dir}; drop --${f} (narrow the tests with --test or --skip)`,
+      );
+    }
+  }
+  const axes = set.cells.map(({ cell }) => {
+    const a = parseCellId(cell.id);
+    if (!a) throw new UsageError(`--rerun-failed ${set.dir}: cell id ${cell.id} is not one ssc writes`);
+    return a;
+  });
+  const i = set.run.implementation;
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  return {
+    ...o,
+    istio: uniq(axes.map((a) => a.istio)),
+    profile: uniq(axes.map((a) => a.profile)),
+    k8s: uniq(axes.map((a) => a.k8s)),
+    cell: set.cells.map(({ cell }) => cell.id),
+    ...(set.cells.some(({ cell }) => cell.unlisted) ? { "allow-unlisted-istio": true } : {}),
+    // The same implementation, so `ssc report merge --prefer newest` joins the two reports.
+    ...(i.organization && str(o, "organization") === undefined ? { organization: i.organization } : {}),
+    ...(o.project === undefined || o.project === "istio" ? { project: i.project } : {}),
+    ...(o.url === undefined || o.url === "https://istio.io" ? { url: i.url } : {}),
+    ...(list(o, "contact").length === 0 ? { contact: i.contact } : {}),
+    ...(set.run.mode === "certification" && str(o, "mode") === "default"
+      ? { mode: "certification", "implementation-version": str(o, "implementation-version") ?? i.version }
+      : {}),
+    ...(set.run.strictFindings ? { "strict-findings": true } : {}),
+  };
+}
+
+/** A rerun runs each cell where and as the report's ran it: the same provider and node image. */
+function checkSameCells(set: RerunSet, cells: readonly PlannedCell[], provider: Provider): void {
+  for (const { cell: was } of set.cells) {
+    const now = cells.find((c) => c.id === was.id);
+    if (was.provider && was.provider !== provider) {
+      const how =
+        was.provider === "existing" ? "--kubeconfig <file> --no-provision" : `--cluster ${was.provider}`;
+      throw new UsageError(
+        `--rerun-failed: ${was.id} ran on ${was.provider === "existing" ? "your own cluster" : was.provider}; rerun it there (${how})`,
+      );
+    }
+    if (now && was.nodeImage && provider === "kind" && now.nodeImage !== was.nodeImage) {
+      throw new UsageError(
+        `--rerun-failed: ${was.id} ran on ${was.nodeImage}, this ssc pins ${now.nodeImage}; rerun it with the ssc version that wrote ${set.dir}`,
+      );
+    }
+  }
+}
+
 /** What `up` and `run` share: where cells run, how long to wait, the plan, the run's options; or,
  * with --dry-run, the printed sequence and nothing else. */
-async function prepare(given: Options, mode: Mode) {
+async function prepare(given: Options, mode: Mode, rerun?: RerunSet) {
   const reuse = str(given, "reuse");
   if (reuse !== undefined) checkRunId(reuse, "--reuse");
   const explicitId = str(given, "run-id");
@@ -147,7 +206,13 @@ async function prepare(given: Options, mode: Mode) {
   const { cells, impossible } = planFromOptions(
     await withExistingIstio({ ...o, "run-id": runId }, placement),
     { ...placement, timeouts, toolsDir, registryMirrors, mirror: str(o, "mirror") ?? process.env.SSC_MIRROR },
+    rerun
+      ? new Map(
+          rerun.cells.flatMap(({ cell, tests }) => (tests === "all" ? [] : [[cell.id, tests] as const])),
+        )
+      : undefined,
   );
+  if (rerun) checkSameCells(rerun, cells, placement.provider ?? "kind");
   // ssc installs upstream Istio: a vendor build in a cluster it makes would be upstream under
   // another name. Vendor builds are tested where their vendor installed them.
   const vendor =
@@ -279,7 +344,16 @@ export async function upCommand(o: Options) {
 }
 
 /** `ssc run`: every cell provisioned, tested and torn down in turn, then the reports, always. */
-export async function runCommand(o: Options) {
+export async function runCommand(given: Options) {
+  const from = str(given, "rerun-failed");
+  const rerun = from === undefined ? undefined : readRerunSource(from);
+  if (rerun && rerun.cells.length === 0) {
+    return {
+      output: `nothing to rerun: every test in ${rerun.dir} (run ${rerun.run.runId}) passed or was skipped`,
+      exitCode: ExitCode.ok,
+    };
+  }
+  const o = rerun ? withRerun(given, rerun) : given;
   const mode = parseMode(str(o, "mode"));
   // Before anything starts: a certification run names the implementation it certifies, in full.
   requireCertifiable(mode, {
@@ -289,7 +363,7 @@ export async function runCommand(o: Options) {
     version: str(o, "implementation-version"),
     contact: list(o, "contact"),
   });
-  const { runId, cells, impossible, dryRun, workDir, options, placement } = await prepare(o, "run");
+  const { runId, cells, impossible, dryRun, workDir, options, placement } = await prepare(o, "run", rerun);
   const requestedParallel = parseParallel(str(o, "parallel"));
   if (dryRun) return dryRun;
   const reportDir = str(o, "report-dir") ?? join("reports", runId);
@@ -346,6 +420,7 @@ export async function runCommand(o: Options) {
     ...(impossible.length > 0 ? { skippedCells: impossible } : {}),
     ...(mode === "certification" ? { mode } : {}),
     strictFindings: bool(o, "strict-findings"),
+    ...(rerun ? { rerunOf: rerunRecord(rerun) } : {}),
   };
   const files = await writeReports(reportDir, run, mergeJunit(runs, run.strictFindings ?? false));
   const table = runTable(run);

@@ -4,6 +4,7 @@ import { minorOfPatch } from "../catalog/minors.ts";
 import { parseMirrors } from "../cluster/mirrors.ts";
 import { UsageError } from "../errors.ts";
 import type { ImpossibleCell } from "../plan/cells.ts";
+import type { Selection } from "../plan/gates.ts";
 import { cellImages, imageSource } from "../plan/images.ts";
 import { type Plan, type PlannedCell, planSelection, runnable } from "../plan/plan.ts";
 import { formatAmount } from "../plan/requests.ts";
@@ -23,7 +24,11 @@ function kubernetesOf(o: Options): string[] {
   return one === undefined ? list(o, "k8s") : [one];
 }
 
-export function planFromOptions(o: Options, placement: Partial<StepContext> = {}): Plan {
+export function planFromOptions(
+  o: Options,
+  placement: Partial<StepContext> = {},
+  rerun?: Selection["rerun"],
+): Plan {
   const runId = checkRunId(str(o, "run-id") ?? newRunId());
   return planSelection(
     {
@@ -36,6 +41,7 @@ export function planFromOptions(o: Options, placement: Partial<StepContext> = {}
       allowUnlisted: bool(o, "allow-unlisted-istio"),
       only: list(o, "test"),
       skip: list(o, "skip"),
+      ...(rerun ? { rerun } : {}),
       runId,
       workDir: `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}`,
     },

@@ -53,7 +53,7 @@ export async function reportCommand(o: Options, positionals: readonly string[]) 
     throw new UsageError(`--prefer ${prefer} is unknown (accepted: newest)`);
   }
   const runId = checkRunId(str(o, "run-id") ?? "merged");
-  const folders = dirs.map(readReportFolder);
+  const folders = dirs.map((d) => readReportFolder(d));
   await checkWritableFolder(out, "--out");
   const merged = mergeReports(folders, {
     preferNewest: prefer === "newest",

@@ -9,6 +9,9 @@ export interface Selection {
   only?: readonly string[];
   /** --skip: never run these ids. */
   skip?: readonly string[];
+  /** --rerun-failed: per cell id, the only tests to run again in it (a cell absent runs its
+   * selection as usual). */
+  rerun?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** run: applies and has a body. pending: applies but has no body yet, so it will be reported as
@@ -82,6 +85,13 @@ export function decideTests(
     if (selection.skip?.includes(test.id)) return skip("skipped by --skip", "selection");
     const why = inapplicableReason(test, cell, provider);
     if (why) return skip(why.reason, why.kind);
+    // After applicability, so a test that cannot apply still says why rather than "not rerun".
+    const again = selection.rerun?.get(cell.id);
+    if (again && !again.includes(test.id))
+      return skip(
+        "not rerun: it did not fail, error or go unrun in the report (--rerun-failed)",
+        "selection",
+      );
     if (!test.run) return { id: test.id, status: "pending", reason: "not implemented yet" };
     return { id: test.id, status: "run" };
   });

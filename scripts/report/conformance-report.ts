@@ -116,6 +116,7 @@ export function conformanceReport(run: RunResult) {
     strictFindings: run.strictFindings ?? false,
     command: run.command,
     ...(run.merged ? { mergedFrom: run.merged } : {}),
+    ...(run.rerunOf ? { rerunOf: run.rerunOf } : {}),
     profiles,
     cells: run.cells.map((c) => cellEntry(c, run.strictFindings ?? false)),
     ...(run.skippedCells?.length ? { skippedCells: run.skippedCells } : {}),

@@ -7,6 +7,7 @@ import {
   type TestResult,
 } from "./model.ts";
 import { reproduceCommands } from "./reproduce.ts";
+import { rerunSentence } from "./rerun.ts";
 
 // report.html: one self-contained file (inline CSS, no script, a Content-Security-Policy that lets
 // the page fetch nothing), so it opens from a CI artifact on an air-gapped laptop. A matrix of cells x
@@ -205,6 +206,7 @@ export function reportHtml(run: RunResult): string {
 <header>
 <h1>secure-scrape-conformance: run ${esc(run.runId)}</h1>
 <p class="muted">${esc(i.organization ? `${i.organization}/` : "")}${esc(i.project)} ${esc(i.version)} · suite ${esc(run.suiteVersion)} · ${esc(run.started)} to ${esc(run.finished)}${run.strictFindings ? " · --strict-findings" : ""}</p>
+${rerunSentence(run) ? `<p class="muted">${esc(rerunSentence(run)!)}</p>` : ""}
 </header>
 <main>
 <h2 id="totals">Totals</h2>

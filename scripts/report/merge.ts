@@ -16,23 +16,22 @@ export interface ReportFolder {
   junit: JunitSuite[];
 }
 
-export function readReportFolder(dir: string): ReportFolder {
+/** A report folder as ssc wrote it; `by` names the command or flag that reads it, in its errors. */
+export function readReportFolder(dir: string, by = "ssc report merge"): ReportFolder {
   const results = join(dir, "results.json");
   if (!existsSync(results)) {
     throw new UsageError(
-      `ssc report merge: ${dir} is not a report folder (no results.json); give the folders ssc run wrote`,
+      `${by}: ${dir} is not a report folder (no results.json); give a folder ssc run or ssc report merge wrote`,
     );
   }
   let run: RunResult;
   try {
     run = JSON.parse(readFileSync(results, "utf8")) as RunResult;
   } catch (e) {
-    throw new UsageError(
-      `ssc report merge: ${results} is not valid JSON (${(e as Error).message.split("\n")[0]})`,
-    );
+    throw new UsageError(`${by}: ${results} is not valid JSON (${(e as Error).message.split("\n")[0]})`);
   }
   if (!Array.isArray(run.cells) || typeof run.runId !== "string") {
-    throw new UsageError(`ssc report merge: ${results} is not an ssc results file (no runId and cells)`);
+    throw new UsageError(`${by}: ${results} is not an ssc results file (no runId and cells)`);
   }
   const junitPath = join(dir, "junit.xml");
   let junit: JunitSuite[] = [];
@@ -41,7 +40,7 @@ export function readReportFolder(dir: string): ReportFolder {
       junit = parseJunit(readFileSync(junitPath, "utf8"));
     } catch (e) {
       throw new UsageError(
-        `ssc report merge: ${junitPath} is not valid JUnit XML (${(e as Error).message.split("\n")[0]})`,
+        `${by}: ${junitPath} is not valid JUnit XML (${(e as Error).message.split("\n")[0]})`,
       );
     }
   }

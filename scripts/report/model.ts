@@ -94,6 +94,9 @@ export interface RunResult {
   strictFindings?: boolean;
   /** --mode: certification names the implementation completely (absent = default). */
   mode?: "default" | "certification";
+  /** Set by `ssc run --rerun-failed`: the report it reran, and per cell the tests it ran again
+   * ("all" for a cell that reported none). */
+  rerunOf?: { dir: string; runId: string; cells: { id: string; tests: string[] | "all" }[] };
   /** Set by `ssc report merge`: the shards this run was joined from, oldest first. */
   merged?: { dir: string; runId: string; command: string; finished: string }[];
 }

@@ -1,4 +1,5 @@
 import { type CellResult, cellResultOf, findingOutcome, type RunResult, statistics } from "./model.ts";
+import { rerunSentence } from "./rerun.ts";
 
 // summary.md: what a person reads first, then the Reproduce section with the exact command.
 const tool = (name: string, t: CellResult["tools"]["kind"]) =>
@@ -45,6 +46,7 @@ export function summaryMarkdown(run: RunResult): string {
     "",
     `${tested(run)}, suite ${run.suiteVersion}, ${run.started} to ${run.finished}.`,
     "",
+    ...(rerunSentence(run) ? [rerunSentence(run)!, ""] : []),
     ...contradicted(run),
     "| cell | Istio | profile | Kubernetes | result | passed | failed | errored | skipped |",
     "|---|---|---|---|---|---|---|---|---|",
