@@ -182,9 +182,10 @@ describe("report.html in Chromium", () => {
     for (const d of await bad.all()) {
       const cmd = (await d.locator("pre.reproduce").textContent()) ?? "";
       const test = await d.getAttribute("data-test");
+      const cell = await d.getAttribute("data-cell");
       expect(cmd).toMatch(
         new RegExp(
-          `^ssc up --istio \\S+ --profile \\S+ --k8s 1\\.36( --cluster k3s)? --run-id repro\\nssc run --reuse repro --test ${test}\\n`,
+          `^# in one go, as a CI shard runs it:\\nssc run --istio \\S+ --profile \\S+ --k8s 1\\.36( --cluster k3s)? --cell ${cell} --test ${test}\\n# or keep the cell to iterate on:\\nssc up --istio \\S+ --profile \\S+ --k8s 1\\.36( --cluster k3s)? --run-id repro\\nssc run --reuse repro --test ${test}\\nssc down --run-id repro$`,
         ),
       );
     }

@@ -45,6 +45,10 @@ export interface CellResult {
   /** Set for a version the catalog does not list (--allow-unlisted-istio): what was assumed. */
   unlisted?: string;
   provider: string;
+  /** On the user's own cluster: the kubeconfig and context it was reached with, so the reproduce
+   * commands point at it again (results.json only; the submitted YAML leaves local paths out). */
+  kubeconfig?: string;
+  context?: string;
   tools: { kind?: ToolRecord; istioctl?: ToolRecord };
   /** Set when the cell could not be provisioned or tested: its tests are errors, not failures. */
   error?: string;

@@ -3,8 +3,8 @@ import { shellJoin } from "../plan/shell.ts";
 import type { CellResult } from "./model.ts";
 
 // The commands that reproduce one test of one cell, fitted to how the cell ran: on a cluster ssc
-// makes (kind, k3s), bring it up once and rerun the test against it; on the user's own cluster,
-// point at it again.
+// makes (kind, k3s), in one go as a CI shard runs it (--cell), or kept to iterate on (up, run
+// --reuse, down); on the user's own cluster, the same kubeconfig and context again.
 
 /** The run id the commands use for the cluster they bring up. */
 export const REPRODUCE_RUN_ID = "repro";
@@ -18,7 +18,8 @@ export function reproduceCommands(cell: CellResult, testId: string): string[] {
         "ssc",
         "run",
         "--kubeconfig",
-        "<your kubeconfig>",
+        cell.kubeconfig ?? "<your kubeconfig>",
+        ...(cell.context ? ["--context", cell.context] : []),
         "--no-provision",
         ...version,
         ...unlisted,
@@ -29,19 +30,12 @@ export function reproduceCommands(cell: CellResult, testId: string): string[] {
   }
   const k8s = cell.kubernetesVersion ? ["--k8s", minorOfPatch(cell.kubernetesVersion)] : [];
   const cluster = cell.provider === "k3s" ? ["--cluster", "k3s"] : [];
+  const axes = [...version, "--profile", cell.profile, ...k8s, ...unlisted, ...cluster];
   return [
-    shellJoin([
-      "ssc",
-      "up",
-      ...version,
-      "--profile",
-      cell.profile,
-      ...k8s,
-      ...unlisted,
-      ...cluster,
-      "--run-id",
-      REPRODUCE_RUN_ID,
-    ]),
+    "# in one go, as a CI shard runs it:",
+    shellJoin(["ssc", "run", ...axes, "--cell", cell.id, "--test", testId]),
+    "# or keep the cell to iterate on:",
+    shellJoin(["ssc", "up", ...axes, "--run-id", REPRODUCE_RUN_ID]),
     shellJoin(["ssc", "run", "--reuse", REPRODUCE_RUN_ID, "--test", testId]),
     shellJoin(["ssc", "down", "--run-id", REPRODUCE_RUN_ID]),
   ];

@@ -44,6 +44,8 @@ function skeleton(cell: PlannedCell, o: RunCellsOptions): CellResult {
     secureMetricsMode: cell.secureMetricsMode,
     ...(cell.unlisted ? { unlisted: cell.unlisted } : {}),
     provider: o.provider ?? "kind",
+    ...(o.provider === "existing" && o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+    ...(o.provider === "existing" && o.context ? { context: o.context } : {}),
     tools: {},
     tests: [],
     ...(cell.requests ? { requests: cell.requests.total } : {}),
