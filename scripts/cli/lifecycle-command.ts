@@ -24,6 +24,7 @@ import { parseCellId } from "../plan/cells.ts";
 import type { PlannedCell } from "../plan/plan.ts";
 import { shellJoin } from "../plan/shell.ts";
 import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
+import { GROUP_END, groupStart, onGithubActions } from "../report/github.ts";
 import { mergeJunit } from "../report/junit.ts";
 import { exitCodeOf, type RunResult } from "../report/model.ts";
 import { type RerunSet, readRerunSource, rerunRecord } from "../report/rerun.ts";
@@ -48,6 +49,8 @@ import { runTable } from "./run-table.ts";
 import { renderTable } from "./table.ts";
 
 const log = (line: string) => process.stderr.write(`ssc: ${line}\n`);
+/** Workflow commands for GitHub's runner, which reads them from stdout. */
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Where the cells run, from --cluster / --kubeconfig / --no-provision; contradictions are exit 2. */
 export function placementFromOptions(o: Options): Pick<StepContext, "provider" | "kubeconfig" | "context"> {
@@ -392,6 +395,10 @@ export async function runCommand(given: Options) {
       interrupt,
       reportDir,
       failFast: bool(o, "fail-fast"),
+      // On GitHub Actions each cell's log folds into a group; cells at once would interleave them.
+      ...(process.env.GITHUB_ACTIONS === "true" && parallel === 1
+        ? { group: { start: (id: string) => say(groupStart(`cell ${id}`)), end: () => say(GROUP_END) } }
+        : {}),
       strictFindings: bool(o, "strict-findings"),
       policy: { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure") },
     });
@@ -423,6 +430,7 @@ export async function runCommand(given: Options) {
     ...(rerun ? { rerunOf: rerunRecord(rerun) } : {}),
   };
   const files = await writeReports(reportDir, run, mergeJunit(runs, run.strictFindings ?? false));
+  const annotations = await onGithubActions(run, reportDir);
   const table = runTable(run);
   const contradicted = contradictedLine(run);
   // One line per distinct error: the Docker message was said once above, and a cause many cells
@@ -450,6 +458,7 @@ export async function runCommand(given: Options) {
   return {
     output: [
       table,
+      ...annotations,
       ...problems,
       ...(contradicted ? [contradicted] : []),
       ...keptLines,

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { ExitCode, UsageError } from "../errors.ts";
 import { shellJoin } from "../plan/shell.ts";
+import { onGithubActions } from "../report/github.ts";
 import { junitXml } from "../report/junit.ts";
 import { mergeReports, readReportFolder } from "../report/merge.ts";
 import { exitCodeOf } from "../report/model.ts";
@@ -62,9 +63,11 @@ export async function reportCommand(o: Options, positionals: readonly string[]) 
     command: shellJoin(["ssc", ...process.argv.slice(2)]),
   });
   const files = await writeReports(out, merged.run, junitXml(merged.junit));
+  const annotations = await onGithubActions(merged.run, out);
   return {
     output: [
       runTable(merged.run),
+      ...annotations,
       ...merged.replaced.map((r) => `replaced ${r}`),
       "",
       ...files.map((f) => `wrote ${f}`),

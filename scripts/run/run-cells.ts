@@ -27,6 +27,8 @@ export interface RunCellsOptions extends RunOptions {
   interrupt: RunInterrupt;
   /** Set when Docker was needed and is not there: every cell is this error, said once. */
   cannotStart?: string;
+  /** Fold each cell's log (GitHub Actions' ::group::), one cell at a time. */
+  group?: { start: (cellId: string) => void; end: () => void };
 }
 
 export interface CellRun {
@@ -114,9 +116,14 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
           stop ??= `not run: --fail-fast stopped the run after ${cell.id} (${r})`;
       }
     };
-    const run = await runCell(cell, { ...o, log }, result, active, settled);
-    settled(false);
-    return run;
+    o.group?.start(cell.id);
+    try {
+      const run = await runCell(cell, { ...o, log }, result, active, settled);
+      settled(false);
+      return run;
+    } finally {
+      o.group?.end();
+    }
   });
 }
 

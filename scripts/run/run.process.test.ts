@@ -43,6 +43,7 @@ function ssc(
   args: string[],
   /** Its own process group, so a test can signal the whole group as CI runners and `timeout` do. */
   group = false,
+  env: Record<string, string> = {},
 ): ResultPromise<{ reject: false; buffer: true; detached: boolean }> {
   return execa(
     process.execPath,
@@ -67,6 +68,7 @@ function ssc(
         ...w.tools.env({ apiserver: w.api.url, ...behaviour }),
         XDG_CACHE_HOME: join(w.root, "cache"),
         NO_COLOR: "1",
+        ...env,
       },
     },
   );
@@ -498,6 +500,42 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     ]);
     for (const l of ran) expect(planned).toContain(l);
     expect(ran.at(-1)).toBe(planned.at(-1));
+  });
+
+  it("on GitHub Actions: each cell's log in a group, every failure annotated, summary.md on the job summary", async () => {
+    const w = await setUp();
+    const summary = join(w.root, "step-summary.md");
+    const r = await ssc(
+      w,
+      { kindCreateFailFor: "ambient", istioctlInstall: "fail" },
+      [...ONE_TEST, "--profile", "default,ambient", "--run-id", "gh"],
+      false,
+      { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary },
+    );
+    expect(r.exitCode).toBe(3);
+    const out = String(r.stdout).split("\n");
+    expect(out.filter((l) => l.startsWith("::group::") || l === "::endgroup::")).toEqual([
+      `::group::cell ${CELL}`,
+      "::endgroup::",
+      "::group::cell istio-1.31.1-ambient-k8s-1.36",
+      "::endgroup::",
+    ]);
+    const errors = out.filter((l) => l.startsWith("::error "));
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^::error title=${CELL.replaceAll(".", "\\.")}%3A could not be tested::istioctl install .*failed`,
+      ),
+    );
+    expect(errors[1]).toMatch(
+      /^::error title=istio-1\.31\.1-ambient-k8s-1\.36%3A could not be tested::kind create cluster .*failed/,
+    );
+    expect(await readFile(summary, "utf8")).toBe(
+      `${await readFile(join(w.root, "reports", "summary.md"), "utf8")}\n`,
+    );
+    // Off GitHub, none of it.
+    const plain = await ssc(w, { istioctlInstall: "fail" }, [...ONE_TEST, "--run-id", "nogh"]);
+    expect(String(plain.stdout)).not.toMatch(/^::/m);
   });
 
   it("--keep-on-failure keeps the cluster, its work folder and kubeconfig, and says how to get in and remove it", async () => {
