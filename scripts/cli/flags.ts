@@ -320,6 +320,11 @@ export const UP_FLAGS: readonly FlagSpec[] = [
 ];
 
 export const RUN_FLAGS: readonly FlagSpec[] = [
+  {
+    ...FORMAT_FLAG,
+    description:
+      "table: progress on stderr (a live line per cell on a terminal, timestamped lines otherwise), a table at the end; json: NDJSON events on stdout as the run goes (schema/run-events.schema.json), the log on stderr",
+  },
   ...MATRIX_FLAGS,
   ...SELECTION_FLAGS,
   ...PROVISION_FLAGS,

@@ -35,6 +35,7 @@ import { newCellState, type RunOptions } from "../run/context.ts";
 import { dryRunLines, executeCell, type Mode } from "../run/execute.ts";
 import { RunInterrupt } from "../run/interrupt.ts";
 import { parallelFor, parseParallel } from "../run/pool.ts";
+import { lineProgress, liveProgress, ndjsonProgress, type Progress, type RunEvent } from "../run/progress.ts";
 import { runCells } from "../run/run-cells.ts";
 import { lastLines } from "../run/steps/process.ts";
 import { keeps, Teardown } from "../run/teardown.ts";
@@ -50,7 +51,18 @@ import { renderTable } from "./table.ts";
 
 const log = (line: string) => process.stderr.write(`ssc: ${line}\n`);
 /** Workflow commands for GitHub's runner, which reads them from stdout. */
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const command = (line: string) => process.stdout.write(`${line}\n`);
+
+/** How a run shows its progress: NDJSON events on stdout (--format json), a live line per cell on
+ * a terminal, or timestamped lines (pipes, CI, NO_COLOR or not). */
+function progressFor(format: "table" | "json"): Progress {
+  if (format === "json") return ndjsonProgress(command, (l) => process.stderr.write(`${l}\n`));
+  // A terminal that reports no size (some CI pseudo terminals) cannot hold a live line.
+  const e = process.stderr;
+  if (e.isTTY && !process.env.CI && (e.columns ?? 0) > 0 && (e.rows ?? 0) > 0)
+    return liveProgress(e, { colour: !process.env.NO_COLOR });
+  return lineProgress((l) => process.stderr.write(`${l}\n`));
+}
 
 /** Where the cells run, from --cluster / --kubeconfig / --no-provision; contradictions are exit 2. */
 export function placementFromOptions(o: Options): Pick<StepContext, "provider" | "kubeconfig" | "context"> {
@@ -308,10 +320,12 @@ export async function upCommand(o: Options) {
   }
   const cell = cells[0]!;
   if (dryRun) return dryRun;
-  const interrupt = new RunInterrupt(log);
-  const t = new Teardown(log);
+  const progress = progressFor("table");
+  const say = (line: string) => progress.line(line);
+  const interrupt = new RunInterrupt(say);
+  const t = new Teardown(say);
   interrupt.leftBehind = () => t.pending().join(", ");
-  const run: RunOptions = { ...options, signal: interrupt.signal };
+  const run: RunOptions = { ...options, log: say, progress, signal: interrupt.signal };
   let failure: unknown;
   try {
     if (needsDocker(placement)) run.docker = await requireDocker(run.signal);
@@ -328,6 +342,7 @@ export async function upCommand(o: Options) {
       Boolean(failure),
     );
     interrupt.dispose();
+    progress.dispose();
     if (report.failed.length) {
       log(`left behind: ${report.failed.map((f) => f.error).join("; ")}`);
       if (!failure)
@@ -371,7 +386,9 @@ export async function runCommand(given: Options) {
   if (dryRun) return dryRun;
   const reportDir = str(o, "report-dir") ?? join("reports", runId);
   const started = new Date().toISOString();
-  const interrupt = new RunInterrupt(log);
+  const progress = progressFor(formatOf(o));
+  const say = (line: string) => progress.line(line);
+  const interrupt = new RunInterrupt(say);
   let runs: Awaited<ReturnType<typeof runCells>>;
   let cannotStart: string | undefined;
   try {
@@ -381,13 +398,15 @@ export async function runCommand(given: Options) {
       const d = await dockerInfo(signal);
       if ("problem" in d) {
         cannotStart = dockerUnreachable(d.problem);
-        log(cannotStart);
+        say(cannotStart);
       } else docker = d;
     }
     const parallel = cellsAtOnce(requestedParallel, cells, docker);
-    if (parallel > 1) log(`running ${parallel} cells at once (--parallel ${str(o, "parallel") ?? "auto"})`);
+    if (parallel > 1) say(`running ${parallel} cells at once (--parallel ${str(o, "parallel") ?? "auto"})`);
     runs = await runCells(cells, {
       ...options,
+      log: say,
+      progress,
       parallel,
       signal,
       docker,
@@ -397,13 +416,19 @@ export async function runCommand(given: Options) {
       failFast: bool(o, "fail-fast"),
       // On GitHub Actions each cell's log folds into a group; cells at once would interleave them.
       ...(process.env.GITHUB_ACTIONS === "true" && parallel === 1
-        ? { group: { start: (id: string) => say(groupStart(`cell ${id}`)), end: () => say(GROUP_END) } }
+        ? {
+            group: {
+              start: (id: string) => command(groupStart(`cell ${id}`)),
+              end: () => command(GROUP_END),
+            },
+          }
         : {}),
       strictFindings: bool(o, "strict-findings"),
       policy: { keep: bool(o, "keep"), keepOnFailure: bool(o, "keep-on-failure") },
     });
   } finally {
     interrupt.dispose();
+    progress.dispose();
   }
   const kept = runs.filter((r) => r.cell.kept?.length);
   // The run's folder is removed unless a cell kept its work folder (and kubeconfig) in it.
@@ -430,7 +455,7 @@ export async function runCommand(given: Options) {
     ...(rerun ? { rerunOf: rerunRecord(rerun) } : {}),
   };
   const files = await writeReports(reportDir, run, mergeJunit(runs, run.strictFindings ?? false));
-  const annotations = await onGithubActions(run, reportDir);
+  const annotations = formatOf(o) === "json" ? [] : await onGithubActions(run, reportDir);
   const table = runTable(run);
   const contradicted = contradictedLine(run);
   // One line per distinct error: the Docker message was said once above, and a cause many cells
@@ -455,6 +480,11 @@ export async function runCommand(given: Options) {
     ].join("\n"),
   );
   const exitCode = (interrupt.exitCode ?? exitCodeOf(run)) as ExitCode;
+  if (formatOf(o) === "json") {
+    // The stream's last event; stdout stays NDJSON (no table, no workflow commands).
+    const end: RunEvent = { event: "run-ended", runId, exitCode, reports: files };
+    return { output: JSON.stringify({ time: new Date().toISOString(), ...end }), exitCode };
+  }
   return {
     output: [
       table,

@@ -3,6 +3,7 @@ import type { DockerInfo } from "../cluster/preflight.ts";
 import type { PlannedCell } from "../plan/plan.ts";
 import type { Action, Step, StepContext } from "../plan/steps.ts";
 import type { Timeouts } from "../timeouts.ts";
+import type { Progress } from "./progress.ts";
 import type { Teardown } from "./teardown.ts";
 
 // What the step handlers share: the run's options, the cell's state as it is built up, and the
@@ -25,6 +26,9 @@ export interface RunOptions extends StepContext {
   /** Aborted by SIGINT/SIGTERM: every child process, download and wait observes it. */
   signal: AbortSignal;
   log: (line: string) => void;
+  /** Where step starts and ends, test verdicts and cell results go (absent: step starts as log
+   * lines). */
+  progress?: Progress;
 }
 
 export interface ToolUse {

@@ -6,6 +6,7 @@ import { formatAmount } from "../plan/requests.ts";
 import { shellJoin } from "../plan/shell.ts";
 import type { Step } from "../plan/steps.ts";
 import type { CellState, RunOptions, StepRun } from "./context.ts";
+import { logProgress } from "./progress.ts";
 import { HANDLERS } from "./steps/handlers.ts";
 import type { Teardown } from "./teardown.ts";
 
@@ -24,10 +25,29 @@ export function shownSteps(cell: PlannedCell, mode: Mode): Step[] {
   return stop >= 0 ? cell.steps.slice(0, stop) : cell.steps;
 }
 
-/** "[cell 3/21] id", the same numbering in a dry run and a real one. */
-export function stepLabel(cell: PlannedCell, mode: Mode, id: string): string {
+/** A step's start, as the progress says it (numbered as the dry run numbers it); call the result
+ * with whether it worked when it ends. */
+export function stepStarted(
+  o: Pick<RunOptions, "progress" | "log">,
+  cell: PlannedCell,
+  mode: Mode,
+  step: Step,
+): (ok: boolean) => number {
+  const progress = o.progress ?? logProgress(o.log);
   const steps = shownSteps(cell, mode);
-  return `[${cell.id} ${steps.findIndex((s) => s.id === id) + 1}/${steps.length}] ${id}`;
+  const at = {
+    cell: cell.id,
+    step: step.id,
+    index: steps.findIndex((s) => s.id === step.id) + 1,
+    total: steps.length,
+  };
+  progress.emit({ event: "step-started", ...at, description: step.description });
+  const start = performance.now();
+  return (ok) => {
+    const seconds = Math.round(performance.now() - start) / 1000;
+    progress.emit({ event: "step-ended", ...at, ok, seconds });
+    return seconds;
+  };
 }
 
 export async function executeCell(
@@ -49,11 +69,15 @@ export async function executeCell(
     if (step.action.type === "run-tests") break;
     if (LOOP_OWNED.has(step.action.type)) continue;
     throwIfInterrupted(o.signal);
-    o.log(`${stepLabel(cell, mode, step.id)}: ${step.description}`);
-    const start = performance.now();
+    const ended = stepStarted(o, cell, mode, step);
     const handler = HANDLERS[step.action.type as keyof typeof HANDLERS] as (r: StepRun) => Promise<void>;
-    await handler({ action: step.action, step, cell, o, t, state, kc });
-    state.timings.push({ step: step.id, seconds: Math.round(performance.now() - start) / 1000 });
+    try {
+      await handler({ action: step.action, step, cell, o, t, state, kc });
+    } catch (e) {
+      ended(false);
+      throw e;
+    }
+    state.timings.push({ step: step.id, seconds: ended(true) });
   }
   throwIfInterrupted(o.signal);
 }

@@ -1,5 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { InfrastructureError, Interrupted, UsageError } from "../errors.ts";
 import { loadKubeConfig } from "../mesh/kube.ts";
@@ -9,7 +10,7 @@ import { scenarioDefinition } from "../render/scenarios.ts";
 import { collectDiagnostics } from "../report/diagnostics.ts";
 import { type CellResult, cellResultOf, type TestResult } from "../report/model.ts";
 import { newCellState, type RunOptions } from "./context.ts";
-import { executeCell, stepLabel } from "./execute.ts";
+import { executeCell, stepStarted } from "./execute.ts";
 import type { RunInterrupt } from "./interrupt.ts";
 import { runPool } from "./pool.ts";
 import { runTests } from "./run-tests.ts";
@@ -80,6 +81,16 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
   const active = new Set<Teardown>();
   o.interrupt.leftBehind = () => [...active].flatMap((t) => t.pending()).join(", ");
   const parallel = o.parallel ?? 1;
+  // Every cell ends with one cell-ended event, also one the run never started.
+  const unstarted = (result: CellResult): CellRun => {
+    o.progress?.emit({
+      event: "cell-ended",
+      cell: result.id,
+      result: cellResultOf(result, o.strictFindings ?? false),
+      seconds: 0,
+    });
+    return { cell: result };
+  };
   return runPool(cells, parallel, async (cell) => {
     const result = skeleton(cell, o);
     if (!stop && o.interrupt.interruptedBy)
@@ -87,16 +98,16 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
     if (stop) {
       result.notRun = stop;
       result.tests = unrun(cell, stop, true);
-      return { cell: result };
+      return unstarted(result);
     }
     if (cell.steps.every((s) => s.id === "nothing-to-run")) {
       result.tests = unrun(cell, "");
-      return { cell: result };
+      return unstarted(result);
     }
     if (o.cannotStart) {
       result.error = o.cannotStart;
       result.tests = unrun(cell, "the cell could not be tested (see its error)");
-      return { cell: result };
+      return unstarted(result);
     }
     // With cells at once, every line says whose it is.
     // (step lines already start with the cell id).
@@ -117,11 +128,20 @@ export async function runCells(cells: readonly PlannedCell[], o: RunCellsOptions
       }
     };
     o.group?.start(cell.id);
+    o.progress?.emit({ event: "cell-started", cell: cell.id });
+    const start = performance.now();
     try {
       const run = await runCell(cell, { ...o, log }, result, active, settled);
       settled(false);
       return run;
     } finally {
+      const seconds = Math.round(performance.now() - start) / 1000;
+      o.progress?.emit({
+        event: "cell-ended",
+        cell: cell.id,
+        result: cellResultOf(result, o.strictFindings ?? false),
+        seconds,
+      });
       o.group?.end();
     }
   });
@@ -147,8 +167,23 @@ async function runCell(
     await mkdir(dir, { recursive: true });
     await executeCell(cell, { ...o, artifactsDir: o.reportDir }, t, state, "run");
     const tests = cell.steps.find((s) => s.action.type === "run-tests")!;
-    o.log(`${stepLabel(cell, "run", tests.id)}: ${tests.description}`);
-    const r = await runTests(cell, state, o);
+    const ended = stepStarted(o, cell, "run", tests);
+    let r: Awaited<ReturnType<typeof runTests>>;
+    try {
+      r = await runTests(cell, state, o);
+    } catch (e) {
+      ended(false);
+      throw e;
+    }
+    ended(true);
+    for (const x of r.tests.filter((x) => x.status !== "skipped"))
+      o.progress?.emit({
+        event: "test",
+        cell: cell.id,
+        test: x.id,
+        status: x.status,
+        ...(x.reason ? { reason: x.reason } : {}),
+      });
     result.tests = r.tests;
     result.probeClient = r.probeClient;
     junitXml = r.junitXml;
@@ -174,11 +209,9 @@ async function runCell(
     Boolean(result.error) || result.tests.some((x) => x.status === "failed" || x.status === "errored");
   settled(usage !== undefined);
   // The loop's own steps, numbered as the dry run numbers them.
-  const says = (type: string) => {
-    for (const s of cell.steps.filter((x) => x.action.type === type))
-      o.log(`${stepLabel(cell, "run", s.id)}: ${s.description}`);
-  };
-  says("collect");
+  const says = (type: string) =>
+    cell.steps.filter((x) => x.action.type === type).map((s) => stepStarted(o, cell, "run", s));
+  const collecting = says("collect");
   if (!usage && failed && state.clusterReady && !o.signal.aborted) {
     const diag = join(o.reportDir, "diagnostics", cell.id);
     try {
@@ -201,9 +234,11 @@ async function runCell(
       o.log(`diagnostics of ${cell.id} incomplete: ${(e as Error).message}`);
     }
   }
+  for (const end of collecting) end(result.diagnostics !== undefined || !failed);
   const ended = o.interrupt.interruptedBy ? "interrupted" : failed ? "failure" : "success";
-  says("teardown");
+  const tearing = says("teardown");
   const report = await t.runOnce(!usage && keeps(o.policy, ended), failed);
+  for (const end of tearing) end(report.failed.length === 0);
   active.delete(t);
   if (report.kept.length) result.kept = report.kept;
   if (report.failed.length) result.leaked = report.failed;

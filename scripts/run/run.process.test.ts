@@ -134,7 +134,8 @@ describe("cells at once: --parallel (stand-in tools, scripted API server: not a 
     const err = String(r.stderr);
     expect(err).toMatch(/running 2 cells at once \(--parallel 2\)/);
     for (const id of [CELL, AMBIENT]) {
-      expect(err).toMatch(new RegExp(`^ssc: \\[${id} 4/11\\] create-cluster`, "m"));
+      // Step lines carry their time and the cell; other lines are prefixed with the cell.
+      expect(err).toMatch(new RegExp(`^ssc: \\d\\d:\\d\\d:\\d\\dZ \\[${id} 4/11\\] create-cluster`, "m"));
       expect(err).toMatch(new RegExp(`^ssc: \\[${id}\\] cleanup: removed kind cluster`, "m"));
     }
     const rep = await report(w);
@@ -536,6 +537,140 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     // Off GitHub, none of it.
     const plain = await ssc(w, { istioctlInstall: "fail" }, [...ONE_TEST, "--run-id", "nogh"]);
     expect(String(plain.stdout)).not.toMatch(/^::/m);
+  });
+
+  it("progress on a pipe: a timestamped line per step start and end and per cell end, no control codes", async () => {
+    const w = await setUp();
+    const r = await ssc(w, { istioctlInstall: "fail" }, [...ONE_TEST, "--run-id", "pipe"]);
+    expect(r.exitCode).toBe(3);
+    const err = String(r.stderr);
+    expect(err).not.toMatch(/\u001b/);
+    const ts = "ssc: \\d\\d:\\d\\d:\\d\\dZ ";
+    expect(err).toMatch(new RegExp(`^${ts}\\[${CELL} 4/11\\] create-cluster: create kind cluster`, "m"));
+    expect(err).toMatch(new RegExp(`^${ts}\\[${CELL} 4/11\\] create-cluster done after \\d+\\.\\d s$`, "m"));
+    expect(err).toMatch(new RegExp(`^${ts}\\[${CELL} 5/11\\] install-istio FAILED after \\d+\\.\\d s$`, "m"));
+    expect(err).toMatch(new RegExp(`^${ts}cell ${CELL}: error after \\d+\\.\\d s$`, "m"));
+  });
+
+  it("--format json: NDJSON events on stdout, each valid against schema/run-events.schema.json, run-ended last", async () => {
+    const w = await setUp();
+    const r = await ssc(
+      w,
+      { istioctlInstall: "fail" },
+      [...ONE_TEST, "--profile", "default,ambient", "--run-id", "nd", "--format", "json"],
+      false,
+      {},
+    );
+    expect(r.exitCode).toBe(3);
+    const { Ajv2020 } = await import("ajv/dist/2020.js");
+    const AjvClass = (Ajv2020 as unknown as { default?: typeof Ajv2020 }).default ?? Ajv2020;
+    const schema = JSON.parse(await readFile("schema/run-events.schema.json", "utf8"));
+    const valid = new AjvClass({ strict: false }).compile(schema);
+    const events = String(r.stdout)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const e of events) expect(valid(e), JSON.stringify([e, valid.errors])).toBe(true);
+    const of = (cell: string) =>
+      events.filter((e) => e.cell === cell).map((e) => `${e.event}${e.step ? ` ${e.step}` : ""}`);
+    expect(of(CELL).slice(0, 2)).toEqual(["cell-started", "step-started preflight"]);
+    expect(of(CELL)).toContain("step-ended install-istio");
+    expect(of(CELL).at(-1)).toBe("cell-ended");
+    expect(events.filter((e) => e.event === "cell-ended").map((e) => [e.cell, e.result])).toEqual([
+      [CELL, "error"],
+      ["istio-1.31.1-ambient-k8s-1.36", "error"],
+    ]);
+    expect(events.at(-1)).toMatchObject({ event: "run-ended", runId: "nd", exitCode: 3 });
+    expect((events.at(-1)!.reports as string[]).some((f) => f.endsWith("report.html"))).toBe(true);
+    // The log stays on stderr, so stdout is NDJSON alone.
+    expect(String(r.stderr)).toMatch(/ssc: cleanup: removed kind cluster/);
+  });
+
+  it.each([
+    ["with colour", {}, true],
+    ["with NO_COLOR", { NO_COLOR: "1" }, false],
+  ])(
+    "progress on a pseudo terminal (%s): a live line per running cell, each cell's result line kept",
+    async (_what, extra, colour) => {
+      const w = await setUp();
+      const { NO_COLOR: _n, CI: _c, ...base } = process.env;
+      const argv = [
+        process.execPath,
+        "scripts/cli.ts",
+        "run",
+        "--tools-dir",
+        w.tools.dir,
+        "--work-dir",
+        join(w.root, "runs"),
+        "--report-dir",
+        join(w.root, "reports"),
+        "--parallel",
+        "1",
+        ...ONE_TEST,
+        "--run-id",
+        "tty",
+      ];
+      const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+      // util-linux script(1) gives the child a pseudo terminal; its output is what the terminal got.
+      // A terminal of 120 x 40, as a user's would be.
+      const r = await execa("script", ["-qefc", `stty cols 120 rows 40; ${quoted}`, "/dev/null"], {
+        reject: false,
+        extendEnv: false,
+        env: {
+          ...base,
+          ...w.tools.env({ apiserver: w.api.url, istioctlInstall: "fail" }),
+          XDG_CACHE_HOME: join(w.root, "cache"),
+          TERM: "xterm-256color",
+          ...extra,
+        },
+      });
+      expect(r.exitCode).toBe(3);
+      const screen = String(r.stdout);
+      // log-update redraws in place: it erases lines; the pipe rendering never does.
+      expect(screen).toMatch(/\u001b\[2K/);
+      expect(screen).toMatch(new RegExp(`  ${CELL}  \\[\\d+/11\\] [\\w-]+  \\(`));
+      const result = colour ? "\u001b[33merror\u001b[39m" : "error";
+      expect(screen).toContain(`ssc: cell ${CELL}: ${result} after `);
+      if (!colour) expect(screen).not.toMatch(/\u001b\[3\dm/);
+      // No timestamped step lines: the live line says the step.
+      expect(screen).not.toMatch(/ssc: \d\d:\d\d:\d\dZ \[/);
+    },
+  );
+
+  it("a pseudo terminal that reports no size gets the timestamped lines, never a garbled live line", async () => {
+    const w = await setUp();
+    const { CI: _c, ...base } = process.env;
+    const argv = [
+      process.execPath,
+      "scripts/cli.ts",
+      "run",
+      "--tools-dir",
+      w.tools.dir,
+      "--work-dir",
+      join(w.root, "runs"),
+      "--report-dir",
+      join(w.root, "reports"),
+      "--parallel",
+      "1",
+      ...ONE_TEST,
+      "--run-id",
+      "nosize",
+    ];
+    const r = await execa("script", ["-qefc", argv.map((a) => `'${a}'`).join(" "), "/dev/null"], {
+      reject: false,
+      extendEnv: false,
+      env: {
+        ...base,
+        ...w.tools.env({ apiserver: w.api.url, istioctlInstall: "fail" }),
+        XDG_CACHE_HOME: join(w.root, "cache"),
+        TERM: "xterm",
+      },
+    });
+    expect(r.exitCode).toBe(3);
+    expect(String(r.stdout)).toMatch(
+      new RegExp(`ssc: \\d\\d:\\d\\d:\\d\\dZ \\[${CELL} 4/11\\] create-cluster: `),
+    );
+    expect(String(r.stdout)).not.toMatch(/\u001b\[2K/);
   });
 
   it("--keep-on-failure keeps the cluster, its work folder and kubeconfig, and says how to get in and remove it", async () => {
