@@ -21,6 +21,7 @@ import { PROVIDERS, type Provider } from "../cluster/providers.ts";
 import { ExitCode, InfrastructureError, UsageError } from "../errors.ts";
 import { deleteOwned, installedIstioVersion, loadKubeConfig } from "../mesh/kube.ts";
 import { parseCellId } from "../plan/cells.ts";
+import { objectsToCreate, remoteManifests } from "../plan/objects.ts";
 import type { PlannedCell } from "../plan/plan.ts";
 import { shellJoin } from "../plan/shell.ts";
 import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
@@ -188,6 +189,19 @@ function checkSameCells(set: RerunSet, cells: readonly PlannedCell[], provider: 
   }
 }
 
+/** On the user's own cluster, a dry run lists every object the cell would create, before anything
+ * is: what a vendor reviews. All carry the run's owner labels, which is what ssc down deletes by. */
+function byoObjectLines(cell: PlannedCell, runId: string): string[] {
+  const objects = objectsToCreate(cell, runId, "existing");
+  const remote = remoteManifests(cell, runId, "existing");
+  if (objects.length === 0 && remote.length === 0) return [];
+  return [
+    `# objects it would create (kind, namespace, name), each labelled ${ownerSelector(runId)}; ssc down --run-id ${runId} --kubeconfig <file> removes them:`,
+    ...objects.map((x) => `#   ${x.kind} ${x.namespace ?? "(cluster)"} ${x.name}`),
+    ...remote.map((u) => `#   and what ${u} holds`),
+  ];
+}
+
 /** What `up` and `run` share: where cells run, how long to wait, the plan, the run's options; or,
  * with --dry-run, the printed sequence and nothing else. */
 async function prepare(given: Options, mode: Mode, rerun?: RerunSet) {
@@ -255,7 +269,11 @@ async function prepare(given: Options, mode: Mode, rerun?: RerunSet) {
   const dryRun = bool(o, "dry-run")
     ? {
         output: [
-          ...cells.flatMap((c) => [...dryRunLines(c, mode), ""]),
+          ...cells.flatMap((c) => [
+            ...dryRunLines(c, mode),
+            ...(placement.provider === "existing" ? byoObjectLines(c, runId) : []),
+            "",
+          ]),
           // As ssc plan lists them: combinations of the selection that cannot exist.
           ...(impossible.length > 0
             ? ["# skipped cells:", ...impossible.map((i) => `#   ${i.id}: ${i.reason}`)]

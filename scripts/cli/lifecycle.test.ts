@@ -371,6 +371,61 @@ describe("ssc up --dry-run", () => {
     );
   });
 
+  it("on an existing cluster lists every object it would create, all owned by the run and removable by ssc down", async () => {
+    const r = await ssc("run", "--dry-run", "--kubeconfig", KUBECONFIG, "--istio", "1.31", "--run-id", "byo");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(
+      "# objects it would create (kind, namespace, name), each labelled app.kubernetes.io/managed-by=ssc,ssc.istio.io/run-id=byo; ssc down --run-id byo --kubeconfig <file> removes them:",
+    );
+    const listed = [...r.stdout.matchAll(/^# {3}(\w+) (\S+) (\S+)$/gm)].map((m) => ({
+      kind: m[1]!,
+      ns: m[2]!,
+      name: m[3]!,
+    }));
+    expect(listed).toContainEqual({ kind: "Namespace", ns: "(cluster)", name: "ssc-prometheus" });
+    expect(listed).toContainEqual({
+      kind: "ClusterRole",
+      ns: "(cluster)",
+      name: "ssc-secure-prometheus-byo",
+    });
+    // ssc down removes Namespaces, ClusterRoles and ClusterRoleBindings by the run's labels: every
+    // cluster-scoped object is one of those, and every namespaced one lives in a namespace it made.
+    const made = new Set(listed.filter((o) => o.kind === "Namespace").map((o) => o.name));
+    for (const o of listed) {
+      if (o.ns === "(cluster)")
+        expect(["Namespace", "ClusterRole", "ClusterRoleBinding"], `${o.kind} ${o.name}`).toContain(o.kind);
+      else expect(made.has(o.ns), `${o.kind} ${o.ns}/${o.name}`).toBe(true);
+    }
+    // And each of them carries the owner labels in the manifests the run applies.
+    const { planSelection } = await import("../plan/plan.ts");
+    const { renderCell } = await import("../render/render-cell.ts");
+    const { CONFORMANCE_TESTS } = await import("../../suites/catalog.ts");
+    const [cell] = planSelection(
+      {
+        istio: ["1.31"],
+        profiles: ["default"],
+        runId: "byo",
+        workDir: "/w",
+        provider: "existing",
+        kubeconfig: KUBECONFIG,
+      },
+      CONFORMANCE_TESTS,
+    ).cells;
+    const docs = renderCell(cell!, cell!.scenarios, "byo", "existing").scenarios.flatMap((x) => x.objects);
+    expect(docs).toHaveLength(listed.length);
+    for (const d of docs) {
+      const o = d.toJS() as { kind: string; metadata: { name: string; labels?: Record<string, string> } };
+      if (["Namespace", "ClusterRole", "ClusterRoleBinding"].includes(o.kind))
+        expect(o.metadata.labels, `${o.kind} ${o.metadata.name}`).toMatchObject({
+          "app.kubernetes.io/managed-by": "ssc",
+          "ssc.istio.io/run-id": "byo",
+        });
+    }
+    // A cluster ssc makes is its own to remove: no list there.
+    const kind = await ssc("run", "--dry-run", "--istio", "1.31", "--run-id", "kindobj");
+    expect(kind.stdout).not.toContain("# objects it would create");
+  });
+
   it("on an existing cluster prints no install and no patch", async () => {
     const r = await ssc("run", "--dry-run", "--kubeconfig", KUBECONFIG, "--istio", "1.31", "--run-id", "byo");
     expect(r.exitCode).toBe(0);
