@@ -44,7 +44,7 @@ describe("run progress without a terminal", () => {
       `ssc: 07:21:03Z cell ${C}: failure after 5m 1s`,
       "ssc: warning: inotify limits are low",
     ]);
-    expect(lines.join("\n")).not.toMatch(/\u001b/);
+    expect(lines.join("\n")).not.toContain("\u001b");
   });
 
   it("as NDJSON is every event with its time, and the log elsewhere", () => {
