@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createCa, createIntermediate, issueWorkload, workloadAsIssuer } from "../lab/pki.ts";
 import { curlAnswer, curlFailure, WRITE_OUT_MARK as MARK } from "../testing/curl-output.ts";
@@ -353,6 +354,13 @@ describe("probeIdentity and chainsToRoot", () => {
       notAfter: new Date(Date.now() + 3 * day),
     });
     expect(chainsToRoot([future.certPem], [mesh.certPem])).toBe(false);
+    // The window includes both its ends.
+    const leafCert = new X509Certificate(leaf);
+    expect(chainsToRoot([leaf], [meshRoot], leafCert.validFromDate)).toBe(true);
+    expect(chainsToRoot([leaf], [meshRoot], leafCert.validToDate)).toBe(true);
+    expect(chainsToRoot([leaf], [meshRoot], new Date(leafCert.validToDate.getTime() + 1000))).toBe(false);
+    // An empty chain leads nowhere, and says so.
+    expect(chainProblem([], [meshRoot])).toBe("no signature leads from it to the mesh root");
     // Validity is judged at the time given: the same chain passes inside its window.
     expect(chainsToRoot([future.certPem], [mesh.certPem], new Date(Date.now() + 2 * day))).toBe(true);
     expect(chainsToRoot([expired.certPem], [mesh.certPem], new Date(Date.now() - 2 * day))).toBe(true);
