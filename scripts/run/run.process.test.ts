@@ -98,6 +98,40 @@ async function report(w: World) {
 const ONE_TEST = ["--istio", "1.31", "--test", "SidecarSecureListeners"];
 const CELL = "istio-1.31.1-default-k8s-1.36";
 
+/** ssc run on a pseudo terminal (util-linux script(1)): what the terminal got, after `setup` ran
+ * in it (e.g. stty giving it a size). CI is unset, as on a developer's machine. */
+function onTerminal(w: World, runId: string, setup: string, env: Record<string, string>) {
+  const { NO_COLOR: _n, CI: _c, ...base } = process.env;
+  const argv = [
+    process.execPath,
+    "scripts/cli.ts",
+    "run",
+    "--tools-dir",
+    w.tools.dir,
+    "--work-dir",
+    join(w.root, "runs"),
+    "--report-dir",
+    join(w.root, "reports"),
+    "--parallel",
+    "1",
+    ...ONE_TEST,
+    "--run-id",
+    runId,
+  ];
+  const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  return execa("script", ["-qefc", `${setup}; ${quoted}`, "/dev/null"], {
+    reject: false,
+    extendEnv: false,
+    env: {
+      ...base,
+      ...w.tools.env({ apiserver: w.api.url, istioctlInstall: "fail" }),
+      XDG_CACHE_HOME: join(w.root, "cache"),
+      TERM: "xterm-256color",
+      ...env,
+    },
+  });
+}
+
 describe("cells at once: --parallel (stand-in tools, scripted API server: not a live run)", () => {
   it("runs two cells together, prefixes each line with its cell, a failed cell never stops the other, and SIGTERM tears both down", async () => {
     const w = await setUp();
@@ -593,37 +627,8 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
     "progress on a pseudo terminal (%s): a live line per running cell, each cell's result line kept",
     async (_what, extra, colour) => {
       const w = await setUp();
-      const { NO_COLOR: _n, CI: _c, ...base } = process.env;
-      const argv = [
-        process.execPath,
-        "scripts/cli.ts",
-        "run",
-        "--tools-dir",
-        w.tools.dir,
-        "--work-dir",
-        join(w.root, "runs"),
-        "--report-dir",
-        join(w.root, "reports"),
-        "--parallel",
-        "1",
-        ...ONE_TEST,
-        "--run-id",
-        "tty",
-      ];
-      const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-      // util-linux script(1) gives the child a pseudo terminal; its output is what the terminal got.
       // A terminal of 120 x 40, as a user's would be.
-      const r = await execa("script", ["-qefc", `stty cols 120 rows 40; ${quoted}`, "/dev/null"], {
-        reject: false,
-        extendEnv: false,
-        env: {
-          ...base,
-          ...w.tools.env({ apiserver: w.api.url, istioctlInstall: "fail" }),
-          XDG_CACHE_HOME: join(w.root, "cache"),
-          TERM: "xterm-256color",
-          ...extra,
-        },
-      });
+      const r = await onTerminal(w, "tty", "stty cols 120 rows 40", extra);
       expect(r.exitCode).toBe(3);
       const screen = String(r.stdout);
       // log-update redraws in place: it erases lines; the pipe rendering never does.
@@ -639,33 +644,7 @@ describe("teardown and input safety (stand-in tools, scripted API server: not a 
 
   it("a pseudo terminal that reports no size gets the timestamped lines, never a garbled live line", async () => {
     const w = await setUp();
-    const { CI: _c, ...base } = process.env;
-    const argv = [
-      process.execPath,
-      "scripts/cli.ts",
-      "run",
-      "--tools-dir",
-      w.tools.dir,
-      "--work-dir",
-      join(w.root, "runs"),
-      "--report-dir",
-      join(w.root, "reports"),
-      "--parallel",
-      "1",
-      ...ONE_TEST,
-      "--run-id",
-      "nosize",
-    ];
-    const r = await execa("script", ["-qefc", argv.map((a) => `'${a}'`).join(" "), "/dev/null"], {
-      reject: false,
-      extendEnv: false,
-      env: {
-        ...base,
-        ...w.tools.env({ apiserver: w.api.url, istioctlInstall: "fail" }),
-        XDG_CACHE_HOME: join(w.root, "cache"),
-        TERM: "xterm",
-      },
-    });
+    const r = await onTerminal(w, "nosize", "true", {});
     expect(r.exitCode).toBe(3);
     expect(String(r.stdout)).toMatch(
       new RegExp(`ssc: \\d\\d:\\d\\d:\\d\\dZ \\[${CELL} 4/11\\] create-cluster: `),
