@@ -17,6 +17,7 @@ import {
 import {
   PrometheusSecureTargetsUp,
   SecurePortAutoAnnotation,
+  SecurePortPayload,
   SidecarSecureListeners,
   SidecarSecureScrapeMtls,
 } from "./sidecar-secure-metrics.conformance.ts";
@@ -35,6 +36,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   SecurePortRejectsNoClientCert,
   SecurePortRejectsForeignCa,
   SecurePortServesWorkloadIdentity,
+  SecurePortPayload,
   SecurePortAutoAnnotation,
   PrometheusSecureTargetsUp,
   IngressGatewaySecureMetrics,

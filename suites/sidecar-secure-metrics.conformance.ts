@@ -1,6 +1,7 @@
 import {
   endpointChecks,
   listenerChecks,
+  payloadChecks,
   securePortAnnotationChecks,
   targetChecks,
 } from "../scripts/conformance/checks.ts";
@@ -32,6 +33,16 @@ export const SidecarSecureScrapeMtls = defineConformanceTest({
   features: ["SidecarSecureMetrics"],
   scenarios: { native: ["secure-prometheus", "httpbin-native"] },
   run: async (t) => ({ verdicts: await endpointChecks(t, await t.pod("ssc-native", httpbin), ["mtls"]) }),
+});
+
+export const SecurePortPayload = defineConformanceTest({
+  id: "SecurePortPayload",
+  description:
+    "15091 serves Envoy's metrics only (envoy_ families, no istio_agent_), 15092 the agent's merge (both), in exposition text with no family declared twice; neither serves Envoy's /config_dump or /clusters",
+  seed: "beyond",
+  features: ["SidecarSecureMetrics"],
+  scenarios: { native: ["secure-prometheus", "httpbin-native"] },
+  run: async (t) => ({ verdicts: await payloadChecks(t, await t.pod("ssc-native", httpbin)) }),
 });
 
 export const SecurePortAutoAnnotation = defineConformanceTest({

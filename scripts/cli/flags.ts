@@ -182,7 +182,15 @@ export const RENDER_FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
-export const PROBE_KINDS = ["mtls", "plaintext", "no-cert", "foreign-ca", "identity", "targets"] as const;
+export const PROBE_KINDS = [
+  "mtls",
+  "plaintext",
+  "no-cert",
+  "foreign-ca",
+  "identity",
+  "payload",
+  "targets",
+] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
 export const PROBE_FLAGS: readonly FlagSpec[] = [
@@ -205,6 +213,13 @@ export const PROBE_FLAGS: readonly FlagSpec[] = [
     type: "string",
     description: "identity: the SPIFFE id the server must present",
     valueName: "spiffe",
+  },
+  {
+    name: "port-kind",
+    type: "string",
+    description:
+      "payload: envoy (15091: Envoy's metrics only) or merged (15092: the agent's merge); neither may serve /config_dump or /clusters",
+    valueName: "envoy|merged",
   },
   { name: "prometheus", type: "string", description: "targets: Prometheus base URL", valueName: "url" },
   { name: "job", type: "string", description: "targets: the scrape job's job_name", valueName: "name" },

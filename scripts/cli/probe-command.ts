@@ -2,6 +2,7 @@ import { UsageError } from "../errors.ts";
 import { createCa, issueWorkload, privateDir, writeClientFiles } from "../lab/pki.ts";
 import { type Convergence, converge } from "../probes/converge.ts";
 import { endpointProbes, probeIdentity, type SecurePortTarget } from "../probes/http-probes.ts";
+import { probePayload } from "../probes/payload.ts";
 import { probeTarget, prometheusApi } from "../probes/prometheus.ts";
 import { localRunner } from "../probes/runners.ts";
 import type { Verdict } from "../probes/verdict.ts";
@@ -49,6 +50,12 @@ async function runProbe(kind: ProbeKind, o: Options): Promise<Verdict> {
     case "identity": {
       const expected = need(o, "expect-identity", kind);
       return c(() => probeIdentity(localRunner, t, expected));
+    }
+    case "payload": {
+      const portKind = need(o, "port-kind", kind);
+      if (portKind !== "envoy" && portKind !== "merged")
+        throw new UsageError(`--port-kind ${portKind} is unknown (accepted: envoy, merged)`);
+      return c(() => probePayload(localRunner, { ...t, kind: portKind }));
     }
     case "foreign-ca": {
       // A CA of the suite's own that no mesh trusts, made for this probe and deleted after it.

@@ -12,6 +12,7 @@ import {
   type ListenerExpectation,
   type WorkloadExpectation,
 } from "../probes/istioctl-output.ts";
+import { probePayload } from "../probes/payload.ts";
 import { probeTarget } from "../probes/prometheus.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 import { PORTS } from "../render/scenarios.ts";
@@ -78,6 +79,26 @@ export async function identityChecks(t: CellContext, pod: PodInfo): Promise<Verd
             { url: statsUrl(pod, port), meshClient: client.tls, timeoutMs: t.timeouts.request },
             expected,
           ),
+        t.converge("consistency"),
+      ),
+    ),
+  );
+}
+
+/** What each native secure port serves, read from the Prometheus pod with its own certificates:
+ * Envoy's metrics on 15091, the agent's merge on 15092, no admin path on either. */
+export async function payloadChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  const client = await t.meshClient();
+  return Promise.all(
+    securePorts(t).map(({ port }) =>
+      converge(
+        () =>
+          probePayload(client.run, {
+            url: statsUrl(pod, port),
+            kind: port === PORTS.secureEnvoy ? "envoy" : "merged",
+            meshClient: client.tls,
+            timeoutMs: t.timeouts.request,
+          }),
         t.converge("consistency"),
       ),
     ),

@@ -13,6 +13,7 @@ export const POD_PROBES = [
   "localhost-only",
   "targets-merged",
   "targets-envoy",
+  "payload",
 ] as const;
 export const OTHER_PROBES = [
   "targets-client-certs",
@@ -48,7 +49,14 @@ export const FAULTS: readonly Fault[] = [
     description: "the secure merged port serves plain HTTP",
     catches: "plaintext",
     pod: { faults: { securePortPlaintext: true } },
-    expect: { plaintext: "fail", mtls: "fail", identity: "error", "targets-merged": "fail", ...NO_LIVENESS },
+    expect: {
+      plaintext: "fail",
+      mtls: "fail",
+      identity: "error",
+      "targets-merged": "fail",
+      payload: "error",
+      ...NO_LIVENESS,
+    },
   },
   {
     id: "secure-port-also-plaintext",
@@ -140,6 +148,7 @@ export const FAULTS: readonly Fault[] = [
       identity: "error",
       "targets-merged": "fail",
       "targets-envoy": "fail",
+      payload: "error",
       ...NO_LIVENESS,
     },
   },
@@ -148,7 +157,7 @@ export const FAULTS: readonly Fault[] = [
     description: "the secure merged port has no /stats/prometheus route (404)",
     catches: "mtls",
     pod: { faults: { secureRouteMissing: true } },
-    expect: { mtls: "fail", plaintext: "error", "targets-merged": "fail", ...NO_LIVENESS },
+    expect: { mtls: "fail", plaintext: "error", "targets-merged": "fail", payload: "error", ...NO_LIVENESS },
   },
   {
     id: "ambient-plaintext-series",
@@ -170,5 +179,26 @@ export const FAULTS: readonly Fault[] = [
     catches: "ztunnel-workloads",
     probe: "ztunnel-workloads",
     expect: { "ztunnel-workloads": "fail" },
+  },
+  {
+    id: "envoy-port-serves-agent",
+    description: "15091 routes to the agent (15020): it serves istio_agent_ metrics, not Envoy's alone",
+    catches: "payload",
+    pod: { faults: { envoyPortServesAgent: true } },
+    expect: { payload: "fail" },
+  },
+  {
+    id: "secure-port-serves-admin",
+    description: "15091 routes every path to Envoy's admin: /config_dump and /clusters answer over mTLS",
+    catches: "payload",
+    pod: { faults: { adminExposed: true } },
+    expect: { payload: "fail" },
+  },
+  {
+    id: "merged-family-twice",
+    description: "the app exports a family Envoy exports too: the agent's merge declares it twice",
+    catches: "payload",
+    pod: { faults: { duplicateFamily: true } },
+    expect: { payload: "fail" },
   },
 ];

@@ -18,7 +18,7 @@ import { LAB_NAMESPACE, type Lab, TRUST_DOMAIN } from "./lab.ts";
 export const LAB_TIMEOUTS: Timeouts = {
   ...DEFAULT_TIMEOUTS,
   request: 3_000,
-  consistency: 5_000,
+  consistency: 8_000,
   targetsUp: 12_000,
   promql: 12_000,
 };

@@ -28,6 +28,12 @@ export interface PodFaults {
   plaintextAlso?: { status: number; body: string };
   /** The secure listeners present this certificate (e.g. the right SPIFFE id from another CA). */
   serverCertOverride?: KeyAndCert;
+  /** 15091 routes to the agent (15020) instead of Envoy's admin. */
+  envoyPortServesAgent?: boolean;
+  /** 15091 routes every path to Envoy's admin, /config_dump and /clusters included. */
+  adminExposed?: boolean;
+  /** The app exports a family Envoy exports too, so the agent's merge declares it twice. */
+  duplicateFamily?: boolean;
 }
 
 export interface PodSpec {
@@ -94,7 +100,8 @@ function forward(spec: PodSpec, port: number, path: string, res: http.ServerResp
 export async function startPod(spec: PodSpec): Promise<RunningPod> {
   const f = spec.faults ?? {};
   const servers: (http.Server | net.Server)[] = [];
-  const agentBody = `${spec.envoyStats}# istio agent\nistio_agent_up 1\n${spec.appStats ?? ""}`;
+  const app = `${spec.appStats ?? ""}${f.duplicateFamily ? "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n" : ""}`;
+  const agentBody = `${spec.envoyStats}# istio agent\nistio_agent_up 1\n${app}`;
 
   const envoy = (_req: http.IncomingMessage, res: http.ServerResponse) =>
     text(res, 200, spec.envoyStats, CONTENT_TYPE.envoy);
@@ -126,7 +133,13 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
       servers.push(await listen(http.createServer(agent), h, METRICS_PORTS.agent));
     servers.push(
       await listen(
-        https.createServer(tls(), secure(["/stats/prometheus"], METRICS_PORTS.envoy)),
+        https.createServer(
+          tls(),
+          secure(
+            f.adminExposed ? ["/"] : ["/stats/prometheus"],
+            f.envoyPortServesAgent ? METRICS_PORTS.agent : METRICS_PORTS.envoy,
+          ),
+        ),
         spec.ip,
         METRICS_PORTS.secureEnvoy,
       ),

@@ -11,6 +11,7 @@ beforeAll(async () => {
       { name: "open", faults: { clientCertOptional: true } },
       { name: "gone", down: true },
       { name: "foreign-id", identityFromForeignCa: true },
+      { name: "admin", faults: { adminExposed: true } },
       {
         name: "plain-metrics",
         faults: {
@@ -82,6 +83,30 @@ describe("ssc probe", () => {
     expect(r.stdout).toMatch(
       /^FAIL identity: .* presents a certificate that does not chain to the mesh root/,
     );
+  });
+
+  it("payload: exit 0 on each port's own metrics, 1 on the wrong port or an admin path served, 3 when it cannot read", async () => {
+    const at = (pod: string, port: number) => `https://${lab.pods[pod]!.ip}:${port}/stats/prometheus`;
+    const envoy = await ssc("payload", "--url", at("good", 15091), "--port-kind", "envoy", ...files());
+    expect(envoy.stdout).toMatch(
+      /^PASS payload: .*:15091\/stats\/prometheus serves the envoy port's metrics only/,
+    );
+    expect(envoy.exitCode).toBe(0);
+    expect(
+      (await ssc("payload", "--url", at("good", 15092), "--port-kind", "merged", ...files())).exitCode,
+    ).toBe(0);
+    // The merged port read as the Envoy port: the agent's metrics are there.
+    const swapped = await ssc("payload", "--url", at("good", 15092), "--port-kind", "envoy", ...files());
+    expect(swapped.exitCode).toBe(1);
+    expect(swapped.stdout).toMatch(/^FAIL payload: .*istio_agent_ metrics on the Envoy port/);
+    const admin = await ssc("payload", "--url", at("admin", 15091), "--port-kind", "envoy", ...files());
+    expect(admin.exitCode).toBe(1);
+    expect(admin.stdout).toMatch(/Envoy admin path \/config_dump, \/clusters served on the secure port/);
+    const gone = await ssc("payload", "--url", at("gone", 15091), "--port-kind", "envoy", ...files());
+    expect(gone.exitCode).toBe(3);
+    const bad = await ssc("payload", "--url", at("good", 15091), "--port-kind", "app", ...files());
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim()).toBe("ssc: --port-kind app is unknown (accepted: envoy, merged)");
   });
 
   it("plaintext judges what it saw: metrics is exit 1, a 404 cannot tell (exit 3), Envoy's 503 refusal is exit 0", async () => {

@@ -26,6 +26,10 @@ const CAUSE: Record<string, RegExp> = {
     /presents a certificate that does not chain to the mesh root: no signature leads from it to the mesh root \(issuer O=Lab Foreign, CN=Root CA\)/,
   "identity-via-workload-cert":
     /does not chain to the mesh root: the server certificate is signed by a certificate that is not a CA/,
+  "envoy-port-serves-agent":
+    /\(envoy port\): istio_agent_ metrics on the Envoy port: it serves the agent's merge/,
+  "secure-port-serves-admin": /Envoy admin path \/config_dump, \/clusters served on the secure port/,
+  "merged-family-twice": /\(merged port\): family envoy_server_live declared twice/,
   "client-cert-optional": /without a client certificate got HTTP 200/,
   "foreign-ca-trusted": /foreign-CA client certificate got HTTP 200/,
   "wrong-server-identity":

@@ -4,6 +4,7 @@ import {
   identityChecks,
   listenerChecks,
   localhostOnlyChecks,
+  payloadChecks,
   SECURE_JOBS,
   securePorts,
   targetChecks,
@@ -78,6 +79,7 @@ function podProbes(lab: Lab, pod: LabPod): Record<(typeof POD_PROBES)[number], R
     "localhost-only": worst("localhost-only", (p) => localhostOnlyChecks(t, p)),
     "targets-merged": worst("targets", (p) => targetChecks(t, p, only(SECURE_JOBS.merged))),
     "targets-envoy": worst("targets", (p) => targetChecks(t, p, only(SECURE_JOBS.envoy))),
+    payload: worst("payload", (p) => payloadChecks(t, p)),
   };
 }
 

@@ -10,6 +10,7 @@ import {
 import {
   PrometheusSecureTargetsUp,
   SecurePortAutoAnnotation,
+  SecurePortPayload,
   SidecarSecureListeners,
   SidecarSecureScrapeMtls,
 } from "../../suites/sidecar-secure-metrics.conformance.ts";
@@ -57,7 +58,12 @@ const CASES: Case[] = [
   {
     test: SecurePortServesWorkloadIdentity,
     pod: NATIVE,
-    failsOn: ["wrong-server-identity", "identity-from-foreign-ca"],
+    failsOn: ["wrong-server-identity", "identity-from-foreign-ca", "identity-via-workload-cert"],
+  },
+  {
+    test: SecurePortPayload,
+    pod: NATIVE,
+    failsOn: ["envoy-port-serves-agent", "secure-port-serves-admin", "merged-family-twice"],
   },
   {
     test: HardenedPlaintextPortsLocalOnly,

@@ -1,13 +1,22 @@
+import { availableParallelism } from "node:os";
 import { PassThrough } from "node:stream";
 import type { Exec, V1Status } from "@kubernetes/client-node";
 import { execa } from "execa";
+import pLimit from "p-limit";
 import type { CommandRunner, ProcessResult } from "./curl.ts";
 
+/** Processes at once on this machine: the lab runs every probe of every subject together, and
+ * hundreds of curl processes at once starve the TLS servers they talk to (timeouts, "could not
+ * tell"), so they take turns, a few per CPU. */
+export const LOCAL_PROCESSES = Math.max(4, availableParallelism() * 4);
+const turns = pLimit(LOCAL_PROCESSES);
+
 /** Runs the command on this machine (lab, `ssc probe`). A missing binary is exit 127. */
-export const localRunner: CommandRunner = async (argv) => {
-  const r = await execa(argv[0]!, argv.slice(1), { reject: false, stripFinalNewline: false });
-  return { exitCode: r.exitCode ?? 127, stdout: String(r.stdout), stderr: String(r.stderr) };
-};
+export const localRunner: CommandRunner = (argv) =>
+  turns(async () => {
+    const r = await execa(argv[0]!, argv.slice(1), { reject: false, stripFinalNewline: false });
+    return { exitCode: r.exitCode ?? 127, stdout: String(r.stdout), stderr: String(r.stderr) };
+  });
 
 export interface PodContainer {
   namespace: string;
