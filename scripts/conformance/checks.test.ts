@@ -11,6 +11,7 @@ import {
   listenerChecks,
   localhostOnlyChecks,
   mergedMetricsCheck,
+  payloadChecks,
   permissivePortCheck,
   SECURE_JOBS,
   securePortAnnotationChecks,
@@ -188,6 +189,52 @@ describe("endpointChecks", () => {
     const v = await endpointChecks(c.t, pod, ["mtls"], [{ port: 15092, job: SECURE_JOBS.merged }]);
     expect(v).toHaveLength(1);
     expect(new Set(urlsOf(c.seen))).toEqual(new Set(["https://10.0.0.5:15092/stats/prometheus"]));
+  });
+});
+
+describe("payloadChecks", () => {
+  const ENVOY_BODY = "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n";
+  const MERGED_BODY = `${ENVOY_BODY}# TYPE istio_agent_up gauge\nistio_agent_up 1\n`;
+  const ports = (envoy: string, merged: string): Record<string, ProcessResult> => ({
+    "https://10.0.0.5:15091/stats/prometheus": answer(envoy, 200),
+    "https://10.0.0.5:15092/stats/prometheus": answer(merged, 200),
+    ...Object.fromEntries(
+      ["15091", "15092"].flatMap((p) =>
+        ["/config_dump", "/clusters"].map((path) => [`https://10.0.0.5:${p}${path}`, answer("", 404)]),
+      ),
+    ),
+  });
+
+  it("judges 15091 as Envoy's port and 15092 as the agent's merge, under the consistency budget", async () => {
+    const c = cell("native", { urls: ports(ENVOY_BODY, MERGED_BODY) });
+    const v = await payloadChecks(c.t, pod);
+    expect(v.map((x) => [x.probe, x.verdict, x.summary])).toEqual([
+      [
+        "payload",
+        "pass",
+        "https://10.0.0.5:15091/stats/prometheus serves the envoy port's metrics only, and no admin path",
+      ],
+      [
+        "payload",
+        "pass",
+        "https://10.0.0.5:15092/stats/prometheus serves the merged port's metrics only, and no admin path",
+      ],
+    ]);
+    expect(new Set(c.budgets)).toEqual(new Set(["consistency"]));
+    // The Prometheus pod's own certificate files, the cell's request budget.
+    const curls = c.seen.filter((a) => a[0] === "curl");
+    expect(curls.every((a) => a.includes(MESH.cert) && a.includes(MESH.key))).toBe(true);
+    expect(curls[0]!.slice(2, 4)).toEqual(["--max-time", "3"]);
+  });
+
+  it("fails the port that serves the other's payload", async () => {
+    const c = cell("native", { urls: ports(MERGED_BODY, ENVOY_BODY) });
+    const v = await payloadChecks(c.t, pod);
+    expect(v.map((x) => x.verdict)).toEqual(["fail", "fail"]);
+    expect(v[0]!.summary).toMatch(
+      /:15091\/stats\/prometheus \(envoy port\): istio_agent_ metrics on the Envoy port/,
+    );
+    expect(v[1]!.summary).toMatch(/:15092\/stats\/prometheus \(merged port\): no istio_agent_ metric/);
   });
 });
 

@@ -28,9 +28,8 @@ const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)/;
 export function payloadProblems(body: string, kind: PortKind): string[] {
   const lines = body.split("\n");
   const declared = lines.flatMap((l) => /^# TYPE (\S+) /.exec(l)?.[1] ?? []);
-  const samples = lines
-    .filter((l) => l.trim() !== "" && !l.startsWith("#"))
-    .flatMap((l) => SAMPLE.exec(l)?.[1] ?? []);
+  // A sample line starts with its metric's name; comments (#) and blank lines match no name.
+  const samples = lines.map((l) => SAMPLE.exec(l)?.[1]).filter((n) => n !== undefined);
   const problems: string[] = [];
   if (declared.length === 0) problems.push("no # TYPE line: not Prometheus exposition text");
   if (!samples.some((n) => n.startsWith("envoy_"))) problems.push("no envoy_ metric");

@@ -8,6 +8,7 @@ import type { CommandRunner, ProcessResult } from "./curl.ts";
 /** Processes at once on this machine: the lab runs every probe of every subject together, and
  * hundreds of curl processes at once starve the TLS servers they talk to (timeouts, "could not
  * tell"), so they take turns, a few per CPU. */
+// Stryker disable next-line MethodExpression,ArithmeticOperator: equivalent, how many take turns changes only how fast, never a verdict
 export const LOCAL_PROCESSES = Math.max(4, availableParallelism() * 4);
 const turns = pLimit(LOCAL_PROCESSES);
 
