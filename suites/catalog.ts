@@ -15,6 +15,7 @@ import {
   SecurePortServesWorkloadIdentity,
 } from "./secure-port-negative.conformance.ts";
 import {
+  PrometheusClientCertificates,
   PrometheusSecureTargetsUp,
   SecurePortAutoAnnotation,
   SecurePortPayload,
@@ -30,6 +31,7 @@ import {
 // Every declared test, in the catalog order of DESIGN.md. Importing the declaration files is cheap
 // (no vitest, no Kubernetes client), so `ssc list` and `ssc plan` read the records a run executes.
 export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
+  PrometheusClientCertificates,
   SidecarSecureListeners,
   SidecarSecureScrapeMtls,
   SecurePortRejectsPlaintext,

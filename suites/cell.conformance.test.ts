@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bounded } from "../scripts/bounded.ts";
 import { PROBE_CLIENT } from "../scripts/catalog/images.ts";
+import { thrownVerdict } from "../scripts/conformance/checks.ts";
 import { type CellContextFile, cellContext } from "../scripts/conformance/context.ts";
 import { describeError } from "../scripts/errors.ts";
 import type { TestDecision } from "../scripts/plan/gates.ts";
@@ -67,8 +68,9 @@ describe.concurrent(cell.cellId, () => {
       try {
         outcome = await bounded(test.run!(t), budgetMs(), "the test body gave no verdict");
       } catch (e) {
-        // A body that throws could not tell: an error, never a failure or a pass.
-        outcome = { verdicts: [error(decision.id, `test body threw: ${describeError(e)}`)] };
+        // A body that throws could not tell: an error, never a failure or a pass; one that stood on
+        // a failed precondition says which.
+        outcome = { verdicts: [thrownVerdict(decision.id, e)] };
       }
       const status = statusOf(outcome.verdicts);
       const worst = worstOf(outcome.verdicts, decision.id);

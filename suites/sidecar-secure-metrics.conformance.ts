@@ -1,4 +1,5 @@
 import {
+  clientCertificateCheck,
   endpointChecks,
   listenerChecks,
   payloadChecks,
@@ -6,7 +7,7 @@ import {
   targetChecks,
 } from "../scripts/conformance/checks.ts";
 import { secureListenerExpectations } from "../scripts/probes/istioctl-output.ts";
-import { defineConformanceTest } from "../scripts/registry/define.ts";
+import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
 
 const httpbin = "app=httpbin";
 
@@ -33,6 +34,16 @@ export const SidecarSecureScrapeMtls = defineConformanceTest({
   features: ["SidecarSecureMetrics"],
   scenarios: { native: ["secure-prometheus", "httpbin-native"] },
   run: async (t) => ({ verdicts: await endpointChecks(t, await t.pod("ssc-native", httpbin), ["mtls"]) }),
+});
+
+export const PrometheusClientCertificates = defineConformanceTest({
+  id: "PrometheusClientCertificates",
+  description:
+    "precondition: the secure Prometheus's sidecar wrote OUTPUT_CERTS: cert-chain.pem and root-cert.pem readable, key.pem readable, the chain leading to that root through CA certificates valid now, the leaf carrying spiffe://TD/ns/ssc-prometheus/sa/prometheus; when not, every test scraping with them is an error naming it",
+  seed: "beyond",
+  features: ["PrometheusSecureJobs"],
+  scenarios: anyMode("secure-prometheus"),
+  run: async (t) => ({ verdicts: [await clientCertificateCheck(t)] }),
 });
 
 export const SecurePortPayload = defineConformanceTest({

@@ -1,16 +1,19 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createCa, issueWorkload, spiffeId } from "../lab/pki.ts";
+import { type CertificateAuthority, createCa, issueWorkload, spiffeId } from "../lab/pki.ts";
 import type { CommandRunner, ProcessResult } from "../probes/curl.ts";
 import { secureListenerExpectations } from "../probes/istioctl-output.ts";
 import { prometheusApi } from "../probes/prometheus.ts";
 import { curlAnswer, curlFailure } from "../testing/curl-output.ts";
 import { DEFAULT_TIMEOUTS, type TimeoutName } from "../timeouts.ts";
 import {
+  clientCertificateCheck,
   endpointChecks,
   identityChecks,
   listenerChecks,
   localhostOnlyChecks,
   mergedMetricsCheck,
+  PRECONDITION_INTERVAL_MS,
+  PreconditionFailed,
   payloadChecks,
   permissivePortCheck,
   SECURE_JOBS,
@@ -20,6 +23,7 @@ import {
   statsUrl,
   strictScrapeCheck,
   targetChecks,
+  thrownVerdict,
   ztunnelChecks,
 } from "./checks.ts";
 import type { CellContext, PodInfo } from "./context.ts";
@@ -31,6 +35,15 @@ const answer = curlAnswer;
 const failed = curlFailure;
 const METRICS = "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n";
 const REFUSED = failed(56, "curl: (56) alert certificate required");
+
+// The mesh of these tests, and the secure Prometheus's certificate from it (the precondition).
+let meshCa: CertificateAuthority;
+let prometheusChain: string;
+beforeAll(async () => {
+  meshCa = await createCa("Checks Mesh");
+  prometheusChain = (await issueWorkload(meshCa, spiffeId("example.org", "ssc-prometheus", "prometheus")))
+    .certPem;
+});
 
 const pod: PodInfo = {
   name: "httpbin-abc",
@@ -53,8 +66,11 @@ const FOREIGN = {
 interface Script {
   /** By URL: what curl gets; unlisted URLs follow the healthy defaults below. */
   urls?: Record<string, ProcessResult>;
-  /** The mesh root, for `cat`. */
+  /** The mesh root, for `cat` of the client's root-cert.pem (default: the suite's mesh CA). */
   root?: string;
+  /** The client's cert-chain.pem (default: Prometheus's, from the mesh CA); key.pem unreadable. */
+  clientChain?: string;
+  keyMissing?: boolean;
   /** The server chain (PEM) for %{certs}. */
   chain?: string;
   targets?: unknown;
@@ -62,9 +78,14 @@ interface Script {
 
 function client(s: Script, seen: string[][]): CommandRunner {
   return async (argv) => {
-    seen.push([...argv]);
-    if (argv[0] === "cat")
-      return s.root ? { exitCode: 0, stdout: s.root, stderr: "" } : failed(1, "cat: none");
+    // The precondition's reads of the client's own files are not the checks' commands.
+    const own = (argv[0] === "cat" && argv[1] === MESH.cert) || argv[0] === "test";
+    if (!own) seen.push([...argv]);
+    const file = (text: string) => ({ exitCode: 0, stdout: text, stderr: "" });
+    if (argv[0] === "cat" && argv[1] === MESH.ca) return file(s.root ?? meshCa.certPem);
+    if (argv[0] === "cat" && argv[1] === MESH.cert) return file(s.clientChain ?? prometheusChain);
+    if (argv[0] === "cat") return failed(1, `cat: ${argv[1]}: No such file or directory`);
+    if (argv[0] === "test") return argv[2] === MESH.key && !s.keyMissing ? file("") : failed(1, "");
     const url = argv.at(-1)!;
     const override = s.urls?.[url];
     if (override) return override;
@@ -90,6 +111,7 @@ function cell(
 ) {
   const seen: string[][] = [];
   const budgets: TimeoutName[] = [];
+  const preconditions: TimeoutName[] = [];
   const istioctlCalls: string[][] = [];
   const run = client(s, seen);
   const t: CellContext = {
@@ -100,8 +122,10 @@ function cell(
     runId: "r",
     timeouts: { ...DEFAULT_TIMEOUTS, request: 2_500 },
     consecutive: 1,
-    converge: (name) => {
-      budgets.push(name);
+    converge: (name, intervalMs) => {
+      // The precondition's look at the client files is recorded apart from the checks' budgets.
+      if (intervalMs === PRECONDITION_INTERVAL_MS) preconditions.push(name);
+      else budgets.push(name);
       return { consecutive: 1, timeout: { name, ms: 300 }, intervalMs: 20 };
     },
     pod: async () => opts.pod ?? pod,
@@ -117,7 +141,7 @@ function cell(
     trustDomain: async () => "example.org",
     has: opts.has ?? (() => true),
   };
-  return { t, seen, budgets, istioctlCalls };
+  return { t, seen, budgets, preconditions, istioctlCalls };
 }
 
 const urlsOf = (seen: string[][]) => seen.filter((a) => a[0] === "curl").map((a) => a.at(-1));
@@ -192,6 +216,51 @@ describe("endpointChecks", () => {
   });
 });
 
+describe("the secure Prometheus's certificate files: the precondition of every check scraping with them", () => {
+  it("are read once per cell, looking once a second within the consistency budget, and pass as the mesh issued them", async () => {
+    const c = cell("native");
+    const first = await clientCertificateCheck(c.t);
+    expect(first).toMatchObject({ probe: "client-certs", verdict: "pass" });
+    expect(first.summary).toContain("carries spiffe://example.org/ns/ssc-prometheus/sa/prometheus");
+    expect(await clientCertificateCheck(c.t)).toBe(first);
+    await endpointChecks(c.t, pod, ["mtls"]);
+    expect(c.preconditions).toEqual(["consistency"]);
+  });
+
+  it("when they are wrong, each check stands on a failed precondition: an error naming it, never a failure", async () => {
+    const other = (await issueWorkload(meshCa, spiffeId("example.org", "default", "sleep"))).certPem;
+    for (const s of [{ clientChain: other }, { keyMissing: true }]) {
+      const c = cell("native", s);
+      expect((await clientCertificateCheck(c.t)).verdict).toBe("fail");
+      for (const check of [
+        () => endpointChecks(c.t, pod, ["mtls"]),
+        () => identityChecks(c.t, pod),
+        () => targetChecks(c.t, pod),
+        () => payloadChecks(c.t, pod),
+        () => localhostOnlyChecks(c.t, pod),
+      ]) {
+        const thrown = await check().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(thrown).toBeInstanceOf(PreconditionFailed);
+        const v = thrownVerdict("SidecarSecureScrapeMtls", thrown);
+        expect(v).toMatchObject({ probe: "SidecarSecureScrapeMtls", verdict: "error" });
+        expect(v.summary).toMatch(/^precondition failed: /);
+      }
+      // Nothing was scraped on a precondition that failed.
+      expect(c.seen.filter((a) => a[0] === "curl")).toEqual([]);
+    }
+    // Anything else thrown is said as such, an error too.
+    expect(thrownVerdict("X", new Error("boom"))).toEqual({
+      probe: "X",
+      verdict: "error",
+      summary: "test body threw: boom",
+      evidence: [],
+    });
+  });
+});
+
 describe("payloadChecks", () => {
   const ENVOY_BODY = "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n";
   const MERGED_BODY = `${ENVOY_BODY}# TYPE istio_agent_up gauge\nistio_agent_up 1\n`;
@@ -242,7 +311,7 @@ describe("identityChecks", () => {
   let root: string;
   let chainFor: (id: string) => string;
   beforeAll(async () => {
-    const ca = await createCa("Checks Mesh");
+    const ca = meshCa;
     root = ca.certPem;
     const right = (await issueWorkload(ca, spiffeId("example.org", "ssc-native", "httpbin"))).certPem;
     const wrong = (await issueWorkload(ca, spiffeId("cluster.local", "ssc-native", "httpbin"))).certPem;

@@ -1,3 +1,5 @@
+import { describeError } from "../errors.ts";
+import { probeClientCertificates } from "../probes/client-certs.ts";
 import { converge } from "../probes/converge.ts";
 import { curl } from "../probes/curl.ts";
 import {
@@ -33,6 +35,57 @@ export interface SecurePort {
   job: (typeof SECURE_JOBS)[keyof typeof SECURE_JOBS];
 }
 
+/** The secure Prometheus's identity (fixtures/secure-prometheus: namespace and service account). */
+export const PROMETHEUS_ACCOUNT = { namespace: "ssc-prometheus", serviceAccount: "prometheus" } as const;
+
+/** A check that scrapes with the Prometheus pod's certificates stands on them: when they are not
+ * what they must be, its tests are errors naming the precondition, never failures. */
+export class PreconditionFailed extends Error {
+  readonly verdict: Verdict;
+  constructor(verdict: Verdict) {
+    super(`precondition failed: ${verdict.summary}`);
+    this.verdict = verdict;
+  }
+}
+
+const preconditions = new WeakMap<CellContext, Promise<Verdict>>();
+
+/** The certificate files appear within seconds of the sidecar starting: look once a second. */
+export const PRECONDITION_INTERVAL_MS = 1_000;
+
+/** The secure Prometheus's certificate files (OUTPUT_CERTS), judged once per cell under convergence. */
+export function clientCertificateCheck(t: CellContext): Promise<Verdict> {
+  let v = preconditions.get(t);
+  if (!v) {
+    v = (async () => {
+      const client = await t.meshClient();
+      const { namespace, serviceAccount } = PROMETHEUS_ACCOUNT;
+      const id = `spiffe://${await t.trustDomain()}/ns/${namespace}/sa/${serviceAccount}`;
+      return converge(
+        () => probeClientCertificates(client.run, client.tls, id),
+        t.converge("consistency", PRECONDITION_INTERVAL_MS),
+      );
+    })();
+    preconditions.set(t, v);
+  }
+  return v;
+}
+
+/** What a check that threw could tell: nothing (an error), naming the failed precondition it stood
+ * on, or what was thrown. Never a failure or a pass. */
+export function thrownVerdict(probe: string, e: unknown): Verdict {
+  return e instanceof PreconditionFailed
+    ? error(probe, e.message, e.verdict.evidence)
+    : error(probe, `test body threw: ${describeError(e)}`);
+}
+
+/** The mesh client, once its certificates are shown good; else PreconditionFailed. */
+export async function readyClient(t: CellContext): ReturnType<CellContext["meshClient"]> {
+  const pre = await clientCertificateCheck(t);
+  if (pre.verdict !== "pass") throw new PreconditionFailed(pre);
+  return t.meshClient();
+}
+
 /** The ports a workload's metrics are scraped on over mTLS in this cell's mode. */
 export function securePorts(t: CellContext): SecurePort[] {
   return t.secureMetricsMode === "native"
@@ -53,7 +106,7 @@ export async function endpointChecks(
   checks: readonly EndpointCheck[],
   ports: readonly SecurePort[] = securePorts(t),
 ): Promise<Verdict[]> {
-  const client = await t.meshClient();
+  const client = await readyClient(t);
   return Promise.all(
     ports.flatMap(({ port }) => {
       const probes = endpointProbes(
@@ -68,7 +121,7 @@ export async function endpointChecks(
 }
 
 export async function identityChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
-  const client = await t.meshClient();
+  const client = await readyClient(t);
   const expected = `spiffe://${await t.trustDomain()}/ns/${pod.namespace}/sa/${pod.serviceAccount}`;
   return Promise.all(
     securePorts(t).map(({ port }) =>
@@ -88,7 +141,7 @@ export async function identityChecks(t: CellContext, pod: PodInfo): Promise<Verd
 /** What each native secure port serves, read from the Prometheus pod with its own certificates:
  * Envoy's metrics on 15091, the agent's merge on 15092, no admin path on either. */
 export async function payloadChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
-  const client = await t.meshClient();
+  const client = await readyClient(t);
   return Promise.all(
     securePorts(t).map(({ port }) =>
       converge(
@@ -111,7 +164,7 @@ export async function targetChecks(
   pod: PodInfo,
   ports: readonly SecurePort[] = securePorts(t),
 ): Promise<Verdict[]> {
-  const client = await t.meshClient();
+  const client = await readyClient(t);
   // The client container shares the Prometheus pod's network: its API is on localhost.
   const api = t.prometheus(t.securePrometheusUrl, client.run);
   return Promise.all(
@@ -185,7 +238,7 @@ export async function securePortAnnotationChecks(
 }
 
 export async function localhostOnlyChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
-  const client = await t.meshClient();
+  const client = await readyClient(t);
   const merged = securePorts(t).find((p) => p.job === SECURE_JOBS.merged)!;
   return [
     await converge(
@@ -222,7 +275,7 @@ export async function strictScrapeCheck(
       base!.evidence,
     );
   }
-  const client = await t.meshClient();
+  const client = await readyClient(t);
   const url = statsUrl(strict, merged.port);
   return converge(
     async () =>
@@ -246,7 +299,7 @@ export async function mergedMetricsCheck(t: CellContext, pod: PodInfo): Promise<
  * works there and is refused on the same port of a STRICT app, which the mesh client shows alive. */
 export async function permissivePortCheck(t: CellContext, open: PodInfo, strict: PodInfo): Promise<Verdict> {
   const outside = await t.probeClient();
-  const mesh = await t.meshClient();
+  const mesh = await readyClient(t);
   const url = (pod: PodInfo, scheme = "http") => `${scheme}://${pod.ip}:${PORTS.appMetrics}/metrics`;
   const get = async (run: typeof outside, u: string, tls?: typeof mesh.tls) => ({
     url: u,

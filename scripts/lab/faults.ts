@@ -1,5 +1,5 @@
 import type { VerdictKind } from "../probes/verdict.ts";
-import type { LabPodInput } from "./lab.ts";
+import type { BrokenClient, LabPodInput } from "./lab.ts";
 
 // The fault catalog: each fault breaks one property the suite asserts, and names the probe that
 // must catch it. `expect` lists every probe whose verdict the fault legitimately changes; all
@@ -16,6 +16,7 @@ export const POD_PROBES = [
   "payload",
 ] as const;
 export const OTHER_PROBES = [
+  "client-certs",
   "targets-client-certs",
   "promql-ambient",
   "listeners",
@@ -32,6 +33,8 @@ export interface Fault {
   pod?: Omit<LabPodInput, "name">;
   /** For faults outside a pod: the single probe run for it. */
   probe?: (typeof OTHER_PROBES)[number];
+  /** For the precondition's faults: the broken client files the probe reads. */
+  client?: BrokenClient;
   expect: Partial<Record<ProbeId, VerdictKind>>;
 }
 
@@ -200,5 +203,29 @@ export const FAULTS: readonly Fault[] = [
     catches: "payload",
     pod: { faults: { duplicateFamily: true } },
     expect: { payload: "fail" },
+  },
+  {
+    id: "client-cert-wrong-identity",
+    description: "the secure Prometheus's certificate files carry another workload's SPIFFE id",
+    catches: "client-certs",
+    probe: "client-certs",
+    client: "wrong-identity",
+    expect: { "client-certs": "fail" },
+  },
+  {
+    id: "client-cert-not-chaining",
+    description: "the secure Prometheus's cert-chain.pem does not lead to the root-cert.pem beside it",
+    catches: "client-certs",
+    probe: "client-certs",
+    client: "not-chaining",
+    expect: { "client-certs": "fail" },
+  },
+  {
+    id: "client-key-missing",
+    description: "the secure Prometheus's key.pem is missing (OUTPUT_CERTS half written)",
+    catches: "client-certs",
+    probe: "client-certs",
+    client: "key-missing",
+    expect: { "client-certs": "fail" },
   },
 ];

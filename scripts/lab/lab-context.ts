@@ -6,6 +6,7 @@ import { prometheusApi } from "../probes/prometheus.ts";
 import { localRunner } from "../probes/runners.ts";
 import { DEFAULT_TIMEOUTS, type TimeoutName, type Timeouts } from "../timeouts.ts";
 import { LAB_NAMESPACE, type Lab, TRUST_DOMAIN } from "./lab.ts";
+import type { ClientFiles } from "./pki.ts";
 
 // The cell interface the suites' bodies and scripts/conformance/checks.ts take, served by the lab:
 // "pods" are lab pods on loopback addresses, the client runs curl on this machine with the lab's
@@ -36,6 +37,8 @@ export interface LabCellSpec {
   istioctl?: (args: readonly string[]) => ProcessResult;
   /** The Istio version the cell claims (capability gates); the newest minor by default. */
   istioVersion?: string;
+  /** The mesh client's files, when not the lab's good ones (the precondition's faults). */
+  meshClient?: ClientFiles;
 }
 
 export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
@@ -70,7 +73,11 @@ export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
     exec: () => localRunner,
     istioctl: async (args) =>
       spec.istioctl?.(args) ?? { exitCode: 1, stdout: "", stderr: "Error: no istioctl in the lab" },
-    meshClient: async () => ({ run: localRunner, tls: lab.meshClient, foreign: lab.foreignClient }),
+    meshClient: async () => ({
+      run: localRunner,
+      tls: spec.meshClient ?? lab.meshClient,
+      foreign: lab.foreignClient,
+    }),
     securePrometheusUrl: lab.prometheus.url,
     probeClient: async () => localRunner,
     prometheus: (baseUrl, run) => prometheusApi(run, baseUrl, LAB_TIMEOUTS.request),

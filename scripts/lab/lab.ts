@@ -53,6 +53,10 @@ async function forgedByWorkload(mesh: CertificateAuthority, identity: string): P
   return { certPem: `${leaf.certPem}\n${other.certPem}`, keyPem: leaf.keyPem };
 }
 
+/** How a secure Prometheus's certificate files can be wrong: another workload's identity, a chain
+ * that does not lead to the root beside it, a key that cannot be read. */
+export type BrokenClient = "wrong-identity" | "not-chaining" | "key-missing";
+
 export interface LabInput {
   pods: LabPodInput[];
   /** Extra scrape jobs: copies of the secure merged job with their own changes. */
@@ -75,6 +79,8 @@ export interface Lab {
   prometheus: LabPrometheus;
   meshClient: ClientFiles;
   foreignClient: ClientFiles;
+  /** Client files as a broken OUTPUT_CERTS would leave them, for the precondition's faults. */
+  brokenClients: Record<BrokenClient, ClientFiles>;
   pods: Record<string, LabPod>;
   dir: string;
   dispose(): Promise<void>;
@@ -168,6 +174,21 @@ export async function startLab(input: LabInput): Promise<Lab> {
       foreign.certPem,
       await issueWorkload(foreign, PROMETHEUS_ID),
     );
+    const brokenClients: Record<BrokenClient, ClientFiles> = {
+      "wrong-identity": await writeClientFiles(
+        dir,
+        "wrong-identity",
+        mesh.certPem,
+        await issueWorkload(mesh, spiffeId(TRUST_DOMAIN, "other", "other")),
+      ),
+      "not-chaining": await writeClientFiles(
+        dir,
+        "not-chaining",
+        mesh.certPem,
+        await issueWorkload(foreign, PROMETHEUS_ID),
+      ),
+      "key-missing": { ...meshClient, key: `${meshClient.key}.missing` },
+    };
 
     const b = block();
     const pods: Record<string, LabPod> = {};
@@ -228,7 +249,7 @@ export async function startLab(input: LabInput): Promise<Lab> {
     const configFile = await dir.write("prometheus.yml", config);
     const prometheus = await startPrometheus(configFile, dir.path);
     stops.push(prometheus.stop);
-    return { prometheus, meshClient, foreignClient, pods, dir: dir.path, dispose };
+    return { prometheus, meshClient, foreignClient, brokenClients, pods, dir: dir.path, dispose };
   } catch (e) {
     await dispose();
     throw e;

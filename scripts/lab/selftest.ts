@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import {
+  clientCertificateCheck,
   endpointChecks,
   identityChecks,
   listenerChecks,
@@ -8,6 +9,7 @@ import {
   SECURE_JOBS,
   securePorts,
   targetChecks,
+  thrownVerdict,
 } from "../conformance/checks.ts";
 import type { PodInfo } from "../conformance/context.ts";
 import type { EndpointCheck } from "../probes/http-probes.ts";
@@ -19,7 +21,7 @@ import { PORTS } from "../render/scenarios.ts";
 import { FAULTS, type Fault, type POD_PROBES, type ProbeId } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS, tabwrite, ztunnelMetrics, ztunnelWorkloadRows } from "./golden.ts";
 import { hostCurl } from "./host-curl.ts";
-import { LAB_NAMESPACE, type Lab, type LabPod, startLab } from "./lab.ts";
+import { type BrokenClient, LAB_NAMESPACE, type Lab, type LabPod, startLab } from "./lab.ts";
 import { LAB_TIMEOUTS, labCellContext } from "./lab-context.ts";
 
 // `ssc selftest`: one lab, one Prometheus, every probe against a healthy pod and against each fault,
@@ -66,8 +68,13 @@ type Runner = () => Promise<Verdict>;
 function podProbes(lab: Lab, pod: LabPod): Record<(typeof POD_PROBES)[number], Runner> {
   const t = labCellContext(lab, { pods: { [`${LAB_NAMESPACE} app=${pod.name}`]: pod.name } });
   const target = () => t.pod(LAB_NAMESPACE, `app=${pod.name}`);
-  const worst = (probe: string, verdicts: (p: PodInfo) => Promise<Verdict[]>) => async () =>
-    worstOf(await verdicts(await target()), probe);
+  const worst = (probe: string, verdicts: (p: PodInfo) => Promise<Verdict[]>) => async () => {
+    try {
+      return worstOf(await verdicts(await target()), probe);
+    } catch (e) {
+      return thrownVerdict(probe, e);
+    }
+  };
   const only = (job: string) => securePorts(t).filter((p) => p.job === job);
   const endpoint = (check: EndpointCheck) => worst(check, (p) => endpointChecks(t, p, [check]));
   return {
@@ -87,6 +94,7 @@ function otherProbes(
   lab: Lab,
   healthy: LabPod,
   faulty: boolean,
+  client?: BrokenClient,
 ): Record<Exclude<ProbeId, (typeof POD_PROBES)[number]>, Runner> {
   const listenerRows = faulty ? SIDECAR_LISTENER_ROWS.filter((r) => r[1] !== "15091") : SIDECAR_LISTENER_ROWS;
   const t = labCellContext(lab, {
@@ -94,7 +102,13 @@ function otherProbes(
     istioctl: () => ({ exitCode: 0, stdout: tabwrite(listenerRows), stderr: "" }),
   });
   const api = t.prometheus(t.securePrometheusUrl, localRunner);
+  // The precondition reads the client files a broken OUTPUT_CERTS would leave, or the good ones.
+  const withClient = labCellContext(lab, {
+    pods: {},
+    ...(client ? { meshClient: lab.brokenClients[client] } : {}),
+  });
   return {
+    "client-certs": () => clientCertificateCheck(withClient),
     "targets-client-certs": () =>
       probeTarget(
         api,
@@ -169,7 +183,7 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
       ...faults.map((f) => {
         const probes: Partial<Record<ProbeId, Runner>> = f.pod
           ? podProbes(lab, lab.pods[f.id]!)
-          : { [f.probe!]: otherProbes(lab, healthy, true)[f.probe!] };
+          : { [f.probe!]: otherProbes(lab, healthy, true, f.client)[f.probe!] };
         return runSubject(f.id, f.description, probes, f.expect, f.catches);
       }),
     ]);

@@ -8,13 +8,16 @@ import {
   SecurePortServesWorkloadIdentity,
 } from "../../suites/secure-port-negative.conformance.ts";
 import {
+  PrometheusClientCertificates,
   PrometheusSecureTargetsUp,
   SecurePortAutoAnnotation,
   SecurePortPayload,
   SidecarSecureListeners,
   SidecarSecureScrapeMtls,
 } from "../../suites/sidecar-secure-metrics.conformance.ts";
+import { thrownVerdict } from "../conformance/checks.ts";
 import type { ProcessResult } from "../probes/curl.ts";
+import type { Verdict } from "../probes/verdict.ts";
 import type { ConformanceTest } from "../registry/define.ts";
 import { statusOf, type TestStatus } from "../report/model.ts";
 import { FAULTS } from "./faults.ts";
@@ -41,6 +44,8 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  // Its faults are in the client files, not a pod: tested below with each broken set.
+  { test: PrometheusClientCertificates, pod: NATIVE, failsOn: [] },
   { test: SidecarSecureScrapeMtls, pod: NATIVE, failsOn: ["secure-route-missing", "target-down"] },
   { test: SecurePortAutoAnnotation, pod: NATIVE, failsOn: [UNANNOTATED] },
   {
@@ -137,6 +142,38 @@ describe("the suites' bodies on the lab", () => {
     const r = await statusWith(c, fault);
     expect(r.status, r.why).toBe("failed");
   });
+
+  it.concurrent.each(["wrong-identity", "not-chaining", "key-missing"] as const)(
+    "with the secure Prometheus's certificate files broken (%s), the precondition fails and every test scraping with them is an error naming it",
+    async (broken) => {
+      // One cell: its precondition is judged once (it waits out its budget), as in a run.
+      const cell = labCellContext(lab, {
+        pods: { [NATIVE]: "healthy", [HARDENED]: "healthy" },
+        istioctl: istioctl(LISTENERS),
+        meshClient: lab.brokenClients[broken],
+      });
+      const t = () => cell;
+      const pre = await PrometheusClientCertificates.run!(t());
+      expect(statusOf(pre.verdicts)).toBe("failed");
+      for (const test of [
+        SidecarSecureScrapeMtls,
+        PrometheusSecureTargetsUp,
+        SecurePortPayload,
+        SecurePortRejectsPlaintext,
+      ]) {
+        let verdicts: Verdict[];
+        try {
+          verdicts = (await test.run!(t())).verdicts;
+        } catch (e) {
+          verdicts = [thrownVerdict(test.id, e)];
+        }
+        expect(statusOf(verdicts), test.id).toBe("errored");
+        expect(verdicts[0]!.summary).toMatch(
+          /^precondition failed: .*cert-chain\.pem|^precondition failed: .*key\.pem/,
+        );
+      }
+    },
+  );
 
   it("SidecarSecureListeners passes on the golden table and fails without the 15091 row", async () => {
     const c: Case = { test: SidecarSecureListeners, pod: NATIVE, failsOn: [] };
