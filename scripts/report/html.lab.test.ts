@@ -200,11 +200,18 @@ describe("report.html in Chromium", () => {
     const { page } = await open(1280);
     await page.locator("table.matrix a[data-status='fail']").first().focus();
     await page.keyboard.press("Enter");
-    expect(page.url()).toMatch(/#istio-1\.31\.1-default-k8s-1\.36--SecurePortRejectsPlaintext$/);
+    // The browser follows the link and toggles the details after the key press returns: wait for it.
+    await expect
+      .poll(() => page.url(), { timeout: 5_000 })
+      .toMatch(/#istio-1\.31\.1-default-k8s-1\.36--SecurePortRejectsPlaintext$/);
     expect(await page.locator(":target").getAttribute("data-status")).toBe("fail");
     await page.locator("details[data-status='pass'] summary").first().focus();
     await page.keyboard.press("Enter");
-    expect(await page.locator("details[data-status='pass']").first().getAttribute("open")).toBe("");
+    await expect
+      .poll(() => page.locator("details[data-status='pass']").first().getAttribute("open"), {
+        timeout: 5_000,
+      })
+      .toBe("");
     expect(await page.locator("div.scroll[tabindex='0']").first().getAttribute("role")).toBe("region");
   });
 

@@ -37,6 +37,18 @@ async function setUp(script: Parameters<typeof startApiServer>[0] = {}): Promise
   return world;
 }
 
+/** `ssc run` with the world's stand-in tools, work folder and report folder. */
+const runArgv = (w: World) => [
+  "scripts/cli.ts",
+  "run",
+  "--tools-dir",
+  w.tools.dir,
+  "--work-dir",
+  join(w.root, "runs"),
+  "--report-dir",
+  join(w.root, "reports"),
+];
+
 function ssc(
   w: World,
   behaviour: StandInBehaviour,
@@ -48,14 +60,7 @@ function ssc(
   return execa(
     process.execPath,
     [
-      "scripts/cli.ts",
-      "run",
-      "--tools-dir",
-      w.tools.dir,
-      "--work-dir",
-      join(w.root, "runs"),
-      "--report-dir",
-      join(w.root, "reports"),
+      ...runArgv(w),
       // These tests prove the serial order unless they ask for cells at once.
       ...(args.includes("--parallel") ? [] : ["--parallel", "1"]),
       ...args,
@@ -102,22 +107,7 @@ const CELL = "istio-1.31.1-default-k8s-1.36";
  * in it (e.g. stty giving it a size). CI is unset, as on a developer's machine. */
 function onTerminal(w: World, runId: string, setup: string, env: Record<string, string>) {
   const { NO_COLOR: _n, CI: _c, ...base } = process.env;
-  const argv = [
-    process.execPath,
-    "scripts/cli.ts",
-    "run",
-    "--tools-dir",
-    w.tools.dir,
-    "--work-dir",
-    join(w.root, "runs"),
-    "--report-dir",
-    join(w.root, "reports"),
-    "--parallel",
-    "1",
-    ...ONE_TEST,
-    "--run-id",
-    runId,
-  ];
+  const argv = [process.execPath, ...runArgv(w), "--parallel", "1", ...ONE_TEST, "--run-id", runId];
   const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   return execa("script", ["-qefc", `${setup}; ${quoted}`, "/dev/null"], {
     reject: false,
