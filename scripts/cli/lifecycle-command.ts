@@ -21,7 +21,7 @@ import { PROVIDERS, type Provider } from "../cluster/providers.ts";
 import { ExitCode, InfrastructureError, UsageError } from "../errors.ts";
 import { deleteOwned, installedIstioVersion, loadKubeConfig } from "../mesh/kube.ts";
 import { parseCellId } from "../plan/cells.ts";
-import { objectsToCreate, remoteManifests } from "../plan/objects.ts";
+import { toCreate } from "../plan/objects.ts";
 import type { PlannedCell } from "../plan/plan.ts";
 import { shellJoin } from "../plan/shell.ts";
 import { cellKubeconfig, type StepContext } from "../plan/steps.ts";
@@ -192,8 +192,7 @@ function checkSameCells(set: RerunSet, cells: readonly PlannedCell[], provider: 
 /** On the user's own cluster, a dry run lists every object the cell would create, before anything
  * is: what a vendor reviews. All carry the run's owner labels, which is what ssc down deletes by. */
 function byoObjectLines(cell: PlannedCell, runId: string): string[] {
-  const objects = objectsToCreate(cell, runId, "existing");
-  const remote = remoteManifests(cell, runId, "existing");
+  const { objects, remote } = toCreate(cell, runId, "existing");
   if (objects.length === 0 && remote.length === 0) return [];
   return [
     `# objects it would create (kind, namespace, name), each labelled ${ownerSelector(runId)}; ssc down --run-id ${runId} --kubeconfig <file> removes them:`,

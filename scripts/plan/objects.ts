@@ -10,25 +10,26 @@ export interface PlannedObject {
   name: string;
 }
 
-export function objectsToCreate(cell: PlannedCell, runId: string, provider: Provider): PlannedObject[] {
-  if (cell.scenarios.length === 0) return [];
-  const rendered = renderCell(cell, cell.scenarios, runId, provider);
-  return rendered.scenarios.flatMap((s) =>
-    s.objects.map((doc) => {
-      const o = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } };
-      return {
-        kind: o.kind ?? "?",
-        ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
-        name: o.metadata?.name ?? "?",
-      };
-    }),
-  );
+/** The objects a cell creates and the remote manifests it applies, from one rendering. */
+export function toCreate(
+  cell: PlannedCell,
+  runId: string,
+  provider: Provider,
+): { objects: PlannedObject[]; remote: string[] } {
+  if (cell.scenarios.length === 0) return { objects: [], remote: [] };
+  const { scenarios } = renderCell(cell, cell.scenarios, runId, provider);
+  return {
+    objects: scenarios.flatMap((s) =>
+      s.objects.map((doc) => {
+        const o = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } };
+        return {
+          kind: o.kind ?? "?",
+          ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+          name: o.metadata?.name ?? "?",
+        };
+      }),
+    ),
+    // Each creates what its publisher put in it.
+    remote: scenarios.flatMap((s) => s.prerequisites.map((p) => p.url)),
+  };
 }
-
-/** Remote manifests a cell applies (each creates what its publisher put in it). */
-export const remoteManifests = (cell: PlannedCell, runId: string, provider: Provider): string[] =>
-  cell.scenarios.length === 0
-    ? []
-    : renderCell(cell, cell.scenarios, runId, provider).scenarios.flatMap((s) =>
-        s.prerequisites.map((p) => p.url),
-      );

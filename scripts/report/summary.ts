@@ -15,13 +15,17 @@ function tested(run: RunResult): string {
   return i.organization ? `${i.organization}/${what}` : `Tested ${what}`;
 }
 
+/** Every contradicted finding, with its cell. */
+const contradictedFindings = (run: RunResult) =>
+  run.cells.flatMap((c) =>
+    c.tests.filter((t) => t.provisional && findingOutcome(t) === "contradicted").map((t) => ({ c, t })),
+  );
+
 /** Contradicted findings go first: the facts the suite was built on, or Istio, changed. */
 function contradicted(run: RunResult): string[] {
-  const n = run.cells
-    .flatMap((c) => c.tests)
-    .filter((t) => t.provisional && findingOutcome(t) === "contradicted");
+  const n = contradictedFindings(run);
   if (n.length === 0) return [];
-  const ids = [...new Set(n.map((t) => t.id))].join(", ");
+  const ids = [...new Set(n.map(({ t }) => t.id))].join(", ");
   return [
     `> **${n.length} finding(s) contradicted** (${ids}): Istio did not behave as the facts predicted; the facts or Istio changed. See Findings.${run.strictFindings ? " --strict-findings makes this a failure." : ""}`,
     "",
@@ -30,11 +34,7 @@ function contradicted(run: RunResult): string[] {
 
 /** The console's one line naming every contradicted finding by cell, or undefined when none is. */
 export function contradictedLine(run: RunResult): string | undefined {
-  const found = run.cells.flatMap((c) =>
-    c.tests
-      .filter((t) => t.provisional && findingOutcome(t) === "contradicted")
-      .map((t) => `${c.id} / ${t.id}`),
-  );
+  const found = contradictedFindings(run).map(({ c, t }) => `${c.id} / ${t.id}`);
   return found.length > 0
     ? `FINDINGS CONTRADICTED (the facts or Istio changed; see summary.md): ${found.join(", ")}`
     : undefined;

@@ -51,7 +51,6 @@ export function lineProgress(write: (line: string) => void, now: () => Date = ()
     emit(e) {
       const t = hms(now());
       if (e.event === "step-started") write(`ssc: ${t} ${label(e)}: ${e.description}`);
-      else if (e.event === "run-ended") return;
       else if (e.event === "step-ended")
         write(`ssc: ${t} ${label(e)} ${e.ok ? "done" : "FAILED"} after ${seconds(e.seconds)}`);
       else if (e.event === "cell-ended")
