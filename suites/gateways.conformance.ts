@@ -19,7 +19,7 @@ import { defineConformanceTest } from "../scripts/registry/define.ts";
 /** Listeners, mTLS 200, plaintext refused and both targets UP, for one gateway pod. */
 async function gatewayChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
   const [listeners, endpoints, targets] = await Promise.all([
-    listenerChecks(t, pod, secureRows(secureListenerExpectations(false))),
+    listenerChecks(t, pod, secureRows(secureListenerExpectations(false, pod.ips))),
     endpointChecks(t, pod, ["mtls", "plaintext"]),
     targetChecks(t, pod),
   ]);

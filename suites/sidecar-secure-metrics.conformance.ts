@@ -21,9 +21,10 @@ export const SidecarSecureListeners = defineConformanceTest({
   seed: "000",
   features: ["SidecarSecureMetrics"],
   scenarios: { native: ["httpbin-native"] },
-  run: async (t) => ({
-    verdicts: await listenerChecks(t, await t.pod("ssc-native", httpbin), secureListenerExpectations(false)),
-  }),
+  run: async (t) => {
+    const pod = await t.pod("ssc-native", httpbin);
+    return { verdicts: await listenerChecks(t, pod, secureListenerExpectations(false, pod.ips)) };
+  },
 });
 
 export const SidecarSecureScrapeMtls = defineConformanceTest({

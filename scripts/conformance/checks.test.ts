@@ -49,6 +49,7 @@ const pod: PodInfo = {
   name: "httpbin-abc",
   namespace: "ssc-native",
   ip: "10.0.0.5",
+  ips: ["10.0.0.5"],
   serviceAccount: "httpbin",
   annotations: {},
 };

@@ -11,6 +11,7 @@ import {
   cellContext,
   convergeIntervalMs,
   execBudgetMs,
+  podIps,
   trustDomainOf,
 } from "./context.ts";
 
@@ -123,6 +124,7 @@ describe("cellContext", () => {
       name: "web",
       namespace: "ssc-native",
       ip: "10.0.0.3",
+      ips: ["10.0.0.3"],
       serviceAccount: "httpbin",
       annotations: { "prometheus.istio.io/secure-port": "15092" },
     });
@@ -137,6 +139,18 @@ describe("cellContext", () => {
       serviceAccount: "default",
       annotations: {},
     });
+  });
+
+  it("lists a dual-stack pod's IPs with podIP first, as the bootstrap reads them", async () => {
+    const dual = readyPod("web");
+    const v6first = { ...dual.status, podIP: "fd00::3", podIPs: [{ ip: "10.0.0.3" }, { ip: "fd00::3" }] };
+    api = await startApiServer({ pods: [{ ...dual, status: v6first }] });
+    expect(await cellContext(await file()).pod("ssc-native", "app=httpbin")).toMatchObject({
+      ip: "fd00::3",
+      ips: ["fd00::3", "10.0.0.3"],
+    });
+    expect(podIps({ status: {} })).toEqual([]);
+    expect(podIps({ status: { podIPs: [{ ip: "10.0.0.4" }] } })).toEqual(["10.0.0.4"]);
   });
 
   it("says what it found when no pod qualifies", async () => {

@@ -47,6 +47,8 @@ export interface PodInfo {
   name: string;
   namespace: string;
   ip: string;
+  /** status.podIPs, status.podIP first: two on a dual-stack cluster. */
+  ips: readonly string[];
   serviceAccount: string;
   annotations: Record<string, string>;
 }
@@ -110,6 +112,13 @@ function usable(p: V1Pod): boolean {
   );
 }
 
+/** The pod's IPs, podIP first (the API keeps podIPs[0] equal to podIP; older servers omit podIPs). */
+export function podIps(p: V1Pod): string[] {
+  const ip = p.status?.podIP;
+  const all = (p.status?.podIPs ?? []).map((x) => x.ip);
+  return ip ? [ip, ...all.filter((x) => x !== ip)] : all;
+}
+
 export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {}): CellContext {
   const kc = loadKubeConfig(file.kubeconfig, file.context);
   const core = kc.makeApiClient(CoreV1Api);
@@ -143,6 +152,7 @@ export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {
         name: p.metadata!.name!,
         namespace,
         ip: p.status!.podIP!,
+        ips: podIps(p),
         serviceAccount: p.spec?.serviceAccountName ?? "default",
         annotations: p.metadata!.annotations ?? {},
       };

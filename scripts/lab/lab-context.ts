@@ -52,6 +52,7 @@ export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
       name: `${pod.name}-0`,
       namespace: LAB_NAMESPACE,
       ip: pod.ip,
+      ips: [pod.ip],
       serviceAccount: pod.name,
       annotations: pod.annotations,
     };

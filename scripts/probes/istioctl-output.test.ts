@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SIDECAR_LISTENER_ROWS_UNHARDENED, tabwrite } from "../lab/golden.ts";
 import { upstreamOutput } from "../testing/goldens.ts";
 import {
+  bootstrapAddresses,
   checkListeners,
   checkZtunnelWorkloads,
   LISTENER_COLUMNS,
@@ -123,6 +124,86 @@ describe("istioctl outputs as Istio's goldens record them", () => {
         .verdict,
     ).toBe("fail");
     expect(checkZtunnelWorkloads(text, !address, want).verdict).toBe("error");
+  });
+});
+
+describe("listener addresses by the pod's IP families", () => {
+  // istioctl joins a listener's address and its additional addresses with "," (listener.go
+  // L325-326 at 1.31.0-rc.0); only 15090 carries additional addresses in the bootstrap.
+  const table = (a15090: string, aSecure: string) =>
+    tabwrite(
+      SIDECAR.map((r) =>
+        r[1] === "15090"
+          ? [a15090, ...r.slice(1)]
+          : ["15091", "15092"].includes(r[1]!)
+            ? [aSecure, ...r.slice(1)]
+            : [...r],
+      ),
+    );
+  const v4 = "10.244.0.7";
+  const v6 = "fd00:10:244::7";
+
+  it("reads the families as the bootstrap does: IPv4, IPv6, dual with or without ISTIO_DUAL_STACK", () => {
+    expect(bootstrapAddresses([])).toEqual([{ primary: { localhost: "127.0.0.1", wildcard: "0.0.0.0" } }]);
+    expect(bootstrapAddresses([v4])).toEqual([{ primary: { localhost: "127.0.0.1", wildcard: "0.0.0.0" } }]);
+    expect(bootstrapAddresses([v6])).toEqual([{ primary: { localhost: "::1", wildcard: "::" } }]);
+    expect(bootstrapAddresses([v4, v6])).toEqual([
+      {
+        primary: { localhost: "127.0.0.1", wildcard: "0.0.0.0" },
+        additional: { localhost: "::1", wildcard: "::" },
+      },
+      { primary: { localhost: "127.0.0.1", wildcard: "0.0.0.0" } },
+    ]);
+    // IPv6 first and ISTIO_DUAL_STACK on: IPv6 is primary; off: the IPv4 pair all the same.
+    expect(bootstrapAddresses([v6, v4])).toEqual([
+      {
+        primary: { localhost: "::1", wildcard: "::" },
+        additional: { localhost: "127.0.0.1", wildcard: "0.0.0.0" },
+      },
+      { primary: { localhost: "127.0.0.1", wildcard: "0.0.0.0" } },
+    ]);
+  });
+
+  it.each([
+    ["IPv6-only", [v6], false, "::", "::"],
+    ["IPv6-only, hardened", [v6], true, "::1", "::"],
+    ["dual-stack, ISTIO_DUAL_STACK on", [v4, v6], false, "0.0.0.0,::", "0.0.0.0"],
+    ["dual-stack, ISTIO_DUAL_STACK on, hardened", [v4, v6], true, "127.0.0.1,::1", "0.0.0.0"],
+    ["dual-stack, ISTIO_DUAL_STACK off", [v4, v6], false, "0.0.0.0", "0.0.0.0"],
+    ["dual-stack IPv6 first, ISTIO_DUAL_STACK on", [v6, v4], false, "::,0.0.0.0", "::"],
+    ["dual-stack IPv6 first, ISTIO_DUAL_STACK off", [v6, v4], true, "127.0.0.1", "0.0.0.0"],
+  ])("%s: passes with 15090 on %s and the secure ports on %s", (_n, ips, hardened, a15090, aSecure) => {
+    const want = secureListenerExpectations(hardened, ips);
+    expect(checkListeners(table(a15090, aSecure), want)).toMatchObject({ verdict: "pass" });
+    // Secure listeners on loopback, or 15090 bound as the other hardening setting, fail.
+    expect(checkListeners(table(a15090, "127.0.0.1"), want).verdict).toBe("fail");
+    const flipped = a15090.replace("127.0.0.1", "0.0.0.0").replace("::1", "::");
+    const other = flipped === a15090 ? a15090.replace("0.0.0.0", "127.0.0.1").replace("::", "::1") : flipped;
+    expect(checkListeners(table(other, aSecure), want).verdict).toBe("fail");
+  });
+
+  it("a single-family pod's rows do not pass for the other family", () => {
+    expect(checkListeners(table("::", "::"), secureListenerExpectations(false, [v4])).verdict).toBe("fail");
+    expect(checkListeners(table("0.0.0.0", "0.0.0.0"), secureListenerExpectations(false, [v6])).verdict).toBe(
+      "fail",
+    );
+  });
+
+  it("a dual-stack address on a secure port is not what Istio renders: fails, naming both accepted forms", () => {
+    const v = checkListeners(table("0.0.0.0,::", "0.0.0.0,::"), secureListenerExpectations(false, [v4, v6]));
+    expect(v.verdict).toBe("fail");
+    expect(v.summary).toContain('expected "0.0.0.0 Trans: tls Inline Route: /stats/prometheus*"');
+    // 15090's dual-stack row is right there: only the secure ports are named.
+    expect(v.summary).not.toContain("15090");
+    // On an IPv4-only pod the dual-stack 15090 row is wrong too, and the message lists the choices.
+    const single = checkListeners(table("0.0.0.0,::", "0.0.0.0"), secureListenerExpectations(false, [v4]));
+    expect(single.summary).toBe(
+      '15090 is "0.0.0.0,:: ALL Inline Route: /stats/prometheus*", expected "0.0.0.0 ALL Inline Route: /stats/prometheus*"',
+    );
+    const either = checkListeners(table("::", "0.0.0.0"), secureListenerExpectations(false, [v4, v6]));
+    expect(either.summary).toBe(
+      '15090 is ":: ALL Inline Route: /stats/prometheus*", expected "0.0.0.0,:: or 0.0.0.0 ALL Inline Route: /stats/prometheus*"',
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { isIPv6 } from "node:net";
 import { error, fail, pass, type Verdict } from "./verdict.ts";
 
 // istioctl prints tables through Go's tabwriter (minwidth 0, tabwidth 8, padding 1): every cell of
@@ -38,24 +39,71 @@ export const LISTENER_COLUMNS = ["ADDRESSES", "PORT", "MATCH", "DESTINATION"] as
 
 export interface ListenerExpectation {
   port: number;
-  address: string;
+  /** The ADDRESSES cell, any one of these: what Envoy's bootstrap binds depends on the pod's IP
+   * families and on ISTIO_DUAL_STACK, which the pod's spec does not show. */
+  addresses: readonly string[];
   match: string;
   destination: string;
 }
 
-/** The secure metrics rows of a sidecar (istio-facts.md §3.2 step 6, §5.1). */
-export function secureListenerExpectations(hardened: boolean): ListenerExpectation[] {
+/** The wildcard and loopback values Envoy's bootstrap is rendered with, from the pod's IPs
+ * (Istio 1.31.0-rc.0 pkg/bootstrap/config.go L159-203; values in pkg/bootstrap/option/instances.go
+ * L34-37): all IPv4 gives 127.0.0.1 / 0.0.0.0, all IPv6 ::1 / ::. A dual-stack pod gets the IPv4
+ * pair unless ISTIO_DUAL_STACK is on (pilot/pkg/features/experimental.go L193, default false);
+ * then the family of its first IP is primary and the other one is `additional_*`. */
+export interface BootstrapAddresses {
+  primary: { localhost: string; wildcard: string };
+  /** Present only when ISTIO_DUAL_STACK is on for a dual-stack pod. */
+  additional?: { localhost: string; wildcard: string };
+}
+
+const V4 = { localhost: "127.0.0.1", wildcard: "0.0.0.0" } as const;
+const V6 = { localhost: "::1", wildcard: "::" } as const;
+
+/** Every rendering the bootstrap may have for a pod with these IPs (first = status.podIP; none
+ * known: IPv4, kind's default family). */
+export function bootstrapAddresses(podIps: readonly string[]): BootstrapAddresses[] {
+  const v6 = podIps.map((ip) => isIPv6(ip));
+  if (v6.length === 0 || v6.every((x) => !x)) return [{ primary: V4 }];
+  if (v6.every((x) => x)) return [{ primary: V6 }];
+  const dual = v6[0] ? { primary: V6, additional: V4 } : { primary: V4, additional: V6 };
+  return [dual, { primary: V4 }];
+}
+
+/**
+ * The secure metrics rows of a sidecar (istio-facts.md §3.2 step 6, §5.1) for a pod with these
+ * IPs. istioctl prints a listener's address, then its additional addresses, joined by ","
+ * (istioctl/pkg/writer/envoy/configdump/listener.go L325-326, 1.31.0-rc.0). In the bootstrap
+ * (tools/packaging/common/envoy_bootstrap.json L594-625, L740-850) only 15090 (and 15021) carry
+ * `additionalAddresses`; 15091/15092 bind the primary wildcard alone, so a dual-stack row reads
+ * "0.0.0.0,::" on 15090 and "0.0.0.0" on 15091.
+ */
+export function secureListenerExpectations(
+  hardened: boolean,
+  podIps: readonly string[] = [],
+): ListenerExpectation[] {
+  const renderings = bootstrapAddresses(podIps);
+  const metricsPort = renderings.map(({ primary, additional }) => {
+    const pick = (a: { localhost: string; wildcard: string }) => (hardened ? a.localhost : a.wildcard);
+    return [pick(primary), ...(additional ? [pick(additional)] : [])].join(",");
+  });
+  const wildcard = [...new Set(renderings.map((r) => r.primary.wildcard))];
   return [
     {
       port: 15090,
-      address: hardened ? "127.0.0.1" : "0.0.0.0",
+      addresses: metricsPort,
       match: "ALL",
       destination: "Inline Route: /stats/prometheus*",
     },
-    { port: 15091, address: "0.0.0.0", match: "Trans: tls", destination: "Inline Route: /stats/prometheus*" },
+    {
+      port: 15091,
+      addresses: wildcard,
+      match: "Trans: tls",
+      destination: "Inline Route: /stats/prometheus*",
+    },
     {
       port: 15092,
-      address: "0.0.0.0",
+      addresses: wildcard,
       match: "Trans: tls",
       destination: "Inline Route: /stats/prometheus*, /metrics*",
     },
@@ -74,12 +122,12 @@ export function checkListeners(output: string, expected: readonly ListenerExpect
   const problems: string[] = [];
   const evidence: string[] = [];
   const show = (r: Row) => `${r.ADDRESSES} ${r.MATCH} ${r.DESTINATION}`;
-  const want = (e: ListenerExpectation) => `${e.address} ${e.match} ${e.destination}`;
+  const want = (e: ListenerExpectation) => `${e.addresses.join(" or ")} ${e.match} ${e.destination}`;
   for (const e of expected) {
     const onPort = rows.filter((r) => r.PORT === String(e.port));
     evidence.push(...onPort.map((r) => LISTENER_COLUMNS.map((c) => r[c]).join(" | ")));
     const matches = (r: Row) =>
-      r.ADDRESSES === e.address && r.MATCH === e.match && r.DESTINATION === e.destination;
+      e.addresses.includes(r.ADDRESSES!) && r.MATCH === e.match && r.DESTINATION === e.destination;
     if (onPort.length === 0) problems.push(`no listener on ${e.port}`);
     else if (!onPort.some(matches)) {
       problems.push(`${e.port} is "${onPort.map(show).join("; ")}", expected "${want(e)}"`);
