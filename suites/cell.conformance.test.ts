@@ -6,7 +6,7 @@ import { thrownVerdict } from "../scripts/conformance/checks.ts";
 import { type CellContextFile, cellContext } from "../scripts/conformance/context.ts";
 import { describeError } from "../scripts/errors.ts";
 import type { TestDecision } from "../scripts/plan/gates.ts";
-import { error, worstOf } from "../scripts/probes/verdict.ts";
+import { worstOf } from "../scripts/probes/verdict.ts";
 import { type ProbeClientRecord, statusOf, type TestResult } from "../scripts/report/model.ts";
 import type { CellResultsFile } from "../scripts/run/run-tests.ts";
 import { DEFAULT_TIMEOUTS } from "../scripts/timeouts.ts";
