@@ -1,4 +1,4 @@
-import { ztunnelChecks } from "../scripts/conformance/checks.ts";
+import { ambientPrincipalChecks, ztunnelChecks } from "../scripts/conformance/checks.ts";
 import { probeAllSeries } from "../scripts/probes/prometheus.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
 
@@ -30,6 +30,39 @@ export const AmbientScrapeIsMutualTls = defineConformanceTest({
           t.converge("promql"),
         ),
       ],
+    };
+  },
+});
+
+export const AmbientScrapeIdentities = defineConformanceTest({
+  id: "AmbientScrapeIdentities",
+  description:
+    'istio_tcp_connections_opened_total{reporter="destination", source_workload="prometheus"} to httpbin and metrics-app in ssc-ambient: every series carries source_principal = the ambient Prometheus\'s SPIFFE id, destination_principal = the workload\'s, mutual_tls (ztunnel >= 1.23 takes the source from the mTLS peer)',
+  seed: "beyond",
+  features: ["Ambient"],
+  profiles: ["ambient"],
+  scenarios: anyMode("ambient", "probe-client"),
+  run: async (t) => {
+    const api = t.prometheus("http://prometheus.ssc-ambient.svc:9090", await t.probeClient());
+    const apps = await Promise.all(
+      ["httpbin", "metrics-app"].map((app) => t.pod("ssc-ambient", `app=${app}`)),
+    );
+    const prometheus = await t.pod("ssc-ambient", "app=prometheus");
+    return {
+      verdicts: await ambientPrincipalChecks(
+        t,
+        api,
+        {
+          workload: "prometheus",
+          namespace: prometheus.namespace,
+          serviceAccount: prometheus.serviceAccount,
+        },
+        apps.map((p, i) => ({
+          workload: ["httpbin", "metrics-app"][i]!,
+          namespace: p.namespace,
+          serviceAccount: p.serviceAccount,
+        })),
+      ),
     };
   },
 });

@@ -1,14 +1,20 @@
 import { assertUniqueIds, type ConformanceTest } from "../scripts/registry/define.ts";
-import { AmbientScrapeIsMutualTls, AmbientWorkloadsHbone } from "./ambient.conformance.ts";
+import {
+  AmbientScrapeIdentities,
+  AmbientScrapeIsMutualTls,
+  AmbientWorkloadsHbone,
+} from "./ambient.conformance.ts";
 import {
   GatewayApiDocsPath,
   GatewayApiSecureMetrics,
   IngressGatewaySecureMetrics,
 } from "./gateways.conformance.ts";
-import { HardenedPlaintextPortsLocalOnly } from "./hardened.conformance.ts";
+import { HardenedPlaintextPortsLocalOnly, HardenedSecureTargetsUp } from "./hardened.conformance.ts";
 import { LegacyGatewaySecureScrape, LegacySidecarSecureScrape } from "./legacy.conformance.ts";
 import { MetricsMergingExposesAppMetrics } from "./metrics-merging.conformance.ts";
+import { PodMonitorFileTlsRefused } from "./prometheus-operator.conformance.ts";
 import {
+  SecurePortAdmitsAnyMeshIdentity,
   SecurePortRejectsForeignCa,
   SecurePortRejectsNoClientCert,
   SecurePortRejectsPlaintext,
@@ -19,6 +25,7 @@ import {
   PrometheusSecureTargetsUp,
   SecurePortAutoAnnotation,
   SecurePortPayload,
+  SidecarInjectedAndReady,
   SidecarSecureListeners,
   SidecarSecureScrapeMtls,
 } from "./sidecar-secure-metrics.conformance.ts";
@@ -32,12 +39,14 @@ import {
 // (no vitest, no Kubernetes client), so `ssc list` and `ssc plan` read the records a run executes.
 export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   PrometheusClientCertificates,
+  SidecarInjectedAndReady,
   SidecarSecureListeners,
   SidecarSecureScrapeMtls,
   SecurePortRejectsPlaintext,
   SecurePortRejectsNoClientCert,
   SecurePortRejectsForeignCa,
   SecurePortServesWorkloadIdentity,
+  SecurePortAdmitsAnyMeshIdentity,
   SecurePortPayload,
   SecurePortAutoAnnotation,
   PrometheusSecureTargetsUp,
@@ -45,12 +54,15 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   GatewayApiSecureMetrics,
   GatewayApiDocsPath,
   HardenedPlaintextPortsLocalOnly,
+  HardenedSecureTargetsUp,
   LegacySidecarSecureScrape,
   LegacyGatewaySecureScrape,
   SecureScrapeUnderStrictMtls,
   AmbientScrapeIsMutualTls,
+  AmbientScrapeIdentities,
   AmbientWorkloadsHbone,
   ServiceMonitorScrapeUnderStrict,
+  PodMonitorFileTlsRefused,
   PermissiveMetricsPortException,
   MetricsMergingExposesAppMetrics,
 ];

@@ -1,4 +1,4 @@
-import { localhostOnlyChecks } from "../scripts/conformance/checks.ts";
+import { localhostOnlyChecks, targetChecks } from "../scripts/conformance/checks.ts";
 import { defineConformanceTest } from "../scripts/registry/define.ts";
 
 // Seed 000, "fully hardened": METRICS_LOCALHOST_ACCESS_ONLY (>= 1.23) locks the plaintext metrics
@@ -18,4 +18,18 @@ export const HardenedPlaintextPortsLocalOnly = defineConformanceTest({
     legacy: ["secure-prometheus", "httpbin-hardened"],
   },
   run: async (t) => ({ verdicts: await localhostOnlyChecks(t, await t.pod("ssc-hardened", "app=httpbin")) }),
+});
+
+export const HardenedSecureTargetsUp = defineConformanceTest({
+  id: "HardenedSecureTargetsUp",
+  description:
+    "with METRICS_LOCALHOST_ACCESS_ONLY, the secure Prometheus still lists the hardened pod UP in each secure job at the mode's ports (Istio's TestSecureMetricsPorts scrapes a hardened target)",
+  seed: "beyond",
+  features: ["HardenedMetrics", "PrometheusSecureJobs"],
+  requires: ["metricsLocalhostAccessOnly"],
+  scenarios: {
+    native: ["secure-prometheus", "httpbin-hardened"],
+    legacy: ["secure-prometheus", "httpbin-hardened"],
+  },
+  run: async (t) => ({ verdicts: await targetChecks(t, await t.pod("ssc-hardened", "app=httpbin")) }),
 });

@@ -1,5 +1,6 @@
-import { endpointChecks, identityChecks } from "../scripts/conformance/checks.ts";
+import { endpointChecks, identityChecks, meshPeerChecks } from "../scripts/conformance/checks.ts";
 import type { CellContext } from "../scripts/conformance/context.ts";
+import { MESH_PEER_PREDICTION } from "../scripts/conformance/mesh-peer.ts";
 import { defineConformanceTest } from "../scripts/registry/define.ts";
 
 /** httpbin with the secure ports of this cell's mode. */
@@ -49,4 +50,16 @@ export const SecurePortServesWorkloadIdentity = defineConformanceTest({
   features: ["WorkloadIdentity"],
   scenarios: SecurePortRejectsPlaintext.scenarios,
   run: async (t) => ({ verdicts: await identityChecks(t, await target(t)) }),
+});
+
+export const SecurePortAdmitsAnyMeshIdentity = defineConformanceTest({
+  id: "SecurePortAdmitsAnyMeshIdentity",
+  description: `finding: a mesh workload that is not Prometheus (spiffe://TD/ns/ssc-peer/sa/mesh-peer, its own sidecar's certificate files) gets 200 from 15091 and 15092 while Prometheus does; a refusal contradicts it. Predicted: ${MESH_PEER_PREDICTION}`,
+  seed: "finding",
+  features: ["SidecarSecureMetrics", "WorkloadIdentity"],
+  scenarios: { native: ["secure-prometheus", "httpbin-native", "mesh-peer"] },
+  run: async (t) => {
+    const verdicts = await meshPeerChecks(t, await t.pod("ssc-native", "app=httpbin"));
+    return { verdicts, finding: verdicts.map((v) => v.summary).join("; ") };
+  },
 });

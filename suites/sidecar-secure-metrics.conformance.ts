@@ -4,6 +4,7 @@ import {
   listenerChecks,
   payloadChecks,
   securePortAnnotationChecks,
+  sidecarCheck,
   targetChecks,
 } from "../scripts/conformance/checks.ts";
 import { secureListenerExpectations } from "../scripts/probes/istioctl-output.ts";
@@ -45,6 +46,19 @@ export const PrometheusClientCertificates = defineConformanceTest({
   features: ["PrometheusSecureJobs"],
   scenarios: anyMode("secure-prometheus"),
   run: async (t) => ({ verdicts: [await clientCertificateCheck(t)] }),
+});
+
+export const SidecarInjectedAndReady = defineConformanceTest({
+  id: "SidecarInjectedAndReady",
+  description:
+    "precondition: the target httpbin has istio-proxy injected (a container, or a native sidecar: an init container with restartPolicy Always) and ready; when not, every test checking its secure ports is an error naming it",
+  seed: "beyond",
+  features: ["SidecarSecureMetrics"],
+  scenarios: { native: ["httpbin-native"], legacy: ["legacy-sidecar"] },
+  run: async (t) => {
+    const pod = await t.pod(t.secureMetricsMode === "native" ? "ssc-native" : "ssc-legacy", httpbin);
+    return { verdicts: [sidecarCheck(pod)] };
+  },
 });
 
 export const SecurePortPayload = defineConformanceTest({

@@ -1,4 +1,5 @@
 import { ExitCode } from "../errors.ts";
+import { budgetScale, MAX_BUDGET_SCALE, PROCESS_START_REFERENCE_MS } from "../lab/budgets.ts";
 import { PROBE_CLIENT_CURL } from "../lab/host-curl.ts";
 import { type SelftestResult, selftest } from "../lab/selftest.ts";
 import { formatOf, type Options } from "./options.ts";
@@ -30,6 +31,7 @@ export function selftestTable(r: SelftestResult): string {
     "* the probe that exists to catch the fault; x!=y means got x, expected y",
     `${faults.filter((f) => f.ok).length} of ${faults.length} faults caught; healthy lab ${r.subjects[0]?.ok ? "passes" : "FAILS"}`,
     `wall ${r.seconds.toFixed(1)} s; floor ${r.floorSeconds} s (the targetsUp budget a not-yet fault waits out); Prometheus from ${r.prometheus}`,
+    `a process starts in ${r.processStartMs.toFixed(0)} ms here: budgets x${budgetScale(r.processStartMs).toFixed(2)} (x1 at ${PROCESS_START_REFERENCE_MS} ms, at most x${MAX_BUDGET_SCALE})`,
     `probes ran with ${r.curl} (the probe client's is curl ${PROBE_CLIENT_CURL})`,
     ...problems,
   ].join("\n");
@@ -44,6 +46,7 @@ export async function selftestCommand(o: Options) {
             ok: r.ok,
             seconds: r.seconds,
             floorSeconds: r.floorSeconds,
+            processStartMs: r.processStartMs,
             prometheus: r.prometheus,
             curl: r.curl,
             subjects: r.subjects.map((s) => ({

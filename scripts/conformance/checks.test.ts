@@ -6,12 +6,14 @@ import { prometheusApi } from "../probes/prometheus.ts";
 import { curlAnswer, curlFailure } from "../testing/curl-output.ts";
 import { DEFAULT_TIMEOUTS, type TimeoutName } from "../timeouts.ts";
 import {
+  ambientPrincipalChecks,
   clientCertificateCheck,
   endpointChecks,
   identityChecks,
   listenerChecks,
   localhostOnlyChecks,
   mergedMetricsCheck,
+  meshPeerChecks,
   PRECONDITION_INTERVAL_MS,
   PreconditionFailed,
   payloadChecks,
@@ -20,6 +22,7 @@ import {
   securePortAnnotationChecks,
   securePorts,
   secureRows,
+  sidecarCheck,
   statsUrl,
   strictScrapeCheck,
   targetChecks,
@@ -52,12 +55,15 @@ const pod: PodInfo = {
   ips: ["10.0.0.5"],
   serviceAccount: "httpbin",
   annotations: {},
+  sidecar: { kind: "native", ready: true, restarts: 0 },
 };
 const MESH = {
   ca: "/etc/istio-certs/root-cert.pem",
   cert: "/etc/istio-certs/cert-chain.pem",
   key: "/etc/istio-certs/key.pem",
 };
+/** The mesh peer's own files (in a cell: its pod's OUTPUT_CERTS). */
+const PEER = { ca: "/peer/root-cert.pem", cert: "/peer/cert-chain.pem", key: "/peer/key.pem" };
 const FOREIGN = {
   ca: "/etc/ssc-foreign/root-cert.pem",
   cert: "/etc/ssc-foreign/cert-chain.pem",
@@ -75,6 +81,10 @@ interface Script {
   /** The server chain (PEM) for %{certs}. */
   chain?: string;
   targets?: unknown;
+  /** The data of every /api/v1/query answer. */
+  query?: (promql: string) => unknown;
+  /** What the mesh peer's requests get (default: 200 with metrics, as Istio's listeners answer). */
+  peer?: ProcessResult;
 }
 
 function client(s: Script, seen: string[][]): CommandRunner {
@@ -90,6 +100,10 @@ function client(s: Script, seen: string[][]): CommandRunner {
     const url = argv.at(-1)!;
     const override = s.urls?.[url];
     if (override) return override;
+    if (url.includes("/api/v1/query?") && s.query) {
+      const promql = new URL(url).searchParams.get("query")!;
+      return answer(JSON.stringify({ status: "success", data: s.query(promql) }), 200);
+    }
     if (url.includes("/api/v1/targets"))
       return answer(JSON.stringify({ status: "success", data: s.targets }), 200);
     // Plain HTTP: a TLS-only secure port closes it, hardened 15090 refuses, 15020 answers 403.
@@ -98,6 +112,7 @@ function client(s: Script, seen: string[][]): CommandRunner {
       return url.includes(":15090/") ? failed(7, "curl: (7) refused") : failed(52, "curl: (52) Empty reply");
     }
     if (argv.includes(FOREIGN.cert)) return REFUSED;
+    if (argv.includes(PEER.cert)) return s.peer ?? answer(METRICS, 200);
     if (!argv.includes("--cert")) return REFUSED;
     const certs = argv.some((x) => x.includes("%{certs}")) && s.chain ? s.chain : "";
     return answer(METRICS, 200, certs);
@@ -136,6 +151,8 @@ function cell(
       return istioctl(args);
     },
     meshClient: async () => ({ run, tls: MESH, foreign: FOREIGN }),
+    meshPeer: async () => ({ run, tls: PEER }),
+    dryRunCreate: async () => ({ accepted: true }),
     securePrometheusUrl: "http://127.0.0.1:9090",
     probeClient: async () => run,
     prometheus: (base, r) => prometheusApi(r, base, 1_000),
@@ -305,6 +322,130 @@ describe("payloadChecks", () => {
       /:15091\/stats\/prometheus \(envoy port\): istio_agent_ metrics on the Envoy port/,
     );
     expect(v[1]!.summary).toMatch(/:15092\/stats\/prometheus \(merged port\): no istio_agent_ metric/);
+  });
+});
+
+describe("the sidecar precondition", () => {
+  const without: PodInfo = { ...pod, sidecar: { kind: "none", ready: false, restarts: 0 } };
+  const unready: PodInfo = { ...pod, sidecar: { kind: "container", ready: false, restarts: 3 } };
+
+  it("stops every block on a target pod without a ready istio-proxy, naming it, before any request", async () => {
+    const c = cell("native");
+    const blocks = [
+      () => endpointChecks(c.t, without, ["mtls"]),
+      () => identityChecks(c.t, without),
+      () => payloadChecks(c.t, without),
+      () => meshPeerChecks(c.t, without),
+      () => targetChecks(c.t, without),
+      () => localhostOnlyChecks(c.t, without),
+      () => listenerChecks(c.t, without, secureListenerExpectations(false)),
+      () => strictScrapeCheck(c.t, without, pod),
+    ];
+    for (const b of blocks) {
+      await expect(b()).rejects.toThrow(
+        "precondition failed: ssc-native/httpbin-abc has no istio-proxy sidecar: it was not injected",
+      );
+    }
+    const injectorless = cell("native", {}, undefined, { pod: without });
+    await expect(securePortAnnotationChecks(injectorless.t, "ssc-native", "app=httpbin")).rejects.toThrow(
+      "precondition failed: ssc-native/httpbin-abc has no istio-proxy sidecar",
+    );
+    await expect(endpointChecks(c.t, unready, ["mtls"])).rejects.toThrow(
+      "precondition failed: ssc-native/httpbin-abc's istio-proxy (container) is not ready",
+    );
+    expect(c.seen.filter((a) => a[0] === "curl")).toHaveLength(0);
+    expect(c.istioctlCalls).toHaveLength(0);
+    // Thrown into a test body, it is an error that names the precondition, never a failure.
+    const v = await endpointChecks(c.t, without, ["mtls"]).catch((e: unknown) => thrownVerdict("mtls", e));
+    expect(v).toMatchObject({ verdict: "error", evidence: [expect.stringContaining("istio-proxy none")] });
+    expect(sidecarCheck(pod)).toMatchObject({ verdict: "pass" });
+  });
+});
+
+describe("ambientPrincipalChecks", () => {
+  const src = { workload: "prometheus", namespace: "ssc-ambient", serviceAccount: "prometheus" };
+  const dst = [
+    { workload: "httpbin", namespace: "ssc-ambient", serviceAccount: "httpbin" },
+    { workload: "metrics-app", namespace: "ssc-ambient", serviceAccount: "metrics-app" },
+  ];
+  const series = (source: string, destination: string, policy = "mutual_tls") => ({
+    metric: {
+      source_principal: source,
+      destination_principal: destination,
+      connection_security_policy: policy,
+    },
+    value: [1_700_000_000, "3"],
+  });
+  const id = (sa: string) => `spiffe://example.org/ns/ssc-ambient/sa/${sa}`;
+
+  it("asks for each destination's connections from Prometheus, and wants both principals on every series", async () => {
+    const asked: string[] = [];
+    const c = cell("native", {
+      query: (q) => {
+        asked.push(q);
+        const to = /destination_workload="([^"]+)"/.exec(q)![1]!;
+        return { resultType: "vector", result: [series(id("prometheus"), id(to))] };
+      },
+    });
+    const v = await ambientPrincipalChecks(
+      c.t,
+      c.t.prometheus("http://p:9090", await c.t.probeClient()),
+      src,
+      dst,
+    );
+    expect(v.map((x) => x.verdict)).toEqual(["pass", "pass"]);
+    expect(asked[0]).toBe(
+      'sum by (source_principal, destination_principal, connection_security_policy) (istio_tcp_connections_opened_total{reporter="destination", source_workload="prometheus", source_workload_namespace="ssc-ambient", destination_workload="httpbin", destination_workload_namespace="ssc-ambient"})',
+    );
+    expect(v[1]!.summary).toContain(`destination_principal="${id("metrics-app")}"`);
+    expect(new Set(c.budgets)).toEqual(new Set(["promql"]));
+  });
+
+  it("fails on another source identity, a wrong destination or plain TCP", async () => {
+    for (const bad of [
+      series(id("default"), id("httpbin")),
+      series(id("prometheus"), id("default")),
+      series("unknown", id("httpbin"), "unknown"),
+    ]) {
+      const c = cell("native", {
+        query: () => ({ resultType: "vector", result: [series(id("prometheus"), id("httpbin")), bad] }),
+      });
+      const [v] = await ambientPrincipalChecks(
+        c.t,
+        c.t.prometheus("http://p:9090", await c.t.probeClient()),
+        src,
+        [dst[0]!],
+      );
+      expect(v!.verdict, JSON.stringify(bad)).toBe("fail");
+      expect(v!.summary).toMatch(/^1 of 2 series/);
+    }
+  });
+});
+
+describe("meshPeerChecks", () => {
+  it("scrapes each secure port with Prometheus's files and the peer's own, naming the peer by trust domain", async () => {
+    const c = cell("native");
+    const v = await meshPeerChecks(c.t, pod);
+    expect(v.map((x) => [x.probe, x.verdict])).toEqual([
+      ["mesh-peer", "pass"],
+      ["mesh-peer", "pass"],
+    ]);
+    expect(v[0]!.summary).toMatch(
+      /^as predicted, spiffe:\/\/example\.org\/ns\/ssc-peer\/sa\/mesh-peer got 200 from https:\/\/10\.0\.0\.5:15091\/stats\/prometheus/,
+    );
+    expect(v[1]!.summary).toContain("https://10.0.0.5:15092/stats/prometheus");
+    const curls = c.seen.filter((a) => a[0] === "curl");
+    expect(curls.filter((a) => a.includes(PEER.cert) && a.includes(PEER.key))).toHaveLength(2);
+    expect(curls.filter((a) => a.includes(MESH.cert))).toHaveLength(2);
+    expect(new Set(c.budgets)).toEqual(new Set(["consistency"]));
+  });
+
+  it("says contradicted when the peer is refused, and stands on the precondition", async () => {
+    const v = await meshPeerChecks(cell("native", { peer: REFUSED }).t, pod);
+    expect(v.map((x) => x.verdict)).toEqual(["fail", "fail"]);
+    await expect(meshPeerChecks(cell("native", { keyMissing: true }).t, pod)).rejects.toThrow(
+      /^precondition failed: /,
+    );
   });
 });
 

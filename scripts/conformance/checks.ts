@@ -15,12 +15,14 @@ import {
   type WorkloadExpectation,
 } from "../probes/istioctl-output.ts";
 import { probePayload } from "../probes/payload.ts";
-import { probeTarget } from "../probes/prometheus.ts";
+import { type PrometheusApi, probeAllSeries, probeTarget } from "../probes/prometheus.ts";
+import { judgeSidecar } from "../probes/sidecar.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
-import { PORTS } from "../render/scenarios.ts";
+import { MESH_PEER_ACCOUNT, PORTS } from "../render/scenarios.ts";
 import type { CellContext, PodInfo } from "./context.ts";
 import { judgeStrictScrape } from "./findings.ts";
 import { judgeMergedMetrics } from "./merging.ts";
+import { judgeMeshPeerScrape } from "./mesh-peer.ts";
 import { judgePermissivePort } from "./permissive-port.ts";
 
 // Building blocks the suites compose, so suites/ stays declarations and assertions. Every block
@@ -79,6 +81,17 @@ export function thrownVerdict(probe: string, e: unknown): Verdict {
     : error(probe, `test body threw: ${describeError(e)}`);
 }
 
+/** The sidecar precondition of a pod the secure ports are checked on: its istio-proxy injected and
+ * ready, or PreconditionFailed (a pod the webhook skipped has no secure port to judge). */
+export function sidecarCheck(pod: PodInfo): Verdict {
+  return judgeSidecar(`${pod.namespace}/${pod.name}`, pod.sidecar);
+}
+
+export function requireSidecar(pod: PodInfo): void {
+  const v = sidecarCheck(pod);
+  if (v.verdict !== "pass") throw new PreconditionFailed(v);
+}
+
 /** The mesh client, once its certificates are shown good; else PreconditionFailed. */
 export async function readyClient(t: CellContext): ReturnType<CellContext["meshClient"]> {
   const pre = await clientCertificateCheck(t);
@@ -106,6 +119,7 @@ export async function endpointChecks(
   checks: readonly EndpointCheck[],
   ports: readonly SecurePort[] = securePorts(t),
 ): Promise<Verdict[]> {
+  requireSidecar(pod);
   const client = await readyClient(t);
   return Promise.all(
     ports.flatMap(({ port }) => {
@@ -121,6 +135,7 @@ export async function endpointChecks(
 }
 
 export async function identityChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  requireSidecar(pod);
   const client = await readyClient(t);
   const expected = `spiffe://${await t.trustDomain()}/ns/${pod.namespace}/sa/${pod.serviceAccount}`;
   return Promise.all(
@@ -141,6 +156,7 @@ export async function identityChecks(t: CellContext, pod: PodInfo): Promise<Verd
 /** What each native secure port serves, read from the Prometheus pod with its own certificates:
  * Envoy's metrics on 15091, the agent's merge on 15092, no admin path on either. */
 export async function payloadChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  requireSidecar(pod);
   const client = await readyClient(t);
   return Promise.all(
     securePorts(t).map(({ port }) =>
@@ -158,18 +174,83 @@ export async function payloadChecks(t: CellContext, pod: PodInfo): Promise<Verdi
   );
 }
 
+/** The any-mesh-identity finding on each secure port: Prometheus's scrape shows the port alive, a
+ * mesh workload that is not Prometheus makes the same request with its own certificate. */
+export async function meshPeerChecks(
+  t: CellContext,
+  pod: PodInfo,
+  ports: readonly SecurePort[] = securePorts(t),
+): Promise<Verdict[]> {
+  requireSidecar(pod);
+  const client = await readyClient(t);
+  const peer = await t.meshPeer();
+  const { namespace, serviceAccount } = MESH_PEER_ACCOUNT;
+  const peerId = `spiffe://${await t.trustDomain()}/ns/${namespace}/sa/${serviceAccount}`;
+  return Promise.all(
+    ports.map(({ port }) => {
+      const url = statsUrl(pod, port);
+      const get = (run: typeof peer.run, tls: typeof peer.tls) =>
+        curl(run, { url, tls, timeoutMs: t.timeouts.request });
+      return converge(async () => {
+        const [prometheus, fromPeer] = await Promise.all([
+          get(client.run, client.tls),
+          get(peer.run, peer.tls),
+        ]);
+        return judgeMeshPeerScrape({ url, prometheus, peer: fromPeer, peerId });
+      }, t.converge("consistency"));
+    }),
+  );
+}
+
 /** The secure Prometheus lists the pod UP in each job at the port the mode uses. */
 export async function targetChecks(
   t: CellContext,
   pod: PodInfo,
   ports: readonly SecurePort[] = securePorts(t),
 ): Promise<Verdict[]> {
+  requireSidecar(pod);
   const client = await readyClient(t);
   // The client container shares the Prometheus pod's network: its API is on localhost.
   const api = t.prometheus(t.securePrometheusUrl, client.run);
   return Promise.all(
     ports.map((p) =>
       probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port) }, t.converge("targetsUp")),
+    ),
+  );
+}
+
+export interface Principal {
+  namespace: string;
+  serviceAccount: string;
+}
+
+/** The ambient finding-free identity check (catalog-facts.md §5): since ztunnel 1.23, reporter
+ * "destination" takes source_principal from the connection's mTLS peer (src/proxy/inbound.rs) and
+ * destination_principal is the destination workload's identity (src/proxy/metrics.rs). So every
+ * connection Prometheus opened to each workload carries Prometheus's SPIFFE id and the workload's:
+ * one query per destination workload, all series judged. */
+export async function ambientPrincipalChecks(
+  t: CellContext,
+  api: PrometheusApi,
+  source: Principal & { workload: string },
+  destinations: readonly (Principal & { workload: string })[],
+): Promise<Verdict[]> {
+  const td = await t.trustDomain();
+  const id = (p: Principal) => `spiffe://${td}/ns/${p.namespace}/sa/${p.serviceAccount}`;
+  return Promise.all(
+    destinations.map((d) =>
+      probeAllSeries(
+        api,
+        {
+          query: `sum by (source_principal, destination_principal, connection_security_policy) (istio_tcp_connections_opened_total{reporter="destination", source_workload="${source.workload}", source_workload_namespace="${source.namespace}", destination_workload="${d.workload}", destination_workload_namespace="${d.namespace}"})`,
+          labels: {
+            source_principal: id(source),
+            destination_principal: id(d),
+            connection_security_policy: "mutual_tls",
+          },
+        },
+        t.converge("promql"),
+      ),
     ),
   );
 }
@@ -194,6 +275,7 @@ export async function listenerChecks(
   pod: PodInfo,
   expected: readonly ListenerExpectation[],
 ): Promise<Verdict[]> {
+  requireSidecar(pod);
   const args = ["proxy-config", "listeners", `${pod.name}.${pod.namespace}`];
   return [await istioctlCheck(t, "listeners", args, (out) => checkListeners(out, expected))];
 }
@@ -221,6 +303,8 @@ export async function securePortAnnotationChecks(
 ): Promise<Verdict[]> {
   const key = "prometheus.istio.io/secure-port";
   const want = String(PORTS.secureMerged);
+  // The injector sets the annotation: on a pod it never injected, its absence says nothing.
+  requireSidecar(await t.pod(namespace, selector));
   return [
     await converge(async () => {
       // Read the pod each attempt: the annotation is set at injection, a rollout may replace it.
@@ -238,6 +322,7 @@ export async function securePortAnnotationChecks(
 }
 
 export async function localhostOnlyChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  requireSidecar(pod);
   const client = await readyClient(t);
   const merged = securePorts(t).find((p) => p.job === SECURE_JOBS.merged)!;
   return [
@@ -266,6 +351,7 @@ export async function strictScrapeCheck(
   strict: PodInfo,
   baseline: PodInfo,
 ): Promise<Verdict> {
+  requireSidecar(strict);
   const merged = { port: PORTS.secureMerged, job: SECURE_JOBS.merged };
   const [base] = await endpointChecks(t, baseline, ["mtls"], [merged]);
   if (base!.verdict !== "pass") {

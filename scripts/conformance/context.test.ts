@@ -127,6 +127,7 @@ describe("cellContext", () => {
       ips: ["10.0.0.3"],
       serviceAccount: "httpbin",
       annotations: { "prometheus.istio.io/secure-port": "15092" },
+      sidecar: { kind: "none", ready: false, restarts: 0 },
     });
     const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-native/pods"));
     expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=httpbin");
@@ -141,13 +142,24 @@ describe("cellContext", () => {
     });
   });
 
-  it("lists a dual-stack pod's IPs with podIP first, as the bootstrap reads them", async () => {
+  it("lists a dual-stack pod's IPs with podIP first, as the bootstrap reads them, and its sidecar", async () => {
     const dual = readyPod("web");
-    const v6first = { ...dual.status, podIP: "fd00::3", podIPs: [{ ip: "10.0.0.3" }, { ip: "fd00::3" }] };
-    api = await startApiServer({ pods: [{ ...dual, status: v6first }] });
+    const v6first = {
+      ...dual.status,
+      podIP: "fd00::3",
+      podIPs: [{ ip: "10.0.0.3" }, { ip: "fd00::3" }],
+      initContainerStatuses: [{ name: "istio-proxy", ready: true, restartCount: 1 }],
+    };
+    // With a native sidecar, as the injector writes it from 1.29 on Kubernetes that has them.
+    const spec = {
+      containers: [{ name: "httpbin" }],
+      initContainers: [{ name: "istio-proxy", restartPolicy: "Always" }],
+    };
+    api = await startApiServer({ pods: [{ ...dual, spec, status: v6first }] });
     expect(await cellContext(await file()).pod("ssc-native", "app=httpbin")).toMatchObject({
       ip: "fd00::3",
       ips: ["fd00::3", "10.0.0.3"],
+      sidecar: { kind: "native", ready: true, restarts: 1 },
     });
     expect(podIps({ status: {} })).toEqual([]);
     expect(podIps({ status: { podIPs: [{ ip: "10.0.0.4" }] } })).toEqual(["10.0.0.4"]);

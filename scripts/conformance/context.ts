@@ -1,15 +1,16 @@
-import { CoreV1Api, Exec, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, Exec, type KubernetesObject, type V1Pod } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { parse as parseYaml } from "yaml";
 import { hasCapability, type SecureMetricsMode } from "../catalog/capabilities.ts";
 import type { Profile } from "../catalog/profiles.ts";
 import { describeError } from "../errors.ts";
-import { loadKubeConfig } from "../mesh/kube.ts";
+import { type DryRunOutcome, dryRunCreate, loadKubeConfig } from "../mesh/kube.ts";
 import type { Convergence } from "../probes/converge.ts";
 import type { ClientTls, CommandRunner, ProcessResult } from "../probes/curl.ts";
 import { type PrometheusApi, prometheusApi } from "../probes/prometheus.ts";
 import { type ExecLike, podRunner } from "../probes/runners.ts";
-import { CERT_DIR, FOREIGN_CERT_DIR, SCRAPE } from "../render/scenarios.ts";
+import { type SidecarState, sidecarOf } from "../probes/sidecar.ts";
+import { CERT_DIR, FOREIGN_CERT_DIR, MESH_PEER_ACCOUNT, SCRAPE } from "../render/scenarios.ts";
 import {
   DEFAULT_CONSECUTIVE_SUCCESSES,
   DEFAULT_TIMEOUTS,
@@ -51,6 +52,8 @@ export interface PodInfo {
   ips: readonly string[];
   serviceAccount: string;
   annotations: Record<string, string>;
+  /** Its istio-proxy: a container, a native sidecar, or none (not injected). */
+  sidecar: SidecarState;
 }
 
 export interface CellContext extends CellInfo {
@@ -63,8 +66,14 @@ export interface CellContext extends CellInfo {
   /** Runs argv in a container through the API server's exec. */
   exec(pod: PodInfo, container: string): CommandRunner;
   istioctl(args: readonly string[]): Promise<ProcessResult>;
+  /** Asks the API server whether it would create `object` as it is (dryRun=All, strict fields):
+   * stores nothing. */
+  dryRunCreate(object: KubernetesObject): Promise<DryRunOutcome>;
   /** The secure Prometheus pod's client container and the files its sidecar wrote. */
   meshClient(): Promise<{ run: CommandRunner; tls: ClientTls; foreign: ClientTls }>;
+  /** A mesh workload that is not Prometheus (fixtures/mesh-peer): its client container and the
+   * files its own sidecar wrote, for the any-mesh-identity finding. */
+  meshPeer(): Promise<{ run: CommandRunner; tls: ClientTls }>;
   /** The secure Prometheus's API as its client container reaches it (the pod's own localhost). */
   securePrometheusUrl: string;
   /** The client outside the mesh (for Prometheus APIs without curl, and "another pod" checks). */
@@ -155,6 +164,7 @@ export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {
         ips: podIps(p),
         serviceAccount: p.spec?.serviceAccountName ?? "default",
         annotations: p.metadata!.annotations ?? {},
+        sidecar: sidecarOf(p),
       };
     },
     exec: (pod, container) =>
@@ -171,6 +181,12 @@ export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {
     async meshClient() {
       const pod = await ctx.pod("ssc-prometheus", "app=prometheus");
       return { run: ctx.exec(pod, "client"), tls: files(CERT_DIR), foreign: files(FOREIGN_CERT_DIR) };
+    },
+    dryRunCreate: (object) => dryRunCreate(kc, object),
+    async meshPeer() {
+      const { namespace, serviceAccount } = MESH_PEER_ACCOUNT;
+      const pod = await ctx.pod(namespace, `app=${serviceAccount}`);
+      return { run: ctx.exec(pod, "client"), tls: files(CERT_DIR) };
     },
     async probeClient() {
       return ctx.exec(await ctx.pod("ssc-probe", "app=probe-client"), "client");

@@ -14,11 +14,14 @@ export const POD_PROBES = [
   "targets-merged",
   "targets-envoy",
   "payload",
+  "mesh-peer",
+  "sidecar",
 ] as const;
 export const OTHER_PROBES = [
   "client-certs",
   "targets-client-certs",
   "promql-ambient",
+  "promql-principals",
   "listeners",
   "ztunnel-workloads",
 ] as const;
@@ -41,6 +44,7 @@ export interface Fault {
 // Probes that cannot show the port alive once the secure merged port is broken: they must say
 // "error", never "pass".
 const NO_LIVENESS: Partial<Record<ProbeId, VerdictKind>> = {
+  "mesh-peer": "error",
   "no-cert": "error",
   "foreign-ca": "error",
   "localhost-only": "error",
@@ -170,6 +174,14 @@ export const FAULTS: readonly Fault[] = [
     expect: { "promql-ambient": "fail" },
   },
   {
+    id: "ambient-other-source-identity",
+    description:
+      "ztunnel reports Prometheus's mutual_tls connections with another source_principal than Prometheus's service account",
+    catches: "promql-principals",
+    probe: "promql-principals",
+    expect: { "promql-principals": "fail" },
+  },
+  {
     id: "listener-row-missing",
     description: "istioctl proxy-config listeners has no 15091 row",
     catches: "listeners",
@@ -203,6 +215,34 @@ export const FAULTS: readonly Fault[] = [
     catches: "payload",
     pod: { faults: { duplicateFamily: true } },
     expect: { payload: "fail" },
+  },
+  {
+    id: "sidecar-not-injected",
+    description:
+      "the target pod is Running and Ready with no istio-proxy (the webhook skipped it): the precondition fails and every check on its ports says error, though its ports answer",
+    catches: "sidecar",
+    pod: { sidecar: { kind: "none", ready: false, restarts: 0 } },
+    expect: {
+      sidecar: "fail",
+      mtls: "error",
+      plaintext: "error",
+      "no-cert": "error",
+      "foreign-ca": "error",
+      identity: "error",
+      "localhost-only": "error",
+      "targets-merged": "error",
+      "targets-envoy": "error",
+      payload: "error",
+      "mesh-peer": "error",
+    },
+  },
+  {
+    id: "secure-port-checks-client-identity",
+    description:
+      "the secure listeners admit Prometheus's SPIFFE id only (a SAN check Istio's do not have): the any-mesh-identity finding must say contradicted",
+    catches: "mesh-peer",
+    pod: { onlyPrometheus: true },
+    expect: { "mesh-peer": "fail" },
   },
   {
     id: "client-cert-wrong-identity",

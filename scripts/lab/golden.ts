@@ -44,17 +44,35 @@ export function ztunnelWorkloadRows(prometheusProtocol: string): string[][] {
   ];
 }
 
-/** ztunnel's istio_tcp_sent_bytes_total (istio-facts.md §6.1) for two ambient namespaces: one where
- * every Prometheus connection is mutual_tls, one where one went out in plain TCP ("unknown"). */
-export function ztunnelMetrics(healthyNs: string, faultyNs: string): string {
-  const line = (ns: string, dst: string, policy: string, v: number) =>
-    `istio_tcp_sent_bytes_total{reporter="source",source_workload="prometheus",source_workload_namespace="${ns}",destination_workload="${dst}",destination_workload_namespace="${ns}",connection_security_policy="${policy}",request_protocol="tcp",response_flags="-"} ${v}`;
+/** ztunnel's istio_tcp_sent_bytes_total and istio_tcp_connections_opened_total (labels as
+ * catalog-facts.md §5 reads them in ztunnel's src/proxy/metrics.rs) for three ambient namespaces:
+ * one where every Prometheus connection is mutual_tls with Prometheus's and the workload's
+ * principals; one where one connection went out in plain TCP (policy and source_principal
+ * "unknown", as ztunnel reports plain TCP); one where the connections carry another source identity
+ * than Prometheus's service account. */
+export function ztunnelMetrics(healthyNs: string, plaintextNs: string, otherIdentityNs: string): string {
+  const id = (ns: string, sa: string) => `spiffe://cluster.local/ns/${ns}/sa/${sa}`;
+  const labels = (ns: string, dst: string, policy: string, source: string) =>
+    `reporter="destination",source_workload="prometheus",source_workload_namespace="${ns}",source_principal="${source}",destination_workload="${dst}",destination_workload_namespace="${ns}",destination_principal="${id(ns, dst)}",connection_security_policy="${policy}",request_protocol="tcp",response_flags="-"`;
+  const rows: [string, string, string, string][] = [
+    [healthyNs, "httpbin", "mutual_tls", id(healthyNs, "prometheus")],
+    [healthyNs, "metrics-app", "mutual_tls", id(healthyNs, "prometheus")],
+    [plaintextNs, "httpbin", "mutual_tls", id(plaintextNs, "prometheus")],
+    [plaintextNs, "metrics-app", "unknown", "unknown"],
+    [otherIdentityNs, "httpbin", "mutual_tls", id(otherIdentityNs, "prometheus")],
+    [otherIdentityNs, "metrics-app", "mutual_tls", id(otherIdentityNs, "default")],
+  ];
   return [
     "# TYPE istio_tcp_sent_bytes_total counter",
-    line(healthyNs, "httpbin", "mutual_tls", 1843),
-    line(healthyNs, "metrics-app", "mutual_tls", 20931),
-    line(faultyNs, "httpbin", "mutual_tls", 1843),
-    line(faultyNs, "metrics-app", "unknown", 20931),
+    ...rows.map(
+      ([ns, dst, policy, src], i) =>
+        `istio_tcp_sent_bytes_total{${labels(ns, dst, policy, src)}} ${1843 + i}`,
+    ),
+    "# TYPE istio_tcp_connections_opened_total counter",
+    ...rows.map(
+      ([ns, dst, policy, src], i) =>
+        `istio_tcp_connections_opened_total{${labels(ns, dst, policy, src)}} ${3 + i}`,
+    ),
     "",
   ].join("\n");
 }

@@ -1,8 +1,13 @@
 import { randomInt } from "node:crypto";
 import { parse as parseYaml, stringify } from "yaml";
 import { expandMatrix } from "../plan/cells.ts";
+import type { SidecarState } from "../probes/sidecar.ts";
+import { helperRunner } from "../probes/spawner.ts";
 import { withFileSd } from "../render/prometheus-config.ts";
 import { renderScenario } from "../render/render-cell.ts";
+import { MESH_PEER_ACCOUNT } from "../render/scenarios.ts";
+import type { Timeouts } from "../timeouts.ts";
+import { budgetScale, labTimeouts } from "./budgets.ts";
 import {
   type CertificateAuthority,
   type ClientFiles,
@@ -23,6 +28,8 @@ import { type LabPrometheus, startPrometheus } from "./prometheus-server.ts";
 export const TRUST_DOMAIN = "cluster.local";
 export const LAB_NAMESPACE = "lab";
 const PROMETHEUS_ID = spiffeId(TRUST_DOMAIN, "ssc-prometheus", "prometheus");
+/** The mesh workload that is not Prometheus, as fixtures/mesh-peer names it. */
+export const PEER_ID = spiffeId(TRUST_DOMAIN, MESH_PEER_ACCOUNT.namespace, MESH_PEER_ACCOUNT.serviceAccount);
 
 export interface LabPodInput {
   name: string;
@@ -32,6 +39,8 @@ export interface LabPodInput {
   trustForeignCa?: boolean;
   /** Present a certificate for another identity than the pod's own. */
   wrongIdentity?: boolean;
+  /** The secure listeners admit Prometheus's identity only (a SAN check Istio does not do). */
+  onlyPrometheus?: boolean;
   /** Present the pod's own SPIFFE identity in a certificate from a CA outside the mesh. */
   identityFromForeignCa?: boolean;
   /** Present the pod's own SPIFFE identity signed with another workload's key (its certificate,
@@ -43,6 +52,8 @@ export interface LabPodInput {
   withoutSecureEnvoyPort?: boolean;
   /** Registered with Prometheus but no process listening: the target is down. */
   down?: boolean;
+  /** What t.pod() says of its istio-proxy (default: a ready native sidecar, as 1.31 injects). */
+  sidecar?: SidecarState;
 }
 
 /** A certificate for `identity` signed with another workload's key, sent with that workload's
@@ -73,12 +84,19 @@ export interface LabPod {
   identity: string;
   /** The pod's annotations, as Prometheus's discovery sees them (and a cell's t.pod() returns). */
   annotations: Record<string, string>;
+  sidecar: SidecarState;
 }
 
 export interface Lab {
   prometheus: LabPrometheus;
+  /** The convergence budgets for this machine (lab-context.ts budgetScale). */
+  timeouts: Timeouts;
+  /** What starting one process took here (median of a few), which sized `timeouts`. */
+  processStartMs: number;
   meshClient: ClientFiles;
   foreignClient: ClientFiles;
+  /** A mesh workload's own files that is not Prometheus (the any-mesh-identity finding). */
+  peerClient: ClientFiles;
   /** Client files as a broken OUTPUT_CERTS would leave them, for the precondition's faults. */
   brokenClients: Record<BrokenClient, ClientFiles>;
   pods: Record<string, LabPod>;
@@ -149,6 +167,18 @@ function labConfig(certDir: string, input: LabInput): string {
   return stringify(secure);
 }
 
+/** The median time of five `curl --version` starts, one after another, through the lab's own
+ * process helper: what each of the lab's requests pays before it sends a byte. */
+async function measureProcessStart(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    await helperRunner(["curl", "--version"]);
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[2]!;
+}
+
 /** A free block of loopback addresses: 127.B.0.N are pod IPs, 127.B.1.N the pods' own loopback. */
 const block = () => randomInt(10, 250);
 
@@ -174,6 +204,12 @@ export async function startLab(input: LabInput): Promise<Lab> {
       foreign.certPem,
       await issueWorkload(foreign, PROMETHEUS_ID),
     );
+    const peerClient = await writeClientFiles(
+      dir,
+      "mesh-peer",
+      mesh.certPem,
+      await issueWorkload(mesh, PEER_ID),
+    );
     const brokenClients: Record<BrokenClient, ClientFiles> = {
       "wrong-identity": await writeClientFiles(
         dir,
@@ -197,7 +233,8 @@ export async function startLab(input: LabInput): Promise<Lab> {
       const ip = `127.${b}.0.${i + 2}`;
       const identity = spiffeId(TRUST_DOMAIN, LAB_NAMESPACE, p.name);
       const annotations = podAnnotations(p);
-      pods[p.name] = { name: p.name, ip, identity, annotations };
+      const sidecar = p.sidecar ?? { kind: "native", ready: true, restarts: 0 };
+      pods[p.name] = { name: p.name, ip, identity, annotations, sidecar };
       sdPods.push({ targets: [ip], labels: podLabels(p, ip, annotations) });
       if (p.down) continue;
       const cert: KeyAndCert = await issueWorkload(
@@ -215,6 +252,7 @@ export async function startLab(input: LabInput): Promise<Lab> {
         faults: {
           ...p.faults,
           ...(p.trustForeignCa ? { alsoTrust: foreign.certPem } : {}),
+          ...(p.onlyPrometheus ? { onlyClientIdentity: PROMETHEUS_ID } : {}),
           ...(p.identityFromForeignCa ? { serverCertOverride: await issueWorkload(foreign, identity) } : {}),
           ...(p.identityViaWorkloadCert
             ? { serverCertOverride: await forgedByWorkload(mesh, identity) }
@@ -249,7 +287,20 @@ export async function startLab(input: LabInput): Promise<Lab> {
     const configFile = await dir.write("prometheus.yml", config);
     const prometheus = await startPrometheus(configFile, dir.path);
     stops.push(prometheus.stop);
-    return { prometheus, meshClient, foreignClient, brokenClients, pods, dir: dir.path, dispose };
+    const processStartMs = await measureProcessStart();
+    const timeouts = labTimeouts(budgetScale(processStartMs));
+    return {
+      prometheus,
+      timeouts,
+      processStartMs,
+      meshClient,
+      foreignClient,
+      peerClient,
+      brokenClients,
+      pods,
+      dir: dir.path,
+      dispose,
+    };
   } catch (e) {
     await dispose();
     throw e;

@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { KeyAndCert } from "./pki.ts";
 
 // A lab "pod": the four metrics endpoints of an Istio sidecar, on a loopback address of its own.
@@ -34,6 +35,9 @@ export interface PodFaults {
   adminExposed?: boolean;
   /** The app exports a family Envoy exports too, so the agent's merge declares it twice. */
   duplicateFamily?: boolean;
+  /** The secure listeners accept only a client certificate carrying this SPIFFE id (a SAN check
+   * Istio's listeners do not have): any other mesh identity is cut off after the handshake. */
+  onlyClientIdentity?: string;
 }
 
 export interface PodSpec {
@@ -118,6 +122,18 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
       forward(spec, upstream, path, res);
     };
   const serverCert = f.serverCertOverride ?? spec.serverCert;
+  /** A TLS server for a secure listener, with the SAN check when the fault asks for one. */
+  const secureServer = (handler: http.RequestListener): https.Server => {
+    const server = https.createServer(tls(), handler);
+    const only = f.onlyClientIdentity;
+    if (only) {
+      server.prependListener("secureConnection", (socket: TLSSocket) => {
+        const san = socket.getPeerCertificate().subjectaltname ?? "";
+        if (!san.split(", ").includes(`URI:${only}`)) socket.destroy();
+      });
+    }
+    return server;
+  };
   const tls = (): https.ServerOptions => ({
     key: serverCert.keyPem,
     cert: serverCert.certPem,
@@ -133,8 +149,7 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
       servers.push(await listen(http.createServer(agent), h, METRICS_PORTS.agent));
     servers.push(
       await listen(
-        https.createServer(
-          tls(),
+        secureServer(
           secure(
             f.adminExposed ? ["/"] : ["/stats/prometheus"],
             f.envoyPortServesAgent ? METRICS_PORTS.agent : METRICS_PORTS.envoy,
@@ -149,12 +164,12 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
     if (f.plaintextAlso) {
       const also = f.plaintextAlso;
       const plain = http.createServer((_q, res) => text(res, also.status, also.body));
-      const secured = https.createServer(tls(), merged);
+      const secured = secureServer(merged);
       servers.push(plain, secured, await listenDual(secured, plain, spec.ip, METRICS_PORTS.secureMerged));
     } else {
       servers.push(
         await listen(
-          f.securePortPlaintext ? http.createServer(merged) : https.createServer(tls(), merged),
+          f.securePortPlaintext ? http.createServer(merged) : secureServer(merged),
           spec.ip,
           METRICS_PORTS.secureMerged,
         ),

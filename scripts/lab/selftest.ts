@@ -1,28 +1,30 @@
 import { performance } from "node:perf_hooks";
 import {
+  ambientPrincipalChecks,
   clientCertificateCheck,
   endpointChecks,
   identityChecks,
   listenerChecks,
   localhostOnlyChecks,
+  meshPeerChecks,
   payloadChecks,
   SECURE_JOBS,
   securePorts,
+  sidecarCheck,
   targetChecks,
   thrownVerdict,
 } from "../conformance/checks.ts";
-import type { PodInfo } from "../conformance/context.ts";
+import type { CellContext, PodInfo } from "../conformance/context.ts";
 import type { EndpointCheck } from "../probes/http-probes.ts";
 import { checkZtunnelWorkloads, secureListenerExpectations } from "../probes/istioctl-output.ts";
 import { probeAllSeries, probeTarget } from "../probes/prometheus.ts";
-import { localRunner } from "../probes/runners.ts";
 import { type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
 import { PORTS } from "../render/scenarios.ts";
 import { FAULTS, type Fault, type POD_PROBES, type ProbeId } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS, tabwrite, ztunnelMetrics, ztunnelWorkloadRows } from "./golden.ts";
 import { hostCurl } from "./host-curl.ts";
 import { type BrokenClient, LAB_NAMESPACE, type Lab, type LabPod, startLab } from "./lab.ts";
-import { LAB_TIMEOUTS, labCellContext } from "./lab-context.ts";
+import { labCellContext, labRunner } from "./lab-context.ts";
 
 // `ssc selftest`: one lab, one Prometheus, every probe against a healthy pod and against each fault,
 // all at once. Exit 0 only when the healthy subject passes everything and every fault is caught by
@@ -50,6 +52,9 @@ export interface SelftestResult {
    * yet" (a dropped target) waits out under the convergence rule; Prometheus's own floor (5 s
    * discovery tick plus one scrape interval) is below it. */
   floorSeconds: number;
+  /** What starting one process took on this machine; the lab's budgets, and so the floor, grow
+   * with it past PROCESS_START_REFERENCE_MS (lab-context.ts). */
+  processStartMs: number;
   prometheus: "binary" | "container";
   /** This machine's `curl --version` first line: the lab's curl, the same or newer than the
    * probe client's. */
@@ -58,6 +63,7 @@ export interface SelftestResult {
 
 const HEALTHY = "healthy";
 const FAULT_NS = "ssc-ambient-faulty";
+const OTHER_IDENTITY_NS = "ssc-ambient-other-identity";
 const SCRAPE_INTERVAL_S = 1;
 const DISCOVERY_TICK_S = 5;
 type Runner = () => Promise<Verdict>;
@@ -65,8 +71,7 @@ type Runner = () => Promise<Verdict>;
 /** The pod probes through the cell's own check blocks (scripts/conformance/checks.ts) over the lab
  * context: both secure ports of native mode, the jobs they pair with, the identity the cell
  * derives. Each probe's verdict is the worst of its ports'. */
-function podProbes(lab: Lab, pod: LabPod): Record<(typeof POD_PROBES)[number], Runner> {
-  const t = labCellContext(lab, { pods: { [`${LAB_NAMESPACE} app=${pod.name}`]: pod.name } });
+function podProbes(t: CellContext, pod: LabPod): Record<(typeof POD_PROBES)[number], Runner> {
   const target = () => t.pod(LAB_NAMESPACE, `app=${pod.name}`);
   const worst = (probe: string, verdicts: (p: PodInfo) => Promise<Verdict[]>) => async () => {
     try {
@@ -87,6 +92,10 @@ function podProbes(lab: Lab, pod: LabPod): Record<(typeof POD_PROBES)[number], R
     "targets-merged": worst("targets", (p) => targetChecks(t, p, only(SECURE_JOBS.merged))),
     "targets-envoy": worst("targets", (p) => targetChecks(t, p, only(SECURE_JOBS.envoy))),
     payload: worst("payload", (p) => payloadChecks(t, p)),
+    // One port is enough to show the listeners' client check (both ports share it), and keeps the
+    // lab's curl count down: the suite's test asks both.
+    "mesh-peer": worst("mesh-peer", (p) => meshPeerChecks(t, p, only(SECURE_JOBS.merged))),
+    sidecar: async () => sidecarCheck(await target()),
   };
 }
 
@@ -101,7 +110,7 @@ function otherProbes(
     pods: { [`${LAB_NAMESPACE} app=${healthy.name}`]: healthy.name },
     istioctl: () => ({ exitCode: 0, stdout: tabwrite(listenerRows), stderr: "" }),
   });
-  const api = t.prometheus(t.securePrometheusUrl, localRunner);
+  const api = t.prometheus(t.securePrometheusUrl, labRunner);
   // The precondition reads the client files a broken OUTPUT_CERTS would leave, or the good ones.
   const withClient = labCellContext(lab, {
     pods: {},
@@ -127,6 +136,17 @@ function otherProbes(
         },
         t.converge("promql"),
       ),
+    "promql-principals": async () => {
+      const ns = faulty ? OTHER_IDENTITY_NS : "ssc-ambient";
+      const at = (workload: string, serviceAccount: string) => ({ workload, namespace: ns, serviceAccount });
+      return worstOf(
+        await ambientPrincipalChecks(t, api, at("prometheus", "prometheus"), [
+          at("httpbin", "httpbin"),
+          at("metrics-app", "metrics-app"),
+        ]),
+        "promql",
+      );
+    },
     listeners: async () =>
       worstOf(
         await listenerChecks(
@@ -168,21 +188,27 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
   const lab = await startLab({
     pods: [{ name: HEALTHY, hardened: true }, ...podFaults.map((f) => ({ name: f.id, ...f.pod }))],
     jobVariants: [{ name: "fault-no-client-cert", withoutClientCert: true }],
-    ztunnelMetrics: ztunnelMetrics("ssc-ambient", FAULT_NS),
+    ztunnelMetrics: ztunnelMetrics("ssc-ambient", FAULT_NS, OTHER_IDENTITY_NS),
     scrapeInterval: `${SCRAPE_INTERVAL_S}s`,
   });
   try {
     const healthy = lab.pods[HEALTHY]!;
+    // One cell for every pod, as in a run: the precondition on the client files is judged once.
+    const cell = labCellContext(lab, {
+      pods: Object.fromEntries(
+        Object.values(lab.pods).map((p) => [`${LAB_NAMESPACE} app=${p.name}`, p.name]),
+      ),
+    });
     const subjects = await Promise.all([
       runSubject(
         HEALTHY,
         "every property holds",
-        { ...podProbes(lab, healthy), ...otherProbes(lab, healthy, false) },
+        { ...podProbes(cell, healthy), ...otherProbes(lab, healthy, false) },
         {},
       ),
       ...faults.map((f) => {
         const probes: Partial<Record<ProbeId, Runner>> = f.pod
-          ? podProbes(lab, lab.pods[f.id]!)
+          ? podProbes(cell, lab.pods[f.id]!)
           : { [f.probe!]: otherProbes(lab, healthy, true, f.client)[f.probe!] };
         return runSubject(f.id, f.description, probes, f.expect, f.catches);
       }),
@@ -191,7 +217,8 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
       ok: subjects.every((s) => s.ok),
       subjects,
       seconds: (performance.now() - start) / 1000,
-      floorSeconds: Math.max(DISCOVERY_TICK_S + SCRAPE_INTERVAL_S, LAB_TIMEOUTS.targetsUp / 1000),
+      floorSeconds: Math.max(DISCOVERY_TICK_S + SCRAPE_INTERVAL_S, lab.timeouts.targetsUp / 1000),
+      processStartMs: lab.processStartMs,
       prometheus: lab.prometheus.how,
       curl,
     };

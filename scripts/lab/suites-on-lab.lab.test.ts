@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
-import { HardenedPlaintextPortsLocalOnly } from "../../suites/hardened.conformance.ts";
 import {
+  HardenedPlaintextPortsLocalOnly,
+  HardenedSecureTargetsUp,
+} from "../../suites/hardened.conformance.ts";
+import {
+  SecurePortAdmitsAnyMeshIdentity,
   SecurePortRejectsForeignCa,
   SecurePortRejectsNoClientCert,
   SecurePortRejectsPlaintext,
@@ -12,6 +16,7 @@ import {
   PrometheusSecureTargetsUp,
   SecurePortAutoAnnotation,
   SecurePortPayload,
+  SidecarInjectedAndReady,
   SidecarSecureListeners,
   SidecarSecureScrapeMtls,
 } from "../../suites/sidecar-secure-metrics.conformance.ts";
@@ -46,6 +51,7 @@ interface Case {
 const CASES: Case[] = [
   // Its faults are in the client files, not a pod: tested below with each broken set.
   { test: PrometheusClientCertificates, pod: NATIVE, failsOn: [] },
+  { test: SidecarInjectedAndReady, pod: NATIVE, failsOn: ["sidecar-not-injected"] },
   { test: SidecarSecureScrapeMtls, pod: NATIVE, failsOn: ["secure-route-missing", "target-down"] },
   { test: SecurePortAutoAnnotation, pod: NATIVE, failsOn: [UNANNOTATED] },
   {
@@ -65,6 +71,8 @@ const CASES: Case[] = [
     pod: NATIVE,
     failsOn: ["wrong-server-identity", "identity-from-foreign-ca", "identity-via-workload-cert"],
   },
+  // A finding: it passes when any mesh identity gets in, and fails (contradicted) on a SAN check.
+  { test: SecurePortAdmitsAnyMeshIdentity, pod: NATIVE, failsOn: ["secure-port-checks-client-identity"] },
   {
     test: SecurePortPayload,
     pod: NATIVE,
@@ -74,6 +82,12 @@ const CASES: Case[] = [
     test: HardenedPlaintextPortsLocalOnly,
     pod: HARDENED,
     failsOn: ["hardening-off-15090", "agent-answers-remote-15020"],
+  },
+  // The lab's pods are hardened unless a fault says otherwise: the healthy one is the subject.
+  {
+    test: HardenedSecureTargetsUp,
+    pod: HARDENED,
+    failsOn: ["secure-envoy-port-not-annotated", "secure-route-missing", "target-down"],
   },
 ];
 
@@ -117,7 +131,11 @@ async function statusWith(
   rows = LISTENERS,
 ): Promise<{ status: TestStatus; why: string }> {
   const t = labCellContext(lab, { pods: { [c.pod]: podName }, istioctl: istioctl(rows) });
-  const { verdicts } = await c.test.run!(t);
+  // As the cell's runner does: a body that throws is one error verdict saying why.
+  const verdicts = await c.test.run!(t).then(
+    (o) => o.verdicts,
+    (e: unknown) => [thrownVerdict(c.test.id, e)],
+  );
   return { status: statusOf(verdicts), why: verdicts.map((v) => `${v.verdict}: ${v.summary}`).join(" | ") };
 }
 
@@ -174,6 +192,17 @@ describe("the suites' bodies on the lab", () => {
       }
     },
   );
+
+  it.concurrent.each(
+    CASES.filter(
+      (c) =>
+        c.pod === NATIVE && c.test !== SidecarInjectedAndReady && c.test !== PrometheusClientCertificates,
+    ),
+  )("on a pod without istio-proxy, $test.id is an error naming the sidecar precondition", async (c) => {
+    const r = await statusWith(c, "sidecar-not-injected");
+    expect(r.status, r.why).toBe("errored");
+    expect(r.why).toMatch(/precondition failed: lab\/sidecar-not-injected-0 has no istio-proxy sidecar/);
+  });
 
   it("SidecarSecureListeners passes on the golden table and fails without the 15091 row", async () => {
     const c: Case = { test: SidecarSecureListeners, pod: NATIVE, failsOn: [] };

@@ -86,13 +86,44 @@ class RawApplyApi extends KubernetesObjectApi {
     ctx.setBody(JSON.stringify(spec));
     await this.requestPromise(ctx);
   }
+
+  /** POST with dryRun=All and fieldValidation=Strict: the API server judges the object against its
+   * schema, unknown fields included, and stores nothing. */
+  async dryRunCreate(spec: KubernetesObject): Promise<void> {
+    const path = await this.specUriPath(spec, "create");
+    const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod.POST);
+    ctx.setHeaderParam("Accept", "application/json");
+    ctx.setHeaderParam("Content-Type", "application/json");
+    ctx.setQueryParam("dryRun", "All");
+    ctx.setQueryParam("fieldValidation", "Strict");
+    ctx.setQueryParam("fieldManager", FIELD_MANAGER);
+    ctx.setBody(JSON.stringify(spec));
+    await this.requestPromise(ctx);
+  }
+}
+
+/** What the API server said of an object it was asked to create in a dry run. */
+export type DryRunOutcome = { accepted: true } | { accepted: false; code?: number; message: string };
+
+/** Asks the API server whether it would accept `spec` as it is (strict fields), storing nothing:
+ * the one way to learn what a CRD's schema refuses, which offline validators may let through. */
+export async function dryRunCreate(kc: KubeConfig, spec: KubernetesObject): Promise<DryRunOutcome> {
+  try {
+    await RawApplyApi.forConfig(kc).dryRunCreate(spec);
+    return { accepted: true };
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    return { accepted: false, ...(typeof code === "number" ? { code } : {}), message: apiReason(e) };
+  }
 }
 
 /** The reason an API call failed: the status line and the server's message, not just the code. */
 export function apiReason(e: unknown): string {
   const err = e as { code?: number; body?: unknown; message?: string };
   const body = typeof err.body === "string" ? err.body : JSON.stringify(err.body ?? "");
-  const message = /"message":"((?:[^"\\]|\\.)*)"/.exec(body)?.[1];
+  const raw = /"message":"((?:[^"\\]|\\.)*)"/.exec(body)?.[1];
+  // The message as the server wrote it: a JSON string, its escapes (\" around field names) decoded.
+  const message = raw === undefined ? undefined : (JSON.parse(`"${raw}"`) as string);
   return [err.code ? `HTTP ${err.code}` : "", message ?? String(err.message ?? e).split("\n")[0]]
     .filter(Boolean)
     .join(": ");

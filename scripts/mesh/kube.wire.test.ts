@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InfrastructureError } from "../errors.ts";
-import { applyServerSide } from "./kube.ts";
+import { applyServerSide, dryRunCreate } from "./kube.ts";
 
 // Wire format only: a local endpoint that records what applyServerSide sends (after answering the
 // one discovery call client-node makes). It checks the request we build; it is not a cluster and
@@ -18,6 +18,18 @@ const seen: Seen[] = [];
 let server: http.Server;
 let kc: KubeConfig;
 let reject422 = false;
+let refuseUnknown = false;
+// The shape of an API server's strict-field refusal (a metav1.Status, code 400); the message is the
+// one Kubernetes' field-validation e2e tests expect ("strict decoding error: unknown field ...").
+const STRICT_REFUSAL = {
+  kind: "Status",
+  apiVersion: "v1",
+  status: "Failure",
+  message:
+    'PodMonitor in version "v1" cannot be handled as a PodMonitor: strict decoding error: unknown field "spec.podMetricsEndpoints[0].tlsConfig.caFile"',
+  reason: "BadRequest",
+  code: 400,
+};
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -48,6 +60,19 @@ beforeAll(async () => {
             ],
           }),
         );
+      }
+      if (req.method === "GET" && req.url === "/apis/monitoring.coreos.com/v1") {
+        return res.end(
+          JSON.stringify({
+            kind: "APIResourceList",
+            groupVersion: "monitoring.coreos.com/v1",
+            resources: [{ name: "podmonitors", kind: "PodMonitor", namespaced: true, verbs: ["create"] }],
+          }),
+        );
+      }
+      if (req.method === "POST" && refuseUnknown) {
+        res.statusCode = 400;
+        return res.end(JSON.stringify(STRICT_REFUSAL));
       }
       if (reject422) {
         res.statusCode = 422;
@@ -130,6 +155,38 @@ describe("applyServerSide on the wire", () => {
       );
     } finally {
       reject422 = false;
+    }
+  });
+});
+
+describe("dryRunCreate on the wire", () => {
+  const monitor = {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PodMonitor",
+    metadata: { name: "m", namespace: "ssc-operator" },
+    spec: { selector: {}, podMetricsEndpoints: [{ port: "http", tlsConfig: { caFile: "/x" } }] },
+  };
+
+  it("POSTs the object as it is with dryRun=All and fieldValidation=Strict, and says accepted on 2xx", async () => {
+    seen.length = 0;
+    expect(await dryRunCreate(kc, monitor)).toEqual({ accepted: true });
+    const post = seen.find((s) => s.method === "POST")!;
+    expect(post.url).toBe(
+      "/apis/monitoring.coreos.com/v1/namespaces/ssc-operator/podmonitors?dryRun=All&fieldValidation=Strict&fieldManager=ssc",
+    );
+    expect(JSON.parse(post.body)).toEqual(monitor);
+  });
+
+  it("returns the server's code and message when it refuses", async () => {
+    refuseUnknown = true;
+    try {
+      expect(await dryRunCreate(kc, monitor)).toEqual({
+        accepted: false,
+        code: 400,
+        message: `HTTP 400: ${STRICT_REFUSAL.message}`,
+      });
+    } finally {
+      refuseUnknown = false;
     }
   });
 });

@@ -2,7 +2,8 @@ import { EventEmitter } from "node:events";
 import type { Writable } from "node:stream";
 import type { V1Status } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { type ExecLike, exitCodeOf, localRunner, podRunner } from "./runners.ts";
+import type { ProcessResult } from "./curl.ts";
+import { coalescing, type ExecLike, exitCodeOf, localRunner, podRunner } from "./runners.ts";
 
 type Socket = Awaited<ReturnType<ExecLike["exec"]>>;
 type StatusCallback = (s: V1Status) => void;
@@ -44,6 +45,44 @@ describe("localRunner", () => {
     const r = await localRunner(["ssc-no-such-binary-here"]);
     expect(r.exitCode).toBe(127);
     expect(r.stdout).toBe("");
+  });
+});
+
+describe("coalescing", () => {
+  it("answers identical commands within the window with one run, and runs again after it", async () => {
+    const runs: string[][] = [];
+    const base = async (argv: readonly string[]): Promise<ProcessResult> => {
+      runs.push([...argv]);
+      await new Promise((r) => setTimeout(r, 20));
+      return { exitCode: 0, stdout: String(runs.length), stderr: "" };
+    };
+    const run = coalescing(base, 100);
+    const [a, b, other] = await Promise.all([run(["curl", "x"]), run(["curl", "x"]), run(["curl", "y"])]);
+    expect(a).toBe(b);
+    expect(other).not.toBe(a);
+    expect(runs).toEqual([
+      ["curl", "x"],
+      ["curl", "y"],
+    ]);
+    // Still within the window after it finished: shared; past it: a fresh run.
+    expect(await run(["curl", "x"])).toBe(a);
+    await new Promise((r) => setTimeout(r, 150));
+    const fresh = await run(["curl", "x"]);
+    expect(fresh).not.toBe(a);
+    expect(runs).toHaveLength(3);
+  });
+
+  it("forgets a failed run after the window too", async () => {
+    let calls = 0;
+    const run = coalescing(async () => {
+      calls++;
+      throw new Error("exec lost");
+    }, 10);
+    await expect(Promise.all([run(["a"]), run(["a"])])).rejects.toThrow("exec lost");
+    expect(calls).toBe(1);
+    await new Promise((r) => setTimeout(r, 30));
+    await expect(run(["a"])).rejects.toThrow("exec lost");
+    expect(calls).toBe(2);
   });
 });
 

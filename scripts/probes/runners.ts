@@ -4,6 +4,7 @@ import type { Exec, V1Status } from "@kubernetes/client-node";
 import { execa } from "execa";
 import pLimit from "p-limit";
 import type { CommandRunner, ProcessResult } from "./curl.ts";
+import { helperRunner } from "./spawner.ts";
 
 /** Processes at once on this machine: the lab runs every probe of every subject together, and
  * hundreds of curl processes at once starve the TLS servers they talk to (timeouts, "could not
@@ -18,6 +19,31 @@ export const localRunner: CommandRunner = (argv) =>
     const r = await execa(argv[0]!, argv.slice(1), { reject: false, stripFinalNewline: false });
     return { exitCode: r.exitCode ?? 127, stdout: String(r.stdout), stderr: String(r.stderr) };
   });
+
+/**
+ * Identical commands issued within `windowMs` of each other share one process. Several probes of
+ * one attempt make the same request (the mTLS scrape, and each refusal probe's liveness scrape of
+ * that port): one curl answers them all, as one scrape would, while attempts further apart than
+ * the window each get a fresh one. Only ever used where commands have no side effects (curl GETs,
+ * reads of files).
+ */
+export function coalescing(run: CommandRunner, windowMs: number): CommandRunner {
+  const recent = new Map<string, Promise<ProcessResult>>();
+  return (argv) => {
+    const key = JSON.stringify(argv);
+    const seen = recent.get(key);
+    if (seen) return seen;
+    const p = run(argv);
+    recent.set(key, p);
+    const forget = () => setTimeout(() => recent.delete(key), windowMs).unref();
+    p.then(forget, forget);
+    return p;
+  };
+}
+
+/** Like localRunner, with the processes started by the helper process (spawner.ts): for the lab,
+ * which starts hundreds of them at once. */
+export const helperLocalRunner: CommandRunner = (argv) => turns(() => helperRunner(argv));
 
 export interface PodContainer {
   namespace: string;

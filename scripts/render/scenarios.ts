@@ -24,6 +24,9 @@ export const CERT_DIR = "/etc/istio-certs";
 export const FOREIGN_CERT_DIR = "/etc/ssc-foreign";
 export const FOREIGN_SECRET = "ssc-foreign-client";
 export const SCRAPE = { interval: "5s", timeout: "4s" } as const;
+/** The mesh workload that is not Prometheus (fixtures/mesh-peer): namespace, service account and
+ * app label all say what it is. */
+export const MESH_PEER_ACCOUNT = { namespace: "ssc-peer", serviceAccount: "mesh-peer" } as const;
 
 export interface PatchTarget {
   apiVersion: string;
@@ -233,6 +236,12 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
         ...base,
         namespace: { name: "ssc-merging", labels: INJECTED },
         objects: [metricsApp("metrics-app", runId, announceMetrics)],
+      };
+    case "mesh-peer":
+      return {
+        ...base,
+        namespace: { name: MESH_PEER_ACCOUNT.namespace, labels: {} },
+        objects: [{ file: "mesh-peer/mesh-peer.yaml", params: { PEER: MESH_PEER_ACCOUNT.serviceAccount } }],
       };
     case "probe-client":
       return {
