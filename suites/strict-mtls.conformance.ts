@@ -1,4 +1,4 @@
-import { permissivePortCheck, strictScrapeCheck } from "../scripts/conformance/checks.ts";
+import { hostPort, permissivePortCheck, strictScrapeCheck } from "../scripts/conformance/checks.ts";
 import { probeTarget } from "../scripts/probes/prometheus.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
 
@@ -40,7 +40,10 @@ export const ServiceMonitorScrapeUnderStrict = defineConformanceTest({
         // and sets the job label to the Service's name (promcfg.go, v0.93.0).
         await probeTarget(
           api,
-          { job: "serviceMonitor/ssc-operator/metrics-app/0", scrapeUrl: `https://${app.ip}:9090/metrics` },
+          {
+            job: "serviceMonitor/ssc-operator/metrics-app/0",
+            scrapeUrl: `https://${hostPort(app.ip, 9090)}/metrics`,
+          },
           t.converge("targetsUp"),
         ),
       ],

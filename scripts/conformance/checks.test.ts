@@ -182,7 +182,7 @@ describe("securePorts and statsUrl", () => {
   });
 
   it("keeps only the secure rows of a listener expectation", () => {
-    expect(secureRows(secureListenerExpectations(true)).map((e) => e.port)).toEqual([15091, 15092]);
+    expect(secureRows(secureListenerExpectations(true, [])).map((e) => e.port)).toEqual([15091, 15092]);
   });
 });
 
@@ -338,7 +338,7 @@ describe("the sidecar precondition", () => {
       () => meshPeerChecks(c.t, without),
       () => targetChecks(c.t, without),
       () => localhostOnlyChecks(c.t, without),
-      () => listenerChecks(c.t, without, secureListenerExpectations(false)),
+      () => listenerChecks(c.t, without, secureListenerExpectations(false, [])),
       () => strictScrapeCheck(c.t, without, pod),
     ];
     for (const b of blocks) {
@@ -540,7 +540,7 @@ describe("listenerChecks", () => {
 
   it("asks istioctl for the pod's listeners by name.namespace and judges the table", async () => {
     const c = cell("native", {}, () => ({ exitCode: 0, stdout: table, stderr: "" }));
-    const v = await listenerChecks(c.t, pod, secureListenerExpectations(false));
+    const v = await listenerChecks(c.t, pod, secureListenerExpectations(false, []));
     expect(v.map((x) => x.verdict)).toEqual(["pass"]);
     expect(c.istioctlCalls[0]).toEqual(["proxy-config", "listeners", "httpbin-abc.ssc-native"]);
     expect(c.budgets).toEqual(["consistency"]);
@@ -552,7 +552,7 @@ describe("listenerChecks", () => {
       stdout: table,
       stderr: 'Error: pods "x" not found\n',
     }));
-    const v = await listenerChecks(c.t, pod, secureListenerExpectations(false));
+    const v = await listenerChecks(c.t, pod, secureListenerExpectations(false, []));
     expect(v).toHaveLength(1);
     expect(v[0]).toMatchObject({ probe: "listeners", verdict: "error" });
     expect(v[0]!.summary).toMatch(

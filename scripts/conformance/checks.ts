@@ -1,3 +1,4 @@
+import { isIPv6 } from "node:net";
 import { describeError } from "../errors.ts";
 import { probeClientCertificates } from "../probes/client-certs.ts";
 import { converge } from "../probes/converge.ts";
@@ -109,8 +110,11 @@ export function securePorts(t: CellContext): SecurePort[] {
     : [{ port: PORTS.legacy, job: SECURE_JOBS.merged }];
 }
 
+/** host:port of an IP, an IPv6 one in brackets as a URL needs it. */
+export const hostPort = (ip: string, port: number) => `${isIPv6(ip) ? `[${ip}]` : ip}:${port}`;
+
 export const statsUrl = (pod: PodInfo, port: number, scheme = "https") =>
-  `${scheme}://${pod.ip}:${port}/stats/prometheus`;
+  `${scheme}://${hostPort(pod.ip, port)}/stats/prometheus`;
 
 /** The HTTP checks from the secure Prometheus pod (its own certificate files) against each port. */
 export async function endpointChecks(
@@ -386,7 +390,7 @@ export async function mergedMetricsCheck(t: CellContext, pod: PodInfo): Promise<
 export async function permissivePortCheck(t: CellContext, open: PodInfo, strict: PodInfo): Promise<Verdict> {
   const outside = await t.probeClient();
   const mesh = await readyClient(t);
-  const url = (pod: PodInfo, scheme = "http") => `${scheme}://${pod.ip}:${PORTS.appMetrics}/metrics`;
+  const url = (pod: PodInfo, scheme = "http") => `${scheme}://${hostPort(pod.ip, PORTS.appMetrics)}/metrics`;
   const get = async (run: typeof outside, u: string, tls?: typeof mesh.tls) => ({
     url: u,
     result: await curl(run, { url: u, tls, timeoutMs: t.timeouts.request }),

@@ -22,6 +22,12 @@ const not = (outcome: CurlResult["outcome"], exitCode: number, message: string):
 const RESET = not("rejected", 56, "curl: (56) Recv failure: Connection reset by peer");
 
 describe("the any-mesh-identity finding", () => {
+  it("states what it predicts: the mesh, not Prometheus, and what limits access instead", () => {
+    expect(MESH_PEER_PREDICTION).toMatch(/^the secure ports authenticate the mesh, not Prometheus/);
+    expect(MESH_PEER_PREDICTION).toContain("no SAN check on 15091/15092");
+    expect(MESH_PEER_PREDICTION).toContain("(a NetworkPolicy), not the listener");
+  });
+
   it("holds when the peer gets 200 beside Prometheus, and says what limits access instead", () => {
     const v = judgeMeshPeerScrape({ url, prometheus: res(200), peer: res(200), peerId });
     expect(v.verdict).toBe("pass");
@@ -37,6 +43,7 @@ describe("the any-mesh-identity finding", () => {
     for (const refused of [RESET, not("rejected", 35, "curl: (35) alert bad certificate")]) {
       const v = judgeMeshPeerScrape({ url, prometheus: res(200), peer: refused, peerId });
       expect(v.verdict).toBe("fail");
+      expect(v.probe).toBe("mesh-peer");
       expect(v.summary).toMatch(/^finding contradicted: .* refused spiffe:\/\/cluster\.local\/ns\/ssc-peer/);
     }
   });
@@ -45,6 +52,7 @@ describe("the any-mesh-identity finding", () => {
     for (const prometheus of [res(404, ""), res(503, ""), RESET, not("timeout", 28, "timed out")]) {
       const v = judgeMeshPeerScrape({ url, prometheus, peer: res(200), peerId });
       expect(v.verdict).toBe("error");
+      expect(v.probe).toBe("mesh-peer");
       expect(v.summary).toMatch(/^could not show .* alive with Prometheus's certificate/);
     }
     for (const peer of [
@@ -55,6 +63,7 @@ describe("the any-mesh-identity finding", () => {
     ]) {
       const v = judgeMeshPeerScrape({ url, prometheus: res(200), peer, peerId });
       expect(v.verdict, JSON.stringify(peer)).toBe("error");
+      expect(v.probe).toBe("mesh-peer");
       expect(v.summary).toMatch(/^could not tell whether a mesh peer can scrape: spiffe/);
     }
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ownerLabels } from "../cluster/ownership.ts";
 import { validateObject } from "../render/validate.ts";
 import { judgePodMonitorFileTls, PODMONITOR_PREDICTION, podMonitorWithFileTls } from "./podmonitor.ts";
 
@@ -13,18 +14,38 @@ describe("the PodMonitor file-TLS finding", () => {
   it("offline validation lets the file fields through: only the cluster's API server can tell", () => {
     const o = podMonitorWithFileTls("ssc-operator", "r1");
     expect(validateObject(o)).toBeUndefined();
-    expect(o.metadata.labels).toMatchObject({ "app.kubernetes.io/managed-by": "ssc" });
-    expect(Object.keys(o.spec.podMetricsEndpoints[0]!.tlsConfig)).toEqual([
-      "caFile",
-      "certFile",
-      "keyFile",
-      "insecureSkipVerify",
-    ]);
+    // The ServiceMonitor fixture's files and target, in a PodMonitor.
+    expect(o).toEqual({
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PodMonitor",
+      metadata: { name: "ssc-file-tls", namespace: "ssc-operator", labels: ownerLabels("r1") },
+      spec: {
+        selector: { matchLabels: { app: "metrics-app" } },
+        podMetricsEndpoints: [
+          {
+            port: "http-metrics",
+            scheme: "https",
+            tlsConfig: {
+              caFile: "/etc/prom-certs/root-cert.pem",
+              certFile: "/etc/prom-certs/cert-chain.pem",
+              keyFile: "/etc/prom-certs/key.pem",
+              insecureSkipVerify: true,
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it("states its prediction and the alternatives that work", () => {
+    expect(PODMONITOR_PREDICTION).toMatch(/^a PodMonitor's tlsConfig is SafeTLSConfig/);
+    expect(PODMONITOR_PREDICTION).toContain("ServiceMonitorScrapeUnderStrict");
+    expect(PODMONITOR_PREDICTION).toContain("MetricsMergingExposesAppMetrics");
   });
 
   it("holds when the API server refuses the file fields, naming them", () => {
     const v = judgePodMonitorFileTls({ accepted: false, code: 400, message: STRICT });
-    expect(v.verdict).toBe("pass");
+    expect(v).toMatchObject({ verdict: "pass", probe: "podmonitor" });
     expect(v.summary).toBe(
       `as predicted, the API server refused caFile, certFile, keyFile: ${PODMONITOR_PREDICTION}`,
     );
@@ -37,6 +58,7 @@ describe("the PodMonitor file-TLS finding", () => {
   it("is contradicted when the API server accepts them", () => {
     const v = judgePodMonitorFileTls({ accepted: true });
     expect(v.verdict).toBe("fail");
+    expect(v.probe).toBe("podmonitor");
     expect(v.summary).toMatch(/^finding contradicted: the API server accepted a PodMonitor/);
   });
 
@@ -62,6 +84,7 @@ describe("the PodMonitor file-TLS finding", () => {
     ]) {
       const v = judgePodMonitorFileTls(o);
       expect(v.verdict, o.message).toBe("error");
+      expect(v.probe).toBe("podmonitor");
       expect(v.summary).toMatch(/^could not tell whether a PodMonitor can name TLS files/);
     }
   });

@@ -20,6 +20,7 @@ export const POD_PROBES = [
 export const OTHER_PROBES = [
   "client-certs",
   "targets-client-certs",
+  "targets-ipv6",
   "promql-ambient",
   "promql-principals",
   "listeners",
@@ -128,6 +129,14 @@ export const FAULTS: readonly Fault[] = [
     catches: "targets-client-certs",
     probe: "targets-client-certs",
     expect: { "targets-client-certs": "fail" },
+  },
+  {
+    id: "ipv6-address-unbracketed",
+    description:
+      "the secure job rewrites an IPv6 pod's address as the upstream sample does ($1:$2, no brackets): the pod at [::1] is never scraped",
+    catches: "targets-ipv6",
+    probe: "targets-ipv6",
+    expect: { "targets-ipv6": "fail" },
   },
   {
     id: "hardening-off-15090",

@@ -52,6 +52,8 @@ export interface LabPodInput {
   withoutSecureEnvoyPort?: boolean;
   /** Registered with Prometheus but no process listening: the target is down. */
   down?: boolean;
+  /** The pod's address is IPv6 (::1), as on an IPv6 or IPv6-first cluster. */
+  ipv6?: boolean;
   /** What t.pod() says of its istio-proxy (default: a ready native sidecar, as 1.31 injects). */
   sidecar?: SidecarState;
 }
@@ -68,10 +70,18 @@ async function forgedByWorkload(mesh: CertificateAuthority, identity: string): P
  * that does not lead to the root beside it, a key that cannot be read. */
 export type BrokenClient = "wrong-identity" | "not-chaining" | "key-missing";
 
+/** A copy of the secure merged job with its own changes. */
+export interface JobVariant {
+  name: string;
+  withoutClientCert?: boolean;
+  /** The address rewrite as the upstream sample has it ($1:$2 only): no brackets for IPv6. */
+  documentedAddressRewrite?: boolean;
+}
+
 export interface LabInput {
   pods: LabPodInput[];
   /** Extra scrape jobs: copies of the secure merged job with their own changes. */
-  jobVariants?: { name: string; withoutClientCert: boolean }[];
+  jobVariants?: JobVariant[];
   /** Exposition text the lab ztunnel serves on 15020/metrics. */
   ztunnelMetrics?: string;
   scrapeInterval?: string;
@@ -135,6 +145,7 @@ const podLabels = (p: LabPodInput, ip: string, annotations: Record<string, strin
 interface ScrapeJob {
   job_name: string;
   tls_config?: Record<string, unknown>;
+  relabel_configs?: { replacement?: string }[];
 }
 
 /** The fixtures' Prometheus configurations, rendered for the lab and merged into one. */
@@ -160,6 +171,9 @@ function labConfig(certDir: string, input: LabInput): string {
     if (v.withoutClientCert) {
       delete job.tls_config!.cert_file;
       delete job.tls_config!.key_file;
+    }
+    if (v.documentedAddressRewrite) {
+      job.relabel_configs = job.relabel_configs!.filter((r) => r.replacement !== "[$1]:$2");
     }
     return job;
   });
@@ -230,7 +244,8 @@ export async function startLab(input: LabInput): Promise<Lab> {
     const pods: Record<string, LabPod> = {};
     const sdPods: object[] = [];
     for (const [i, p] of input.pods.entries()) {
-      const ip = `127.${b}.0.${i + 2}`;
+      // IPv6 has one loopback address: one IPv6 pod per lab, one such lab per machine at a time.
+      const ip = p.ipv6 ? "::1" : `127.${b}.0.${i + 2}`;
       const identity = spiffeId(TRUST_DOMAIN, LAB_NAMESPACE, p.name);
       const annotations = podAnnotations(p);
       const sidecar = p.sidecar ?? { kind: "native", ready: true, restarts: 0 };

@@ -3,6 +3,7 @@ import {
   ambientPrincipalChecks,
   clientCertificateCheck,
   endpointChecks,
+  hostPort,
   identityChecks,
   listenerChecks,
   localhostOnlyChecks,
@@ -18,7 +19,7 @@ import type { CellContext, PodInfo } from "../conformance/context.ts";
 import type { EndpointCheck } from "../probes/http-probes.ts";
 import { checkZtunnelWorkloads, secureListenerExpectations } from "../probes/istioctl-output.ts";
 import { probeAllSeries, probeTarget } from "../probes/prometheus.ts";
-import { type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
+import { error, type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
 import { PORTS } from "../render/scenarios.ts";
 import { FAULTS, type Fault, type POD_PROBES, type ProbeId } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS, tabwrite, ztunnelMetrics, ztunnelWorkloadRows } from "./golden.ts";
@@ -62,6 +63,11 @@ export interface SelftestResult {
 }
 
 const HEALTHY = "healthy";
+/** A healthy pod at [::1]: every pod probe, and the secure jobs, over IPv6. */
+const HEALTHY_IPV6 = "healthy-ipv6";
+/** Its fault is in a Prometheus job, so the IPv6 pod (on the one IPv6 loopback) is started only
+ * when the faults asked for include it. */
+const IPV6_FAULT = "ipv6-address-unbracketed";
 const FAULT_NS = "ssc-ambient-faulty";
 const OTHER_IDENTITY_NS = "ssc-ambient-other-identity";
 const SCRAPE_INTERVAL_S = 1;
@@ -118,6 +124,18 @@ function otherProbes(
   });
   return {
     "client-certs": () => clientCertificateCheck(withClient),
+    "targets-ipv6": () => {
+      const v6 = lab.pods[HEALTHY_IPV6];
+      if (!v6) return Promise.resolve(error("targets", "no IPv6 pod in this lab"));
+      return probeTarget(
+        api,
+        {
+          job: faulty ? "fault-documented-rewrite" : SECURE_JOBS.merged,
+          scrapeUrl: `https://${hostPort(v6.ip, PORTS.secureMerged)}/stats/prometheus`,
+        },
+        t.converge("targetsUp"),
+      );
+    },
     "targets-client-certs": () =>
       probeTarget(
         api,
@@ -147,15 +165,10 @@ function otherProbes(
         "promql",
       );
     },
-    listeners: async () =>
-      worstOf(
-        await listenerChecks(
-          t,
-          await t.pod(LAB_NAMESPACE, `app=${healthy.name}`),
-          secureListenerExpectations(true),
-        ),
-        "listeners",
-      ),
+    listeners: async () => {
+      const pod = await t.pod(LAB_NAMESPACE, `app=${healthy.name}`);
+      return worstOf(await listenerChecks(t, pod, secureListenerExpectations(true, pod.ips)), "listeners");
+    },
     "ztunnel-workloads": async () =>
       checkZtunnelWorkloads(tabwrite(ztunnelWorkloadRows(faulty ? "TCP" : "HBONE")), true, [
         { namespace: "ssc-ambient", podPrefix: "httpbin" },
@@ -185,9 +198,17 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
   const start = performance.now();
   const curl = await hostCurl();
   const podFaults = faults.filter((f) => f.pod);
+  const ipv6 = faults.some((f) => f.id === IPV6_FAULT);
   const lab = await startLab({
-    pods: [{ name: HEALTHY, hardened: true }, ...podFaults.map((f) => ({ name: f.id, ...f.pod }))],
-    jobVariants: [{ name: "fault-no-client-cert", withoutClientCert: true }],
+    pods: [
+      { name: HEALTHY, hardened: true },
+      ...(ipv6 ? [{ name: HEALTHY_IPV6, hardened: true, ipv6: true }] : []),
+      ...podFaults.map((f) => ({ name: f.id, ...f.pod })),
+    ],
+    jobVariants: [
+      { name: "fault-no-client-cert", withoutClientCert: true },
+      { name: "fault-documented-rewrite", documentedAddressRewrite: true },
+    ],
     ztunnelMetrics: ztunnelMetrics("ssc-ambient", FAULT_NS, OTHER_IDENTITY_NS),
     scrapeInterval: `${SCRAPE_INTERVAL_S}s`,
   });
@@ -203,9 +224,24 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
       runSubject(
         HEALTHY,
         "every property holds",
-        { ...podProbes(cell, healthy), ...otherProbes(lab, healthy, false) },
+        {
+          ...podProbes(cell, healthy),
+          ...Object.fromEntries(
+            Object.entries(otherProbes(lab, healthy, false)).filter(([p]) => ipv6 || p !== "targets-ipv6"),
+          ),
+        },
         {},
       ),
+      ...(ipv6
+        ? [
+            runSubject(
+              HEALTHY_IPV6,
+              "every pod property holds for a pod at an IPv6 address ([::1]): URLs, jobs and probes bracket it",
+              podProbes(cell, lab.pods[HEALTHY_IPV6]!),
+              {},
+            ),
+          ]
+        : []),
       ...faults.map((f) => {
         const probes: Partial<Record<ProbeId, Runner>> = f.pod
           ? podProbes(cell, lab.pods[f.id]!)

@@ -26,27 +26,27 @@ describe("istioctl proxy-config listeners", () => {
   });
 
   it("passes on the secure rows, fails when one is missing or differs", () => {
-    expect(checkListeners(tabwrite(SIDECAR), secureListenerExpectations(false)).verdict).toBe("pass");
+    expect(checkListeners(tabwrite(SIDECAR), secureListenerExpectations(false, [])).verdict).toBe("pass");
     const missing = checkListeners(
       tabwrite(SIDECAR.filter((r) => r[1] !== "15091")),
-      secureListenerExpectations(false),
+      secureListenerExpectations(false, []),
     );
     expect(missing.verdict).toBe("fail");
     expect(missing.summary).toContain("no listener on 15091");
     const plain = SIDECAR.map((r) => (r[1] === "15092" ? ["0.0.0.0", "15092", "ALL", r[3]!] : r));
-    expect(checkListeners(tabwrite(plain), secureListenerExpectations(false)).summary).toMatch(
+    expect(checkListeners(tabwrite(plain), secureListenerExpectations(false, [])).summary).toMatch(
       /15092 is "0\.0\.0\.0 ALL/,
     );
   });
 
   it("expects 15090 on 127.0.0.1 when hardened", () => {
-    expect(checkListeners(tabwrite(SIDECAR), secureListenerExpectations(true)).verdict).toBe("fail");
+    expect(checkListeners(tabwrite(SIDECAR), secureListenerExpectations(true, [])).verdict).toBe("fail");
     const hardened = SIDECAR.map((r) => (r[1] === "15090" ? ["127.0.0.1", ...r.slice(1)] : r));
-    expect(checkListeners(tabwrite(hardened), secureListenerExpectations(true)).verdict).toBe("pass");
+    expect(checkListeners(tabwrite(hardened), secureListenerExpectations(true, [])).verdict).toBe("pass");
   });
 
   it("is an error, not a pass, when the output is not a listener table", () => {
-    expect(checkListeners('Error: pods "x" not found', secureListenerExpectations(false)).verdict).toBe(
+    expect(checkListeners('Error: pods "x" not found', secureListenerExpectations(false, [])).verdict).toBe(
       "error",
     );
   });
@@ -103,7 +103,10 @@ describe("istioctl outputs as Istio's goldens record them", () => {
       DESTINATION: "Inline Route: /healthz/ready*",
     });
     // That sidecar has no secure ports: the check fails and says so, row by row.
-    const v = checkListeners(golden("istioctl-pc-all-1.31.0-rc.0.txt"), secureListenerExpectations(false));
+    const v = checkListeners(
+      golden("istioctl-pc-all-1.31.0-rc.0.txt"),
+      secureListenerExpectations(false, []),
+    );
     expect(v.verdict).toBe("fail");
     expect(v.summary).toBe("no listener on 15090; no listener on 15091; no listener on 15092");
   });
@@ -232,7 +235,7 @@ describe("parseTable and the checks, edge by edge", () => {
   const rows = (extra: string[][] = []) => tabwrite([...SIDECAR, ...extra]);
 
   it("passes with exactly the expected rows, naming the ports, with the rows as evidence", () => {
-    const v = checkListeners(rows(), secureListenerExpectations(false));
+    const v = checkListeners(rows(), secureListenerExpectations(false, []));
     expect(v).toMatchObject({
       probe: "listeners",
       verdict: "pass",
@@ -248,7 +251,7 @@ describe("parseTable and the checks, edge by edge", () => {
   it("fails on a plaintext filter chain beside the TLS one, saying which", () => {
     const v = checkListeners(
       rows([["0.0.0.0", "15092", "ALL", "Inline Route: /stats/prometheus*, /metrics*"]]),
-      secureListenerExpectations(false),
+      secureListenerExpectations(false, []),
     );
     expect(v).toMatchObject({ probe: "listeners", verdict: "fail" });
     expect(v.summary).toBe(
@@ -260,7 +263,7 @@ describe("parseTable and the checks, edge by edge", () => {
         ["0.0.0.0", "15092", "ALL", "Inline Route: /stats/prometheus*, /metrics*"],
         ["0.0.0.0", "15092", "Trans: raw_buffer", "Inline Route: /metrics*"],
       ]),
-      secureListenerExpectations(false),
+      secureListenerExpectations(false, []),
     );
     expect(two.summary).toMatch(
       /also "0\.0\.0\.0 ALL Inline Route: \/stats\/prometheus\*, \/metrics\*; 0\.0\.0\.0 Trans: raw_buffer Inline Route: \/metrics\*"$/,
@@ -271,23 +274,23 @@ describe("parseTable and the checks, edge by edge", () => {
     const wrong = SIDECAR.map((r) =>
       r[1] === "15091" ? [r[0]!, r[1]!, r[2]!, "Inline Route: /other*"] : [...r],
     );
-    const v = checkListeners(tabwrite(wrong), secureListenerExpectations(false));
+    const v = checkListeners(tabwrite(wrong), secureListenerExpectations(false, []));
     expect(v.summary).toBe(
       '15091 is "0.0.0.0 Trans: tls Inline Route: /other*", expected "0.0.0.0 Trans: tls Inline Route: /stats/prometheus*"',
     );
     const two = [...wrong, ["0.0.0.0", "15091", "ALL", "Inline Route: /x*"]];
-    expect(checkListeners(tabwrite(two), secureListenerExpectations(false)).summary).toBe(
+    expect(checkListeners(tabwrite(two), secureListenerExpectations(false, [])).summary).toBe(
       '15091 is "0.0.0.0 Trans: tls Inline Route: /other*; 0.0.0.0 ALL Inline Route: /x*", expected "0.0.0.0 Trans: tls Inline Route: /stats/prometheus*"',
     );
     const several = checkListeners(
       tabwrite(SIDECAR.filter((r) => !["15091", "15092"].includes(r[1]!))),
-      secureListenerExpectations(false),
+      secureListenerExpectations(false, []),
     );
     expect(several.summary).toBe("no listener on 15091; no listener on 15092");
   });
 
   it("an unreadable table is an error naming the problem", () => {
-    expect(checkListeners("Error: pods not found", secureListenerExpectations(false))).toEqual({
+    expect(checkListeners("Error: pods not found", secureListenerExpectations(false, []))).toEqual({
       probe: "listeners",
       verdict: "error",
       summary:

@@ -64,7 +64,8 @@ const V6 = { localhost: "::1", wildcard: "::" } as const;
  * known: IPv4, kind's default family). */
 export function bootstrapAddresses(podIps: readonly string[]): BootstrapAddresses[] {
   const v6 = podIps.map((ip) => isIPv6(ip));
-  if (v6.length === 0 || v6.every((x) => !x)) return [{ primary: V4 }];
+  // No IP known (every() of none is true) reads as IPv4, kind's default family.
+  if (v6.every((x) => !x)) return [{ primary: V4 }];
   if (v6.every((x) => x)) return [{ primary: V6 }];
   const dual = v6[0] ? { primary: V6, additional: V4 } : { primary: V4, additional: V6 };
   return [dual, { primary: V4 }];
@@ -80,7 +81,7 @@ export function bootstrapAddresses(podIps: readonly string[]): BootstrapAddresse
  */
 export function secureListenerExpectations(
   hardened: boolean,
-  podIps: readonly string[] = [],
+  podIps: readonly string[],
 ): ListenerExpectation[] {
   const renderings = bootstrapAddresses(podIps);
   const metricsPort = renderings.map(({ primary, additional }) => {

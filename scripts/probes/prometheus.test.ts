@@ -291,6 +291,17 @@ describe("probeTarget and probeAllSeries converge", () => {
         "pod annotations seen: __meta_kubernetes_pod_annotation_prometheus_istio_io_secure_port=15092",
       ],
     });
+    // An IPv6 pod: the URL brackets its address, discovery's label does not.
+    const v6 = structuredClone(dropped);
+    v6.droppedTargets[0]!.discoveredLabels.__meta_kubernetes_pod_ip = "fd00:10:244::5";
+    expect(
+      (
+        await observeTarget(serving(v6), {
+          job: "istio-secure-envoy-metrics",
+          scrapeUrl: "https://[fd00:10:244::5]:15091/stats/prometheus",
+        })
+      ).summary,
+    ).toMatch(/dropped by relabelling/);
     // Another pool's dropped target, or another pod's, is not this one.
     expect(
       (await observeTarget(serving(dropped), { job: "other", scrapeUrl: "https://10.0.0.5:15091/x" }))

@@ -77,7 +77,9 @@ export async function observeTarget(api: PrometheusApi, want: TargetExpectation)
     return fail("targets", `${where} is DOWN: ${target.lastError}`, [`lastError: ${target.lastError}`]);
   }
   if (target) return error("targets", `${where}: discovered but never scraped`, [`health ${target.health}`]);
-  const host = new URL(want.scrapeUrl).hostname;
+  // URL keeps an IPv6 host in brackets; discovery's pod IP has none.
+  const hostname = new URL(want.scrapeUrl).hostname;
+  const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
   // Stryker disable next-line ArrayDeclaration: equivalent, a stand-in element has no pool to match
   const dropped = (data.droppedTargets ?? []).find(
     (d) =>

@@ -3,7 +3,14 @@ import type { Writable } from "node:stream";
 import type { V1Status } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { ProcessResult } from "./curl.ts";
-import { coalescing, type ExecLike, exitCodeOf, localRunner, podRunner } from "./runners.ts";
+import {
+  coalescing,
+  type ExecLike,
+  exitCodeOf,
+  helperLocalRunner,
+  localRunner,
+  podRunner,
+} from "./runners.ts";
 
 type Socket = Awaited<ReturnType<ExecLike["exec"]>>;
 type StatusCallback = (s: V1Status) => void;
@@ -45,6 +52,16 @@ describe("localRunner", () => {
     const r = await localRunner(["ssc-no-such-binary-here"]);
     expect(r.exitCode).toBe(127);
     expect(r.stdout).toBe("");
+  });
+});
+
+describe("helperLocalRunner", () => {
+  it("runs the command through the helper process, taking turns like localRunner", async () => {
+    expect(await helperLocalRunner(["sh", "-c", "printf x; exit 4"])).toEqual({
+      exitCode: 4,
+      stdout: "x",
+      stderr: "",
+    });
   });
 });
 

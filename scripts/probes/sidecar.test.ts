@@ -26,6 +26,14 @@ describe("sidecarOf on the injector's goldens", () => {
       ready: true,
       restarts: 2,
     });
+    // Another container's status is not the sidecar's, wherever it stands in the list.
+    const app = { name: "hello", ready: false, restartCount: 9, image: "hello", imageID: "" };
+    expect(sidecarOf({ ...pod, status: { containerStatuses: [app, ...status(true, 2)] } })).toEqual({
+      kind: "container",
+      ready: true,
+      restarts: 2,
+    });
+    expect(sidecarOf({ ...pod, status: { containerStatuses: [{ ...app, ready: true }] } }).ready).toBe(false);
     // A ready status under the wrong list is not this sidecar's.
     expect(sidecarOf({ ...pod, status: { initContainerStatuses: status(true) } }).ready).toBe(false);
   });
@@ -73,12 +81,13 @@ describe("judgeSidecar", () => {
 
   it("fails a missing or unready one, saying what decides injection", () => {
     const none = judgeSidecar("ns/p", { kind: "none", ready: false, restarts: 0 });
-    expect(none.verdict).toBe("fail");
+    expect(none).toMatchObject({ verdict: "fail", probe: "sidecar" });
     expect(none.summary).toBe(
       "ns/p has no istio-proxy sidecar: it was not injected (the namespace's istio-injection label, or istio.io/rev on a revisioned install, decides), so its secure ports say nothing about the mesh",
     );
     const unready = judgeSidecar("ns/p", { kind: "native", ready: false, restarts: 7 });
     expect(unready).toMatchObject({
+      probe: "sidecar",
       verdict: "fail",
       summary: "ns/p's istio-proxy (native) is not ready",
       evidence: ["ns/p: istio-proxy native, ready false, restarts 7"],
