@@ -4,6 +4,7 @@ import {
   AmbientScrapeIsMutualTls,
   AmbientWorkloadsHbone,
 } from "./ambient.conformance.ts";
+import { AuthorizationPolicyGatesSecurePorts } from "./authorization.conformance.ts";
 import {
   GatewayApiDocsPath,
   GatewayApiSecureMetrics,
@@ -47,6 +48,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   SecurePortRejectsForeignCa,
   SecurePortServesWorkloadIdentity,
   SecurePortAdmitsAnyMeshIdentity,
+  AuthorizationPolicyGatesSecurePorts,
   SecurePortPayload,
   SecurePortAutoAnnotation,
   PrometheusSecureTargetsUp,

@@ -7,8 +7,10 @@ import { curlAnswer, curlFailure } from "../testing/curl-output.ts";
 import { DEFAULT_TIMEOUTS, type TimeoutName } from "../timeouts.ts";
 import {
   ambientPrincipalChecks,
+  authzCheck,
   clientCertificateCheck,
   endpointChecks,
+  hostPort,
   identityChecks,
   listenerChecks,
   localhostOnlyChecks,
@@ -419,6 +421,41 @@ describe("ambientPrincipalChecks", () => {
       expect(v!.verdict, JSON.stringify(bad)).toBe("fail");
       expect(v!.summary).toMatch(/^1 of 2 series/);
     }
+  });
+});
+
+describe("authzCheck", () => {
+  it("asks the app port of the deny-all pod and the secure merged port of both, with the client's files", async () => {
+    const denied: PodInfo = { ...pod, name: "d", ip: "10.0.0.7" };
+    const allowed: PodInfo = { ...pod, name: "a", ip: "10.0.0.8" };
+    const c = cell("native", {
+      urls: {
+        "http://10.0.0.7:8080/get": answer("RBAC: access denied", 403),
+        "https://10.0.0.7:15092/stats/prometheus": REFUSED,
+      },
+    });
+    const v = await authzCheck(c.t, denied, allowed);
+    expect(v).toMatchObject({ probe: "authz", verdict: "pass" });
+    const curls = c.seen.filter((a) => a[0] === "curl");
+    expect(urlsOf(c.seen).sort()).toEqual([
+      "http://10.0.0.7:8080/get",
+      "https://10.0.0.7:15092/stats/prometheus",
+      "https://10.0.0.8:15092/stats/prometheus",
+    ]);
+    expect(curls.filter((a) => a.includes(MESH.cert))).toHaveLength(2);
+    expect(new Set(c.budgets)).toEqual(new Set(["consistency"]));
+    await expect(
+      authzCheck(c.t, { ...denied, sidecar: { kind: "none", ready: false, restarts: 0 } }, allowed),
+    ).rejects.toThrow(/^precondition failed: ssc-native\/d has no istio-proxy/);
+    await expect(
+      authzCheck(c.t, denied, { ...allowed, sidecar: { kind: "none", ready: false, restarts: 0 } }),
+    ).rejects.toThrow(/^precondition failed: ssc-native\/a has no istio-proxy/);
+  });
+
+  it("brackets an IPv6 pod in every URL it builds", () => {
+    expect(statsUrl({ ...pod, ip: "fd00::7" }, 15092)).toBe("https://[fd00::7]:15092/stats/prometheus");
+    expect(hostPort("10.0.0.7", 8080)).toBe("10.0.0.7:8080");
+    expect(hostPort("fd00::7", 8080)).toBe("[fd00::7]:8080");
   });
 });
 

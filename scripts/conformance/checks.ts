@@ -20,6 +20,7 @@ import { type PrometheusApi, probeAllSeries, probeTarget } from "../probes/prome
 import { judgeSidecar } from "../probes/sidecar.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 import { MESH_PEER_ACCOUNT, PORTS } from "../render/scenarios.ts";
+import { judgeAuthz } from "./authz.ts";
 import type { CellContext, PodInfo } from "./context.ts";
 import { judgeStrictScrape } from "./findings.ts";
 import { judgeMergedMetrics } from "./merging.ts";
@@ -204,6 +205,27 @@ export async function meshPeerChecks(
       }, t.converge("consistency"));
     }),
   );
+}
+
+/** The AuthorizationPolicy finding: application traffic to the deny-all namespace (the policy
+ * active), and the mesh client's scrape of the secure merged port there and where an ALLOW on the
+ * ports stands beside it, in one attempt. */
+export async function authzCheck(t: CellContext, denied: PodInfo, allowed: PodInfo): Promise<Verdict> {
+  requireSidecar(denied);
+  requireSidecar(allowed);
+  const client = await readyClient(t);
+  const get = async (url: string, tls?: typeof client.tls) => ({
+    url,
+    result: await curl(client.run, { url, tls, timeoutMs: t.timeouts.request }),
+  });
+  return converge(async () => {
+    const [app, deniedScrape, allowedScrape] = await Promise.all([
+      get(`http://${hostPort(denied.ip, PORTS.httpbin)}/get`),
+      get(statsUrl(denied, PORTS.secureMerged), client.tls),
+      get(statsUrl(allowed, PORTS.secureMerged), client.tls),
+    ]);
+    return judgeAuthz({ app, denied: deniedScrape, allowed: allowedScrape });
+  }, t.converge("consistency"));
 }
 
 /** The secure Prometheus lists the pod UP in each job at the port the mode uses. */

@@ -15,6 +15,7 @@ interface Report {
   curl: string;
   seconds: number;
   floorSeconds: number;
+  processStartMs: number;
   subjects: { id: string; ok: boolean; catches?: string; outcomes: Outcome[] }[];
 }
 
@@ -67,10 +68,24 @@ describe("ssc selftest", () => {
     const healthy = report.subjects.find((s) => s.id === "healthy")!;
     expect(healthy.outcomes.length).toBeGreaterThanOrEqual(12);
     expect(healthy.outcomes.filter((o) => o.verdict !== "pass")).toEqual([]);
+    // The IPv6 pod at [::1] passes every pod probe too, through bracketed URLs and jobs.
+    const v6 = report.subjects.find((s) => s.id === "healthy-ipv6")!;
+    expect(v6.outcomes.map((o) => o.probe)).toEqual(
+      expect.arrayContaining(["mtls", "identity", "targets-merged"]),
+    );
+    expect(v6.outcomes.filter((o) => o.verdict !== "pass")).toEqual([]);
+    expect(v6.outcomes[0]!.summary).toContain("https://[::1]:");
+  });
+
+  it("sizes its budgets, and so its floor, by this machine's process start", () => {
+    const scale = Math.min(3, Math.max(1, report.processStartMs / 12));
+    expect(report.processStartMs).toBeGreaterThan(0);
+    expect(report.floorSeconds).toBeCloseTo((12 * scale * 1000) / 1000, 1);
   });
 
   it("catches every fault of the catalog (at least 10), with no other probe false-failing", () => {
-    const faults = report.subjects.filter((s) => s.id !== "healthy");
+    // Faults name the probe that catches them; the healthy subjects do not.
+    const faults = report.subjects.filter((s) => s.catches !== undefined);
     expect(faults.map((f) => f.id)).toEqual(FAULTS.map((f) => f.id));
     expect(faults.length).toBeGreaterThanOrEqual(10);
     for (const f of faults) {

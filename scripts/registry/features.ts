@@ -13,6 +13,7 @@ export const FEATURES = {
   Ambient: "ambient mode (ztunnel, HBONE)",
   PrometheusOperator: "prometheus-operator ServiceMonitor with file-based TLS",
   MetricsMerging: "application metrics merged on 15020",
+  AuthorizationPolicy: "AuthorizationPolicy interplay with the secure ports",
 } as const;
 
 export type Feature = keyof typeof FEATURES;

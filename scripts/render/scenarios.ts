@@ -14,6 +14,8 @@ export const PORTS = {
   secureEnvoy: 15091,
   secureMerged: 15092,
   legacy: 15091,
+  /** httpbin's own port (fixtures/workloads/httpbin.yaml containerPort). */
+  httpbin: 8080,
   /** The fixtures' metrics app (a Prometheus image) serves its own /metrics here. */
   appMetrics: 9090,
 } as const;
@@ -236,6 +238,28 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
         ...base,
         namespace: { name: "ssc-merging", labels: INJECTED },
         objects: [metricsApp("metrics-app", runId, announceMetrics)],
+      };
+    case "authz-deny":
+      return {
+        ...base,
+        namespace: { name: "ssc-authz-deny", labels: INJECTED },
+        objects: [httpbin(nativePodAnnotations()), { file: "authz/deny-all.yaml" }],
+      };
+    case "authz-allow":
+      return {
+        ...base,
+        namespace: { name: "ssc-authz-allow", labels: INJECTED },
+        objects: [
+          httpbin(nativePodAnnotations()),
+          { file: "authz/deny-all.yaml" },
+          {
+            file: "authz/allow-secure-ports.yaml",
+            params: {
+              SECURE_ENVOY_PORT: String(PORTS.secureEnvoy),
+              SECURE_MERGED_PORT: String(PORTS.secureMerged),
+            },
+          },
+        ],
       };
     case "mesh-peer":
       return {
