@@ -1,25 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { CurlResult } from "../probes/curl.ts";
+import { seenAnswer, seenFailure } from "../testing/curl-output.ts";
 import { AUTHZ_PREDICTION, judgeAuthz } from "./authz.ts";
 
-const res = (status: number, body = ""): CurlResult => ({
-  outcome: "response",
-  exitCode: 0,
-  status,
-  body,
-  message: "",
-  peerCertificates: [],
-});
-const not = (outcome: CurlResult["outcome"], exitCode: number, message: string): CurlResult => ({
-  outcome,
-  exitCode,
-  body: "",
-  message,
-  peerCertificates: [],
-});
+const res = (status: number, body = "") => seenAnswer(body, status);
+
 // Envoy's RBAC filter answers a denied HTTP request with this body.
 const RBAC_403 = res(403, "RBAC: access denied");
-const RESET = not("rejected", 35, "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL");
+const RESET = seenFailure(35, "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL");
 const METRICS = res(200, "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n");
 const at = (url: string, result: CurlResult) => ({ url, result });
 const attempt = (app: CurlResult, denied: CurlResult, allowed: CurlResult) => ({
@@ -66,10 +54,10 @@ describe("the AuthorizationPolicy finding", () => {
       expect(v.summary).toMatch(/^could not show the deny-all active/);
     }
     for (const [denied, allowed] of [
-      [not("timeout", 28, "timed out"), METRICS],
+      [seenFailure(28, "timed out"), METRICS],
       // The ALLOW case refused, but the deny-all case unclear: neither prediction can be judged.
-      [not("timeout", 28, "timed out"), RESET],
-      [RESET, not("timeout", 28, "timed out")],
+      [seenFailure(28, "timed out"), RESET],
+      [RESET, seenFailure(28, "timed out")],
       [RESET, res(503, "no healthy upstream")],
       [res(404), METRICS],
     ] as const) {

@@ -1,25 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { CurlResult } from "../probes/curl.ts";
+import { seenAnswer, seenFailure } from "../testing/curl-output.ts";
 import { judgeMeshPeerScrape, MESH_PEER_PREDICTION } from "./mesh-peer.ts";
+
+const res = (status: number, body = "# TYPE envoy_server_live gauge\n") => seenAnswer(body, status);
 
 const url = "https://10.0.0.5:15092/stats/prometheus";
 const peerId = "spiffe://cluster.local/ns/ssc-peer/sa/mesh-peer";
-const res = (status: number, body = "# TYPE envoy_server_live gauge\n"): CurlResult => ({
-  outcome: "response",
-  exitCode: 0,
-  status,
-  body,
-  message: "",
-  peerCertificates: [],
-});
-const not = (outcome: CurlResult["outcome"], exitCode: number, message: string): CurlResult => ({
-  outcome,
-  exitCode,
-  body: "",
-  message,
-  peerCertificates: [],
-});
-const RESET = not("rejected", 56, "curl: (56) Recv failure: Connection reset by peer");
+const RESET = seenFailure(56, "curl: (56) Recv failure: Connection reset by peer");
 
 describe("the any-mesh-identity finding", () => {
   it("states what it predicts: the mesh, not Prometheus, and what limits access instead", () => {
@@ -40,7 +27,7 @@ describe("the any-mesh-identity finding", () => {
   });
 
   it("is contradicted when the listener refuses the peer while Prometheus gets in", () => {
-    for (const refused of [RESET, not("rejected", 35, "curl: (35) alert bad certificate")]) {
+    for (const refused of [RESET, seenFailure(35, "curl: (35) alert bad certificate")]) {
       const v = judgeMeshPeerScrape({ url, prometheus: res(200), peer: refused, peerId });
       expect(v.verdict).toBe("fail");
       expect(v.probe).toBe("mesh-peer");
@@ -49,7 +36,7 @@ describe("the any-mesh-identity finding", () => {
   });
 
   it("cannot tell without Prometheus's own 200, or on an answer that is neither", () => {
-    for (const prometheus of [res(404, ""), res(503, ""), RESET, not("timeout", 28, "timed out")]) {
+    for (const prometheus of [res(404, ""), res(503, ""), RESET, seenFailure(28, "timed out")]) {
       const v = judgeMeshPeerScrape({ url, prometheus, peer: res(200), peerId });
       expect(v.verdict).toBe("error");
       expect(v.probe).toBe("mesh-peer");
@@ -58,8 +45,8 @@ describe("the any-mesh-identity finding", () => {
     for (const peer of [
       res(403, ""),
       res(500, ""),
-      not("timeout", 28, "timed out"),
-      not("client-error", 58, "curl: (58) unable to set private key file"),
+      seenFailure(28, "timed out"),
+      seenFailure(58, "curl: (58) unable to set private key file"),
     ]) {
       const v = judgeMeshPeerScrape({ url, prometheus: res(200), peer, peerId });
       expect(v.verdict, JSON.stringify(peer)).toBe("error");

@@ -1,4 +1,4 @@
-import type { ProcessResult } from "../probes/curl.ts";
+import { type CurlResult, type ProcessResult, parseCurl } from "../probes/curl.ts";
 
 // What curl prints for the command lines scripts/probes/curl.ts builds, for tests that script a
 // runner's answers. The mark is written out here, not imported, so a test notices if it changes.
@@ -17,3 +17,10 @@ export const curlFailure = (exitCode: number, stderr: string): ProcessResult => 
   stdout: `${WRITE_OUT_MARK}000`,
   stderr,
 });
+
+/** What a probe sees of such an answer, through the same parser a real run uses. */
+export const seenAnswer = (body: string, status: number): CurlResult => parseCurl(curlAnswer(body, status));
+
+/** What a probe sees of such a failure (the outcome follows from curl's exit code). */
+export const seenFailure = (exitCode: number, stderr: string): CurlResult =>
+  parseCurl(curlFailure(exitCode, stderr));
