@@ -22,8 +22,8 @@ export default defineConfig({
           // Lab tests start real Prometheus and TLS servers; give them room but keep them bounded.
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // A lab case that must fail mostly waits out its budget (scaled to the machine, lab
-          // budgets.ts): more of them at once, not more CPU.
+          // A lab case that must fail mostly waits out its budget (scaled to the machine,
+          // scripts/lab/budgets.ts): more of them at once, not more CPU.
           maxConcurrency: 12,
         },
       },

@@ -250,7 +250,7 @@ export interface Principal {
   serviceAccount: string;
 }
 
-/** The ambient finding-free identity check (catalog-facts.md §5): since ztunnel 1.23, reporter
+/** The ambient identity check (catalog-facts.md §5): since ztunnel 1.23, reporter
  * "destination" takes source_principal from the connection's mTLS peer (src/proxy/inbound.rs) and
  * destination_principal is the destination workload's identity (src/proxy/metrics.rs). So every
  * connection Prometheus opened to each workload carries Prometheus's SPIFFE id and the workload's:

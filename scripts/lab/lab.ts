@@ -99,7 +99,7 @@ export interface LabPod {
 
 export interface Lab {
   prometheus: LabPrometheus;
-  /** The convergence budgets for this machine (lab-context.ts budgetScale). */
+  /** The convergence budgets for this machine (budgets.ts budgetScale). */
   timeouts: Timeouts;
   /** What starting one process took here (median of a few), which sized `timeouts`. */
   processStartMs: number;

@@ -54,7 +54,7 @@ export interface SelftestResult {
    * discovery tick plus one scrape interval) is below it. */
   floorSeconds: number;
   /** What starting one process took on this machine; the lab's budgets, and so the floor, grow
-   * with it past PROCESS_START_REFERENCE_MS (lab-context.ts). */
+   * with it past PROCESS_START_REFERENCE_MS (budgets.ts). */
   processStartMs: number;
   prometheus: "binary" | "container";
   /** This machine's `curl --version` first line: the lab's curl, the same or newer than the
