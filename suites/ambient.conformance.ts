@@ -40,6 +40,9 @@ export const AmbientScrapeIdentities = defineConformanceTest({
     'istio_tcp_connections_opened_total{reporter="destination", source_workload="prometheus"} to httpbin and metrics-app in ssc-ambient: every series carries source_principal = the ambient Prometheus\'s SPIFFE id, destination_principal = the workload\'s, mutual_tls (ztunnel >= 1.23 takes the source from the mTLS peer)',
   seed: "beyond",
   features: ["Ambient"],
+  // Extended until a live ambient cell has shown the labels: the sidecar-less Prometheus case is
+  // read from ztunnel's code (catalog-facts.md §5, inferred), not from an Istio test.
+  support: "extended",
   profiles: ["ambient"],
   scenarios: anyMode("ambient", "probe-client"),
   run: async (t) => {
