@@ -162,6 +162,7 @@ describe("cellContext", () => {
       sidecar: { kind: "native", ready: true, restarts: 1 },
     });
     expect(podIps({ status: {} })).toEqual([]);
+    expect(podIps({})).toEqual([]);
     expect(podIps({ status: { podIPs: [{ ip: "10.0.0.4" }] } })).toEqual(["10.0.0.4"]);
   });
 
@@ -289,6 +290,34 @@ describe("cellContext", () => {
     });
     const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-prometheus/pods"));
     expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=prometheus");
+  });
+
+  it("gives the mesh peer from its own pod's client container, with the files its sidecar writes", async () => {
+    api = await startApiServer({ pods: [readyPod("mesh-peer-0")] });
+    const seen: unknown[][] = [];
+    const peer = await cellContext(await file(), { exec: recordingExec(seen) }).meshPeer();
+    await peer.run(["true"]);
+    expect(seen).toEqual([["ssc-peer", "mesh-peer-0", "client", ["true"]]]);
+    expect(peer.tls).toEqual({
+      ca: "/etc/istio-certs/root-cert.pem",
+      cert: "/etc/istio-certs/cert-chain.pem",
+      key: "/etc/istio-certs/key.pem",
+    });
+    const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-peer/pods"));
+    expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=mesh-peer");
+  });
+
+  it("asks the cell's API server for a dry run, and says what it answered", async () => {
+    api = await startApiServer();
+    const monitor = {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PodMonitor",
+      metadata: { name: "m", namespace: "ssc-operator" },
+    };
+    // This scripted server knows no monitoring.coreos.com group: the answer is a refusal, not a throw.
+    const r = await cellContext(await file()).dryRunCreate(monitor);
+    expect(r.accepted).toBe(false);
+    expect(api.seen.some((s) => s.url.startsWith("/apis/monitoring.coreos.com/v1"))).toBe(true);
   });
 
   it("gives the client outside the mesh from the probe pod's client container", async () => {
