@@ -34,7 +34,6 @@ export const helperRunner: CommandRunner = (argv) =>
   new Promise<ProcessResult>((resolve, reject) => {
     helper ??= start();
     const id = next++;
-    pending.set(id, { resolve, reject });
     // While a command is out, the channel holds the process open so its answer arrives.
     helper.channel?.ref();
     const done = () => {
