@@ -47,6 +47,23 @@ describe("ssc plan", () => {
     expect(r.stdout).toMatch(/HardenedPlaintextPortsLocalOnly\s+skip\s+needs metricsLocalhostAccessOnly/);
   });
 
+  it("shows IPv6 and dual-stack cells as extended, beside the IPv4 one, within the same CPU budget", async () => {
+    const r = await ssc("plan", "--istio", "1.31", "--ip-family", "ipv4,ipv6,dual", "--run-id", "fam");
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect([...r.stdout.matchAll(/^cell (\S+)$/gm)].map((m) => m[1])).toEqual([
+      "istio-1.31.1-default-k8s-1.36",
+      "istio-1.31.1-default-k8s-1.36-ipv6",
+      "istio-1.31.1-default-k8s-1.36-dual",
+    ]);
+    expect(r.stdout).toMatch(/^ {2}ip family ipv4$/m);
+    expect(r.stdout).toMatch(/^ {2}ip family ipv6 \(extended cell: IPv6-only, opt-in with --ip-family\)$/m);
+    expect(r.stdout).toMatch(/^ {2}ip family dual \(extended cell: dual-stack, opt-in with --ip-family\)$/m);
+    const cpu = [...r.stdout.matchAll(/^ {2}requests (\d+\.\d+) CPU/gm)].map((m) => Number(m[1]));
+    expect(cpu).toHaveLength(3);
+    expect(new Set(cpu).size).toBe(1);
+    expect(cpu[0]).toBeLessThanOrEqual(2);
+  });
+
   it("shows each cell's total requests, kind's control plane included, in the table and the JSON", async () => {
     const table = await ssc("plan", "--istio", "1.22,1.31", "--run-id", "req");
     const shown = [
@@ -113,6 +130,7 @@ describe("ssc plan at CI scale", () => {
       istio: "1.22.8",
       profile: "default",
       k8s: "1.30",
+      ipFamily: "ipv4",
       nodeImage:
         "kindest/node:v1.30.0@sha256:047357ac0cfea04663786a612ba1eaba9702bef25227a794b52890dd8bcd692e",
       unlisted: false,
@@ -353,6 +371,8 @@ describe("bad input: exit 2 and one line on stderr naming the value", () => {
       /Kubernetes 1\.29 is outside Istio 1\.31.*--allow-unsupported-k8s/,
     ],
     [["plan", "--profile", "sidecar"], /profile "sidecar" is unknown/],
+    [["plan", "--ip-family", "ipv5"], /--ip-family "ipv5" is unknown \(accepted: ipv4, ipv6, dual\)/],
+    [["run", "--ip-family", "ipv6", "--cluster", "k3s", "--dry-run"], /k3s provider runs IPv4 clusters only/],
     [["plan", "--options-file", "does-not-exist.yaml"], /does-not-exist\.yaml: cannot read it/],
     [["plan", "--bogus"], /unknown flag --bogus for ssc plan/],
     [["plan", "--test", "NoSuchTest"], /unknown test id NoSuchTest/],

@@ -60,6 +60,7 @@ describe(".github/workflows/conformance.yml", () => {
       const r = await runStep(planStep.run!, {
         SSC_ISTIO: "1.40",
         SSC_PROFILE: "default",
+        SSC_IP_FAMILY: "ipv4",
         SSC_UNLISTED: "",
         GITHUB_OUTPUT: join(dir, "out"),
       });
@@ -109,55 +110,68 @@ describe(".github/workflows/conformance.yml", () => {
     expect(merge.steps.map((s) => s.run ?? "").join("\n")).not.toContain("summary.md");
   });
 
-  it("its plan step's matrix feeds its cell step's ssc run --cell for every entry", async () => {
-    const { wf } = await load();
-    const inputs = wf.on.workflow_dispatch.inputs;
-    const env = {
-      SSC_ISTIO: String(inputs.istio!.default),
-      SSC_PROFILE: String(inputs.profile!.default),
-      SSC_UNLISTED: "",
-    };
-    expect(wf.env.SSC_ISTIO).toContain(`'${env.SSC_ISTIO}'`);
-    const dir = await mkdtemp(join(tmpdir(), "ssc-workflow-"));
-    try {
-      const output = join(dir, "github-output");
-      const planStep = wf.jobs.plan!.steps.find((s) => s.id === "plan")!;
-      const plan = await runStep(planStep.run!, { ...env, GITHUB_OUTPUT: output });
-      expect(plan.exitCode, plan.stderr).toBe(0);
-      const line = (await readFile(output, "utf8")).trim();
-      expect(line).toMatch(/^matrix=\{"include":\[/);
-      const matrix = JSON.parse(line.slice("matrix=".length)) as {
-        include: { cell: string; nodeImage: string }[];
+  it.each([
+    ["its input defaults", {}, ["", "", "", ""]],
+    ["IPv4 and IPv6 chosen", { SSC_IP_FAMILY: "ipv4,ipv6" }, ["-ipv6", "-ipv6", "-ipv6", "-ipv6"]],
+  ])(
+    "its plan step's matrix feeds its cell step's ssc run --cell for every entry (%s)",
+    async (_, given, suffixes) => {
+      const { wf } = await load();
+      const inputs = wf.on.workflow_dispatch.inputs;
+      const env = {
+        SSC_ISTIO: String(inputs.istio!.default),
+        SSC_PROFILE: String(inputs.profile!.default),
+        SSC_IP_FAMILY: String(inputs["ip-family"]!.default),
+        SSC_UNLISTED: "",
+        ...given,
       };
-      expect(matrix.include.map((e) => e.cell)).toEqual([
-        "istio-1.30.5-default-k8s-1.36",
-        "istio-1.30.5-ambient-k8s-1.36",
-        "istio-1.31.1-default-k8s-1.36",
-        "istio-1.31.1-ambient-k8s-1.36",
-      ]);
-      const runCell = wf.jobs.cell!.steps.find((s) => s.name === "run the cell")!;
-      for (const e of matrix.include) {
-        const r = await runStep(`${runCell.run!} --dry-run --work-dir ${dir}/w`, {
-          ...env,
-          SSC_CELL: e.cell,
-        });
-        expect(r.exitCode, r.stderr).toBe(0);
-        expect([...r.stdout.matchAll(/^# cell (\S+)/gm)].map((m) => m[1])).toEqual([e.cell]);
-        expect(r.stdout).toContain(`--image ${e.nodeImage}`);
+      expect(wf.env.SSC_ISTIO).toContain(`'${inputs.istio!.default}'`);
+      expect(wf.env.SSC_IP_FAMILY).toContain(`'${inputs["ip-family"]!.default}'`);
+      const dir = await mkdtemp(join(tmpdir(), "ssc-workflow-"));
+      try {
+        const output = join(dir, "github-output");
+        const planStep = wf.jobs.plan!.steps.find((s) => s.id === "plan")!;
+        const plan = await runStep(planStep.run!, { ...env, GITHUB_OUTPUT: output });
+        expect(plan.exitCode, plan.stderr).toBe(0);
+        const line = (await readFile(output, "utf8")).trim();
+        expect(line).toMatch(/^matrix=\{"include":\[/);
+        const matrix = JSON.parse(line.slice("matrix=".length)) as {
+          include: { cell: string; nodeImage: string }[];
+        };
+        const base = [
+          "istio-1.30.5-default-k8s-1.36",
+          "istio-1.30.5-ambient-k8s-1.36",
+          "istio-1.31.1-default-k8s-1.36",
+          "istio-1.31.1-ambient-k8s-1.36",
+        ];
+        expect(matrix.include.map((e) => e.cell).sort()).toEqual(
+          [...base, ...base.flatMap((c, i) => (suffixes[i] ? [`${c}${suffixes[i]}`] : []))].sort(),
+        );
+        const runCell = wf.jobs.cell!.steps.find((s) => s.name === "run the cell")!;
+        for (const e of matrix.include) {
+          const r = await runStep(`${runCell.run!} --dry-run --work-dir ${dir}/w`, {
+            ...env,
+            SSC_CELL: e.cell,
+          });
+          expect(r.exitCode, r.stderr).toBe(0);
+          expect([...r.stdout.matchAll(/^# cell (\S+)/gm)].map((m) => m[1])).toEqual([e.cell]);
+          expect(r.stdout).toContain(`--image ${e.nodeImage}`);
+        }
+        // The merge step with no shard at all (every cell job died): each planned cell is an error.
+        const merge = wf.jobs.merge!.steps.find((s) => s.name === "merge the shards into one report")!;
+        // Run in a scratch folder, where npx cannot find the package, so ssc is named by its path.
+        const script = merge.run!.replaceAll("npx ssc ", `node ${join(REPO, "scripts", "ssc.mjs")} `);
+        const m = await runStep(script, { ...env, MATRIX: line.slice("matrix=".length) }, dir);
+        expect(m.exitCode, m.stderr).toBe(3);
+        const merged = JSON.parse(await readFile(join(dir, "reports", "merged", "results.json"), "utf8")) as {
+          cells: { id: string; error?: string }[];
+        };
+        expect(merged.cells.map((c) => c.id)).toEqual(matrix.include.map((e) => e.cell));
+        expect(merged.cells.every((c) => c.error?.startsWith("no report from this cell's shard"))).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
-      // The merge step with no shard at all (every cell job died): each planned cell is an error.
-      const merge = wf.jobs.merge!.steps.find((s) => s.name === "merge the shards into one report")!;
-      // Run in a scratch folder, where npx cannot find the package, so ssc is named by its path.
-      const script = merge.run!.replaceAll("npx ssc ", `node ${join(REPO, "scripts", "ssc.mjs")} `);
-      const m = await runStep(script, { ...env, MATRIX: line.slice("matrix=".length) }, dir);
-      expect(m.exitCode, m.stderr).toBe(3);
-      const merged = JSON.parse(await readFile(join(dir, "reports", "merged", "results.json"), "utf8")) as {
-        cells: { id: string; error?: string }[];
-      };
-      expect(merged.cells.map((c) => c.id)).toEqual(matrix.include.map((e) => e.cell));
-      expect(merged.cells.every((c) => c.error?.startsWith("no report from this cell's shard"))).toBe(true);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+    },
+    120_000,
+  );
 });

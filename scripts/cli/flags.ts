@@ -98,6 +98,15 @@ const MATRIX_FLAGS: readonly FlagSpec[] = [
       "Kubernetes minors (default: per Istio minor the newest it supports); a minor an Istio minor does not support is a skipped cell",
     valueName: "minors",
   },
+  {
+    name: "ip-family",
+    type: "string",
+    list: true,
+    description:
+      "cluster IP families: ipv4, ipv6, dual (kind networking.ipFamily); ipv6 and dual are extended cells whose ids end in -ipv6 / -dual",
+    default: ["ipv4"],
+    valueName: "families",
+  },
   ...MATRIX_OPTIONS,
   {
     name: "cell",
@@ -128,6 +137,13 @@ const ONE_CELL_FLAGS: readonly FlagSpec[] = [
     type: "string",
     description: "the one Kubernetes minor (default: the newest the Istio minor supports)",
     valueName: "minor",
+  },
+  {
+    name: "ip-family",
+    type: "string",
+    description: "the cluster's IP family: ipv4, ipv6 or dual",
+    default: "ipv4",
+    valueName: "family",
   },
   ...MATRIX_OPTIONS,
 ];

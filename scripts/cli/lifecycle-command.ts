@@ -11,6 +11,7 @@ import {
   type Check,
   checkBinary,
   checkDocker,
+  checkHostIpv6,
   checkInotify,
   checkMemory,
   dockerInfo,
@@ -125,6 +126,7 @@ async function withReusedCells(o: Options, workDir: string, reuse: string): Prom
     istio: [...new Set(cells.map((c) => c.istio))],
     profile: [...new Set(cells.map((c) => c.profile))],
     ...(list(o, "k8s").length === 0 ? { k8s: [...new Set(cells.map((c) => c.k8s))] } : {}),
+    "ip-family": [...new Set(cells.map((c) => c.ipFamily))],
     // The cross product of those axes may name cells that were never brought up: test exactly these.
     ...(list(o, "cell").length === 0 ? { cell: cells.map((c) => c.id) } : {}),
     ...(cells.some((c) => /-/.test(c.istio)) ? { "allow-unlisted-istio": true } : {}),
@@ -135,9 +137,10 @@ async function withReusedCells(o: Options, workDir: string, reuse: string): Prom
  * to run again per cell go to the planner. Choosing cells by hand beside it is a contradiction. */
 function withRerun(o: Options, set: RerunSet): Options {
   // --profile has a default; only a value other than it was chosen by hand.
+  const defaults: Record<string, string> = { profile: "default", "ip-family": "ipv4" };
   const chosen = (f: string) =>
-    f === "profile" ? list(o, f).join(",") !== "default" && list(o, f).length > 0 : list(o, f).length > 0;
-  for (const f of ["istio", "profile", "k8s", "cell"]) {
+    f in defaults ? list(o, f).join(",") !== defaults[f] && list(o, f).length > 0 : list(o, f).length > 0;
+  for (const f of ["istio", "profile", "k8s", "ip-family", "cell"]) {
     if (chosen(f)) {
       throw new UsageError(
         `--rerun-failed takes its cells from ${set.dir}; drop --${f} (narrow the tests with --test or --skip)`,
@@ -156,6 +159,7 @@ function withRerun(o: Options, set: RerunSet): Options {
     istio: uniq(axes.map((a) => a.istio)),
     profile: uniq(axes.map((a) => a.profile)),
     k8s: uniq(axes.map((a) => a.k8s)),
+    "ip-family": uniq(axes.map((a) => a.ipFamily)),
     cell: set.cells.map(({ cell }) => cell.id),
     ...(set.cells.some(({ cell }) => cell.unlisted) ? { "allow-unlisted-istio": true } : {}),
     // The same implementation, so `ssc report merge --prefer newest` joins the two reports.
@@ -700,6 +704,12 @@ export async function doctorChecks(o: { mirror?: string; toolsDir?: string } = {
     ),
     await checkInotify(),
     checkMemory(1),
+    // Only IPv6 and dual-stack cells need it: a warning here, a failure in their preflight.
+    await checkHostIpv6().then((c) =>
+      c.status === "fail"
+        ? { ...c, status: "warn" as const, fix: `for --ip-family ipv6 or dual: ${c.fix}` }
+        : c,
+    ),
   ];
 }
 

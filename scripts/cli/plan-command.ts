@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
+import { IP_FAMILY_NAMES } from "../catalog/ip-families.ts";
 import { minorOfPatch } from "../catalog/minors.ts";
 import { parseMirrors } from "../cluster/mirrors.ts";
 import { UsageError } from "../errors.ts";
@@ -24,6 +25,11 @@ function kubernetesOf(o: Options): string[] {
   return one === undefined ? list(o, "k8s") : [one];
 }
 
+function ipFamiliesOf(o: Options): string[] {
+  const one = str(o, "ip-family");
+  return one === undefined ? list(o, "ip-family") : [one];
+}
+
 export function planFromOptions(
   o: Options,
   placement: Partial<StepContext> = {},
@@ -37,6 +43,8 @@ export function planFromOptions(
       istio: list(o, "istio").length > 0 ? list(o, "istio") : ["latest"],
       profiles: list(o, "profile"),
       kubernetes: kubernetesOf(o),
+      // Absent (a caller building options by hand): the default family, as the parser gives it.
+      ...(ipFamiliesOf(o).length > 0 ? { ipFamilies: ipFamiliesOf(o) } : {}),
       allowUnsupportedKubernetes: bool(o, "allow-unsupported-k8s"),
       allowUnlisted: bool(o, "allow-unlisted-istio"),
       only: list(o, "test"),
@@ -62,6 +70,7 @@ export function planJson({ cells, impossible, mirrors }: Plan): unknown {
       istioVersion: c.istioVersion,
       profile: c.profile,
       kubernetesVersion: c.kubernetesVersion,
+      ipFamily: c.ipFamily,
       nodeImage: c.nodeImage,
       kindVersion: c.kindVersion,
       secureMetricsMode: c.secureMetricsMode,
@@ -78,15 +87,17 @@ export function planJson({ cells, impossible, mirrors }: Plan): unknown {
 }
 
 /** One entry per runnable cell for a GitHub Actions `strategy.matrix`: the job runs
- * `ssc run --istio <istio> --profile <profile> --k8s <k8s> --cell <cell>` and names itself `name`. */
+ * `ssc run --istio <istio> --profile <profile> --k8s <k8s> --ip-family <ipFamily> --cell <cell>`
+ * and names itself `name`. */
 export function githubMatrix({ cells }: Plan): { include: Record<string, string | boolean>[] } {
   return {
     include: cells.filter(runnable).map((c) => ({
       cell: c.id,
-      name: `${c.istioVersion} ${c.profile} k8s ${c.kubernetesVersion}`,
+      name: `${c.istioVersion} ${c.profile} k8s ${c.kubernetesVersion}${c.ipFamily === "ipv4" ? "" : ` ${c.ipFamily}`}`,
       istio: c.istioVersion,
       profile: c.profile,
       k8s: minorOfPatch(c.kubernetesVersion),
+      ipFamily: c.ipFamily,
       nodeImage: c.nodeImage,
       unlisted: c.unlisted !== undefined,
     })),
@@ -110,6 +121,7 @@ export function planTable({ cells, impossible, mirrors }: Plan): string {
         `cell ${c.id}`,
         `  istio ${c.istioVersion} (${c.secureMetricsMode} secure metrics), profile ${c.profile}`,
         `  kubernetes ${c.kubernetesVersion} on ${c.nodeImage} (kind ${c.kindVersion})`,
+        `  ip family ${c.ipFamily}${c.ipFamily === "ipv4" ? "" : ` (extended cell: ${IP_FAMILY_NAMES[c.ipFamily]}, opt-in with --ip-family)`}`,
         ...(c.unlisted ? [`  unlisted: ${c.unlisted}`] : []),
         `  ${runs} of ${c.tests.length} tests run`,
         ...(c.requests ? [`  requests ${formatAmount(c.requests.total)} (${c.requests.note})`] : []),

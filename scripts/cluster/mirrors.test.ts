@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { UsageError } from "../errors.ts";
 import { buildPlan } from "../plan/plan.ts";
-import { writeMirrorConfig } from "../run/steps/kind-create.ts";
+import { writeCellKindConfig } from "../run/steps/kind-create.ts";
 import { CERTS_D, hostsToml, kindMirrorConfig, parseMirrors, sourceOf, upstreamOf } from "./mirrors.ts";
 
 describe("--registry-mirror", () => {
@@ -51,7 +51,7 @@ describe("--registry-mirror", () => {
     try {
       const config = join(dir, "kind-config.yaml");
       const mirrors = parseMirrors(["docker.io=ssc-cache-docker-io:5000", "quay.io=ssc-cache-quay-io:5000"]);
-      await writeMirrorConfig(config, mirrors);
+      await writeCellKindConfig(config, mirrors);
       const doc = parse(await readFile(config, "utf8")) as {
         kind: string;
         networking: { ipFamily: string };
@@ -71,7 +71,7 @@ describe("--registry-mirror", () => {
         expect(await readFile(join(mount!.hostPath, m.registry, "hosts.toml"), "utf8")).toBe(hostsToml(m));
       }
       // No mount spec may carry a ":" of its own (kind splits on it): a registry with a port.
-      await writeMirrorConfig(config, parseMirrors(["localhost:5000=cache:5001"]));
+      await writeCellKindConfig(config, parseMirrors(["localhost:5000=cache:5001"]));
       const withPort = parse(await readFile(config, "utf8")) as typeof doc;
       expect(withPort.nodes[0]!.extraMounts.every((x) => !x.hostPath.includes(":"))).toBe(true);
       expect(
@@ -83,6 +83,45 @@ describe("--registry-mirror", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("gives an IPv6 or dual-stack cell its own kind config: the base with networking.ipFamily, no mirror patch", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ssc-family-"));
+    try {
+      for (const family of ["ipv6", "dual"] as const) {
+        const config = join(dir, family, "kind-config.yaml");
+        await writeCellKindConfig(config, [], family);
+        const doc = parse(await readFile(config, "utf8")) as Record<string, unknown> & {
+          networking: { ipFamily: string };
+          nodes: { role: string; extraMounts?: unknown[] }[];
+        };
+        expect(doc.networking.ipFamily).toBe(family);
+        expect(doc.containerdConfigPatches).toBeUndefined();
+        expect(doc.nodes).toEqual([{ role: "control-plane" }]);
+        expect(await readFile(config, "utf8")).toMatch(`with --ip-family ${family}\n`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("shows in the plan: an IPv6 cell's own config in kind create, its id and cluster name marked", () => {
+    const [cell] = buildPlan(
+      { istio: ["1.31"], profiles: ["default"], ipFamilies: ["ipv6"], runId: "m", workDir: "w" },
+      CONFORMANCE_TESTS,
+    );
+    expect(cell!.id).toBe("istio-1.31.1-default-k8s-1.36-ipv6");
+    const create = cell!.steps.find((s) => s.id === "create-cluster")!;
+    expect(create.argv).toContain("w/istio-1.31.1-default-k8s-1.36-ipv6/kind-config.yaml");
+    expect(create.argv).toContain("ssc-1.31.1-default-k1.36-ipv6-m");
+    expect(create.action).toMatchObject({
+      ipFamily: "ipv6",
+      config: "w/istio-1.31.1-default-k8s-1.36-ipv6/kind-config.yaml",
+    });
+    expect(create.action).not.toHaveProperty("mirrors");
+    expect(create.description).toContain("IPv6-only (networking.ipFamily ipv6)");
+    const render = cell!.steps.find((s) => s.id === "render-manifests")!;
+    expect(render.argv!.join(" ")).toContain("--ip-family ipv6");
   });
 
   it("shows in the plan: the cell's own config in kind create, and which registry goes where", () => {

@@ -127,6 +127,24 @@ export async function checkInotify(clusters = 1): Promise<Check> {
   };
 }
 
+/** An IPv6 or dual-stack kind cluster needs IPv6 on the host (kind's configuration docs, "IP
+ * Family": net.ipv6.conf.all.disable_ipv6 = 0); without it kind falls back to an IPv4-only Docker
+ * network (pkg/cluster/internal/providers/docker/network.go L76-82, v0.32.0) and the cell would
+ * not be the family it claims. Where the file is absent (not Linux, Docker in a VM) nothing is known. */
+export async function checkHostIpv6(path = "/proc/sys/net/ipv6/conf/all/disable_ipv6"): Promise<Check> {
+  const disabled = await readNumber(path);
+  if (disabled === undefined)
+    return { id: "ipv6", status: "ok", detail: `no ${path} here: Docker's host decides` };
+  return disabled === 0
+    ? { id: "ipv6", status: "ok", detail: "IPv6 enabled on this host" }
+    : {
+        id: "ipv6",
+        status: "fail",
+        detail: `IPv6 is disabled on this host (${path} = ${disabled})`,
+        fix: "sysctl net.ipv6.conf.all.disable_ipv6=0, or run only IPv4 cells (drop --ip-family ipv6/dual)",
+      };
+}
+
 export function checkMemory(clusters: number, free = freemem(), total = totalmem()): Check {
   const gib = (b: number) => b / 1024 ** 3;
   const need = clusters * MEMORY_PER_CLUSTER_GIB;

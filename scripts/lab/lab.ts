@@ -8,6 +8,7 @@ import { renderScenario } from "../render/render-cell.ts";
 import { MESH_PEER_ACCOUNT } from "../render/scenarios.ts";
 import type { Timeouts } from "../timeouts.ts";
 import { budgetScale, labTimeouts } from "./budgets.ts";
+import { takeIpv6Loopback } from "./ipv6-lock.ts";
 import {
   type CertificateAuthority,
   type ClientFiles,
@@ -204,6 +205,8 @@ export async function startLab(input: LabInput): Promise<Lab> {
     await dir.dispose();
   };
   try {
+    // Released last (stops run in reverse): after the IPv6 pod's servers are closed.
+    if (input.pods.some((p) => p.ipv6)) stops.push(await takeIpv6Loopback());
     const mesh = await createCa("Lab Mesh");
     const foreign = await createCa("Lab Foreign");
     const meshClient = await writeClientFiles(
@@ -244,7 +247,8 @@ export async function startLab(input: LabInput): Promise<Lab> {
     const pods: Record<string, LabPod> = {};
     const sdPods: object[] = [];
     for (const [i, p] of input.pods.entries()) {
-      // IPv6 has one loopback address: one IPv6 pod per lab, one such lab per machine at a time.
+      // IPv6 has one loopback address: one IPv6 pod per lab, one such lab per machine at a time
+      // (takeIpv6Loopback above).
       const ip = p.ipv6 ? "::1" : `127.${b}.0.${i + 2}`;
       const identity = spiffeId(TRUST_DOMAIN, LAB_NAMESPACE, p.name);
       const annotations = podAnnotations(p);

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { expandMatrix } from "../plan/cells.ts";
 import { ISTIO_REQUESTS, istioInstallSettings } from "./install-options.ts";
 
-const cell = (istio: string, profile: string) => expandMatrix({ istio: [istio], profiles: [profile] })[0]!;
+const cell = (istio: string, profile: string, ipFamily = "ipv4") =>
+  expandMatrix({ istio: [istio], profiles: [profile], ipFamilies: [ipFamily] })[0]!;
 
 describe("the istioctl overlay", () => {
   it("lowers every component's requests to the demo profile's, in both profiles", () => {
@@ -32,5 +33,31 @@ describe("the istioctl overlay", () => {
     const z = istioInstallSettings(cell("1.31", "ambient"), ["ambient"]).overlay.spec.values.ztunnel!;
     expect(z.podLabels).toEqual({ "networking.istio.io/tunnel": "http" });
     expect(z.resources.requests).toEqual(ISTIO_REQUESTS.ztunnel);
+  });
+
+  it("turns dual stack on where it is opt-in (istiod, every proxy, Services) and leaves IPv4 and IPv6 cells alone", () => {
+    for (const [istio, profile] of [
+      ["1.22", "default"],
+      ["1.31", "ambient"],
+    ] as const) {
+      const dual = istioInstallSettings(cell(istio, profile, "dual"), []);
+      expect(dual.overlay.spec.values.pilot.env).toEqual({ ISTIO_DUAL_STACK: "true" });
+      expect(dual.overlay.spec.values.pilot.ipFamilyPolicy).toBe("RequireDualStack");
+      expect(dual.overlay.spec.values.pilot.resources.requests).toEqual(ISTIO_REQUESTS.pilot);
+      expect(dual.overlay.spec.values.gateways["istio-ingressgateway"]).toMatchObject({
+        ipFamilyPolicy: "RequireDualStack",
+        resources: { requests: ISTIO_REQUESTS.ingressGateway },
+      });
+      expect(dual.overlay.spec.meshConfig).toEqual({
+        defaultConfig: { proxyMetadata: { ISTIO_DUAL_STACK: "true" } },
+      });
+      expect(dual.notes.join(" ")).toMatch(/ISTIO_DUAL_STACK=true/);
+      for (const family of ["ipv4", "ipv6"]) {
+        const single = istioInstallSettings(cell(istio, profile, family), []);
+        expect(single.overlay.spec.meshConfig).toBeUndefined();
+        expect(single.overlay.spec.values.pilot.env).toBeUndefined();
+        expect(JSON.stringify(single)).not.toMatch(/DUAL|ipFamily/);
+      }
+    }
   });
 });

@@ -18,11 +18,12 @@ export interface IstioOperatorOverlay {
   kind: "IstioOperator";
   spec: {
     profile: string;
+    meshConfig?: { defaultConfig: { proxyMetadata: Record<string, string> } };
     components?: { ingressGateways?: { name: string; enabled: boolean }[] };
     values: {
-      pilot: ResourcesValue;
+      pilot: ResourcesValue & { env?: Record<string, string>; ipFamilyPolicy?: string };
       global: { proxy: ResourcesValue; platform?: string };
-      gateways: { "istio-ingressgateway": ResourcesValue };
+      gateways: { "istio-ingressgateway": ResourcesValue & { ipFamilyPolicy?: string } };
       cni?: ResourcesValue;
       ztunnel?: ResourcesValue & { podLabels?: Record<string, string> };
     };
@@ -93,6 +94,24 @@ export function istioInstallSettings(
   if (ambient && provider === "k3s") {
     values.global.platform = "k3s";
     notes.push("global.platform=k3s: istio-cni uses k3s's CNI folders");
+  }
+  // Dual stack is opt-in in every minor (ISTIO_DUAL_STACK defaults to false,
+  // pilot/pkg/features/experimental.go L196@1.22.0, L193@1.31.0-rc.0): istiod's env, every proxy's
+  // (istio-init reads it from proxyMetadata to write ip6tables rules, injection-template.yaml
+  // L147-149@1.31) and dual-stack Services, as istio.io's dual-stack page and Istio's own test
+  // framework install it (pkg/test/framework/components/istio/kube.go L630-634@1.31). IPv6-only
+  // needs nothing: istio-iptables and ambient (values.cni.ambient.ipv6, ztunnel IPV6_ENABLED,
+  // both true since 1.23) detect it.
+  if (cell.ipFamily === "dual") {
+    values.pilot = { ...values.pilot, env: { ISTIO_DUAL_STACK: "true" }, ipFamilyPolicy: "RequireDualStack" };
+    values.gateways["istio-ingressgateway"] = {
+      ...values.gateways["istio-ingressgateway"],
+      ipFamilyPolicy: "RequireDualStack",
+    };
+    overlay.spec.meshConfig = { defaultConfig: { proxyMetadata: { ISTIO_DUAL_STACK: "true" } } };
+    notes.push(
+      "ISTIO_DUAL_STACK=true for istiod and every proxy, istiod and ingress Services RequireDualStack: dual stack is opt-in",
+    );
   }
   return { overlay, notes };
 }

@@ -151,19 +151,72 @@ describe("parseCellId", () => {
     const { cells, impossible } = selectCells({
       istio: ["all", "1.31.0-rc.0", "1.26.3-solo"],
       profiles: ["default", "ambient"],
+      ipFamilies: ["ipv4", "ipv6", "dual"],
       allowUnlisted: true,
     });
+    expect(new Set(cells.map((c) => c.ipFamily))).toEqual(new Set(["ipv4", "ipv6", "dual"]));
     for (const c of cells) {
       expect(parseCellId(c.id)).toEqual({
         istio: c.istioVersion,
         profile: c.profile,
         k8s: c.kubernetesVersion.split(".").slice(0, 2).join("."),
+        ipFamily: c.ipFamily,
       });
     }
     for (const i of impossible)
-      expect(parseCellId(i.id)).toEqual({ istio: i.istioVersion, profile: i.profile, k8s: i.kubernetes });
-    for (const bad of ["kubeconfig", "istio-1.31.1-sidecar-k8s-1.36", "istio-1.31.1-default-k8s-1.36.1"]) {
+      expect(parseCellId(i.id)).toMatchObject({
+        istio: i.istioVersion,
+        profile: i.profile,
+        k8s: i.kubernetes,
+      });
+    for (const bad of [
+      "kubeconfig",
+      "istio-1.31.1-sidecar-k8s-1.36",
+      "istio-1.31.1-default-k8s-1.36.1",
+      "istio-1.31.1-default-k8s-1.36-ipv4",
+      "istio-1.31.1-default-k8s-1.36-ipv5",
+    ]) {
       expect(parseCellId(bad)).toBeUndefined();
     }
+  });
+});
+
+describe("the IP family axis", () => {
+  it("keeps IPv4 cells' ids as they were and marks the others, one cell per family", () => {
+    const cells = expandMatrix({
+      istio: ["1.31"],
+      profiles: ["default"],
+      ipFamilies: ["dual", "ipv4", "ipv6", "ipv6"],
+    });
+    expect(cells.map((c) => [c.id, c.ipFamily])).toEqual([
+      ["istio-1.31.1-default-k8s-1.36-dual", "dual"],
+      ["istio-1.31.1-default-k8s-1.36", "ipv4"],
+      ["istio-1.31.1-default-k8s-1.36-ipv6", "ipv6"],
+    ]);
+    expect(expandMatrix({ istio: ["1.31"], profiles: ["default"] }).map((c) => c.ipFamily)).toEqual(["ipv4"]);
+  });
+
+  it.each([
+    [["ipv5"], /--ip-family "ipv5" is unknown \(accepted: ipv4, ipv6, dual\)/],
+    [[], /--ip-family is empty/],
+  ])("rejects %j as bad input", (ipFamilies, message) => {
+    expect(() => expandMatrix({ istio: ["1.31"], profiles: ["default"], ipFamilies })).toThrow(UsageError);
+    expect(() => expandMatrix({ istio: ["1.31"], profiles: ["default"], ipFamilies })).toThrow(message);
+  });
+
+  it("keeps ambient's version floor on every family (ambient IPv6 and dual stack exist from 1.23)", () => {
+    const { cells, impossible } = selectCells({
+      istio: ["1.23", "1.24"],
+      profiles: ["ambient"],
+      ipFamilies: ["ipv6", "dual"],
+    });
+    expect(cells.map((c) => c.id)).toEqual([
+      "istio-1.24.6-ambient-k8s-1.31-ipv6",
+      "istio-1.24.6-ambient-k8s-1.31-dual",
+    ]);
+    expect(impossible.map((i) => i.id)).toEqual([
+      "istio-1.23.6-ambient-k8s-1.30-ipv6",
+      "istio-1.23.6-ambient-k8s-1.30-dual",
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { hasCapability, type SecureMetricsMode, secureMetricsModeOf } from "../catalog/capabilities.ts";
+import { DEFAULT_IP_FAMILY, IP_FAMILIES, type IpFamily, ipFamilySuffix } from "../catalog/ip-families.ts";
 import {
   expandIstioItem,
   minorFacts,
@@ -18,6 +19,8 @@ export interface MatrixInput extends ResolveOptions {
    * pinned node image. */
   kubernetes?: readonly string[];
   allowUnsupportedKubernetes?: boolean;
+  /** Cluster IP families (default: ipv4 only); ipv6 and dual are extended cells. */
+  ipFamilies?: readonly string[];
 }
 
 export interface Cell {
@@ -29,6 +32,8 @@ export interface Cell {
   kubernetesVersion: string;
   nodeImage: string;
   kindVersion: string;
+  /** The cluster's IP family (kind networking.ipFamily); ipv4 unless --ip-family asks otherwise. */
+  ipFamily: IpFamily;
   secureMetricsMode: SecureMetricsMode;
   /** Set for a version the catalog does not list (--allow-unlisted-istio): what was assumed. */
   unlisted?: string;
@@ -48,13 +53,31 @@ export interface MatrixSelection {
   impossible: ImpossibleCell[];
 }
 
-const cellId = (istio: string, profile: string, k8s: string) => `istio-${istio}-${profile}-k8s-${k8s}`;
-const CELL_ID = new RegExp(`^istio-(.+)-(${PROFILES.join("|")})-k8s-(\\d+\\.\\d+)$`);
+const cellId = (istio: string, profile: string, k8s: string, family: IpFamily) =>
+  `istio-${istio}-${profile}-k8s-${k8s}${ipFamilySuffix(family)}`;
+const CELL_ID = new RegExp(
+  `^istio-(.+)-(${PROFILES.join("|")})-k8s-(\\d+\\.\\d+)(?:-(${IP_FAMILIES.filter((f) => f !== DEFAULT_IP_FAMILY).join("|")}))?$`,
+);
 
 /** The axes a cell id names (the inverse of how ids are made), or undefined for another string. */
-export function parseCellId(id: string): { istio: string; profile: string; k8s: string } | undefined {
+export function parseCellId(
+  id: string,
+): { istio: string; profile: string; k8s: string; ipFamily: IpFamily } | undefined {
   const m = CELL_ID.exec(id);
-  return m ? { istio: m[1]!, profile: m[2]!, k8s: m[3]! } : undefined;
+  return m
+    ? {
+        istio: m[1]!,
+        profile: m[2]!,
+        k8s: m[3]!,
+        ipFamily: (m[4] as IpFamily | undefined) ?? DEFAULT_IP_FAMILY,
+      }
+    : undefined;
+}
+
+export function parseIpFamily(f: string): IpFamily {
+  const v = f.trim();
+  if ((IP_FAMILIES as readonly string[]).includes(v)) return v as IpFamily;
+  throw new UsageError(`--ip-family "${f}" is unknown (accepted: ${IP_FAMILIES.join(", ")})`);
 }
 
 function parseProfile(p: string): Profile {
@@ -115,6 +138,9 @@ export function selectCells(input: MatrixInput): MatrixSelection {
   const requested = [
     ...new Map((input.kubernetes ?? []).map(parseKubernetes).map((i) => [i.kubernetes, i])).values(),
   ];
+  const families = [...new Set((input.ipFamilies ?? [DEFAULT_IP_FAMILY]).map(parseIpFamily))];
+  if (families.length === 0)
+    throw new UsageError(`--ip-family is empty (accepted: ${IP_FAMILIES.join(", ")})`);
   const cells: Cell[] = [];
   const impossible: ImpossibleCell[] = [];
   for (const istioVersion of versions) {
@@ -125,27 +151,30 @@ export function selectCells(input: MatrixInput): MatrixSelection {
       input.allowUnsupportedKubernetes ?? false,
     )) {
       for (const profile of profiles) {
-        const id = cellId(istioVersion, profile, image.kubernetes);
-        const reason =
-          outside ??
-          (profile === "ambient" && !hasCapability(istioVersion, "ambient")
-            ? `profile ambient needs Istio >= 1.24 (ambient GA); ${istioVersion} is older`
-            : undefined);
-        if (reason) {
-          impossible.push({ id, istioVersion, profile, kubernetes: image.kubernetes, reason });
-          continue;
+        for (const ipFamily of families) {
+          const id = cellId(istioVersion, profile, image.kubernetes, ipFamily);
+          const reason =
+            outside ??
+            (profile === "ambient" && !hasCapability(istioVersion, "ambient")
+              ? `profile ambient needs Istio >= 1.24 (ambient GA); ${istioVersion} is older`
+              : undefined);
+          if (reason) {
+            impossible.push({ id, istioVersion, profile, kubernetes: image.kubernetes, reason });
+            continue;
+          }
+          cells.push({
+            id,
+            istioVersion,
+            istioMinor: minorOf(istioVersion),
+            profile,
+            kubernetesVersion: image.kubernetesPatch,
+            nodeImage: image.image,
+            kindVersion: image.kind,
+            ipFamily,
+            secureMetricsMode: secureMetricsModeOf(istioVersion),
+            ...(unlisted ? { unlisted } : {}),
+          });
         }
-        cells.push({
-          id,
-          istioVersion,
-          istioMinor: minorOf(istioVersion),
-          profile,
-          kubernetesVersion: image.kubernetesPatch,
-          nodeImage: image.image,
-          kindVersion: image.kind,
-          secureMetricsMode: secureMetricsModeOf(istioVersion),
-          ...(unlisted ? { unlisted } : {}),
-        });
       }
     }
   }

@@ -47,11 +47,20 @@ export function planSelection(
   chosen: readonly string[] = [],
 ): Plan {
   const selection = selectCells(input);
+  const provider = input.provider ?? "kind";
+  const otherFamily = selection.cells.find((c) => c.ipFamily !== "ipv4");
+  if (provider !== "kind" && otherFamily) {
+    throw new UsageError(
+      provider === "existing"
+        ? `--ip-family ${otherFamily.ipFamily}: on your own cluster its own IP family applies (the checks follow each pod's IPs); drop --ip-family`
+        : `--ip-family ${otherFamily.ipFamily}: the ${provider} provider runs IPv4 clusters only; use kind (the default) for IPv6 or dual-stack cells`,
+    );
+  }
   const known = [...selection.cells.map((c) => c.id), ...selection.impossible.map((c) => c.id)];
   const unknown = chosen.filter((id) => !known.includes(id));
   if (unknown.length > 0) {
     throw new UsageError(
-      `--cell ${unknown.join(", ")}: no such cell in this plan (cells: ${known.join(", ")}); ids come from ssc plan with the same --istio, --profile and --k8s`,
+      `--cell ${unknown.join(", ")}: no such cell in this plan (cells: ${known.join(", ")}); ids come from ssc plan with the same --istio, --profile, --k8s and --ip-family`,
     );
   }
   const keep = <T extends { id: string }>(cells: T[]) =>

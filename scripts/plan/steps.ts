@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
+import { IP_FAMILY_NAMES, type IpFamily, ipFamilySuffix } from "../catalog/ip-families.ts";
 import { findMinor, istioctlVersionFor } from "../catalog/istio-releases.ts";
 import { k3sImageFor } from "../catalog/k3s-images.ts";
 import { minorOfPatch } from "../catalog/minors.ts";
@@ -23,7 +24,14 @@ export type Action =
   | { type: "preflight" }
   | { type: "fetch-tools"; kind?: string; istioctl: string }
   | { type: "render" }
-  | { type: "kind-create"; name: string; mirrors?: readonly RegistryMirror[]; config?: string }
+  | {
+      type: "kind-create";
+      name: string;
+      mirrors?: readonly RegistryMirror[];
+      /** The cell's own kind config (written before create) when it differs from the base one. */
+      config?: string;
+      ipFamily?: IpFamily;
+    }
   | { type: "k3s-start"; image: string }
   | { type: "connect" }
   | { type: "detect-istio" }
@@ -117,13 +125,13 @@ const KIND_NAME = /^[a-z0-9.-]{1,50}$/;
 
 /**
  * kind's rule for cluster names: [a-z0-9.-], warns past 50 characters (anchors.md §1.5). The name
- * carries every axis of the cell id (Istio, profile, Kubernetes minor), so two cells never share a
+ * carries every axis of the cell id (Istio, profile, Kubernetes minor, IP family), so two cells never share a
  * cluster; when that does not fit (a long pre-release or vendor tag) it is a hash of the cell id.
  * It always ends in -<run id>, which is how `ssc down --run-id` finds it.
  */
 export function clusterName(cell: Cell, runId: string): string {
   const k8s = minorOfPatch(cell.kubernetesVersion);
-  const readable = `ssc-${cell.istioVersion}-${cell.profile}-k${k8s}-${runId}`;
+  const readable = `ssc-${cell.istioVersion}-${cell.profile}-k${k8s}${ipFamilySuffix(cell.ipFamily)}-${runId}`;
   if (KIND_NAME.test(readable)) return readable;
   const name = `ssc-${createHash("sha256").update(cell.id).digest("hex").slice(0, 10)}-${runId}`;
   if (!KIND_NAME.test(name))
@@ -230,6 +238,7 @@ export function cellSteps(
         cell.profile,
         "--k8s",
         minorOfPatch(cell.kubernetesVersion),
+        ...(cell.ipFamily !== "ipv4" ? ["--ip-family", cell.ipFamily] : []),
         ...(cell.unlisted ? ["--allow-unlisted-istio"] : []),
         "--test",
         applicable.map((d) => d.id).join(","),
@@ -241,12 +250,18 @@ export function cellSteps(
   ];
   const name = clusterName(cell, ctx.runId);
   const mirrors = ctx.registryMirrors ?? [];
-  // With mirrors the cell gets its own kind config (the base one plus the containerd patch).
-  const config = mirrors.length > 0 ? `${dir}/kind-config.yaml` : "kind-config.yaml";
+  // With mirrors or another IP family the cell gets its own kind config (the base one plus the
+  // containerd patch and mounts, and networking.ipFamily).
+  const ownConfig = mirrors.length > 0 || cell.ipFamily !== "ipv4";
+  const config = ownConfig ? `${dir}/kind-config.yaml` : "kind-config.yaml";
   if (provider === "kind") {
     steps.push({
       id: "create-cluster",
-      description: `create kind cluster ${name} with Kubernetes ${cell.kubernetesVersion} (node image pinned by digest; its teardown registered first); kubeconfig only in ${kubeconfig}${
+      description: `create kind cluster ${name} with Kubernetes ${cell.kubernetesVersion}${
+        cell.ipFamily !== "ipv4"
+          ? `, ${IP_FAMILY_NAMES[cell.ipFamily]} (networking.ipFamily ${cell.ipFamily})`
+          : ""
+      } (node image pinned by digest; its teardown registered first); kubeconfig only in ${kubeconfig}${
         mirrors.length > 0
           ? `; containerd pulls ${mirrors.map((m) => `${m.registry} through ${m.endpoint}`).join(", ")} (hosts.toml per registry, written into ${config})`
           : ""
@@ -266,7 +281,13 @@ export function cellSteps(
         "--wait",
         formatDuration(kindWaitMs(timeouts.clusterCreate)),
       ],
-      action: { type: "kind-create", name, ...(mirrors.length > 0 ? { mirrors, config } : {}) },
+      action: {
+        type: "kind-create",
+        name,
+        ...(mirrors.length > 0 ? { mirrors } : {}),
+        ...(ownConfig ? { config } : {}),
+        ...(cell.ipFamily !== "ipv4" ? { ipFamily: cell.ipFamily } : {}),
+      },
     });
   } else if (provider === "k3s") {
     const image = k3sImageFor(cell.kubernetesVersion);

@@ -64,6 +64,7 @@ function cellEntry(c: CellResult, strict: boolean) {
     istioVersion: c.istioVersion,
     profile: c.profile,
     kubernetesVersion: c.kubernetesVersion,
+    ...(c.ipFamily ? { ipFamily: c.ipFamily } : {}),
     nodeImage: c.nodeImage,
     secureMetricsMode: c.secureMetricsMode,
     ...(c.unlisted ? { unlisted: c.unlisted } : {}),

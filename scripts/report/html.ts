@@ -135,6 +135,7 @@ ${facts([
   ["Istio", `${esc(c.istioVersion)} (${esc(c.secureMetricsMode)} secure metrics)`],
   ["profile", esc(c.profile)],
   ["Kubernetes", esc(c.kubernetesVersion)],
+  ["IP family", c.ipFamily ? esc(c.ipFamily) : c.provider === "existing" ? "the cluster's own" : "ipv4"],
   ["cluster", esc(c.provider)],
   ["node image", c.nodeImage ? code(c.nodeImage) : undefined],
   ["kind", tool(c.tools.kind)],

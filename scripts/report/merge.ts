@@ -130,6 +130,7 @@ function missingCell(id: string): CellResult {
     istioVersion: axes?.istio ?? "",
     profile: axes?.profile ?? "",
     kubernetesVersion: axes?.k8s ?? "",
+    ...(axes ? { ipFamily: axes.ipFamily } : {}),
     nodeImage: "",
     secureMetricsMode: "",
     provider: "",

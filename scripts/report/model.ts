@@ -1,3 +1,4 @@
+import type { IpFamily } from "../catalog/ip-families.ts";
 import { type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
 
 // What a run produced, cell by cell: the input of every report writer. Kept plain so a run can be
@@ -40,6 +41,9 @@ export interface CellResult {
   istioVersion: string;
   profile: string;
   kubernetesVersion: string;
+  /** The cluster's IP family; absent on the user's own cluster (its family is its own) and in
+   * reports written before the axis existed (ipv4). */
+  ipFamily?: IpFamily;
   nodeImage: string;
   secureMetricsMode: string;
   /** Set for a version the catalog does not list (--allow-unlisted-istio): what was assumed. */

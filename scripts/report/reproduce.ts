@@ -30,7 +30,8 @@ export function reproduceCommands(cell: CellResult, testId: string): string[] {
   }
   const k8s = cell.kubernetesVersion ? ["--k8s", minorOfPatch(cell.kubernetesVersion)] : [];
   const cluster = cell.provider === "k3s" ? ["--cluster", "k3s"] : [];
-  const axes = [...version, "--profile", cell.profile, ...k8s, ...unlisted, ...cluster];
+  const family = cell.ipFamily && cell.ipFamily !== "ipv4" ? ["--ip-family", cell.ipFamily] : [];
+  const axes = [...version, "--profile", cell.profile, ...k8s, ...family, ...unlisted, ...cluster];
   return [
     "# in one go, as a CI shard runs it:",
     shellJoin(["ssc", "run", ...axes, "--cell", cell.id, "--test", testId]),

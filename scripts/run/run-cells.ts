@@ -43,6 +43,8 @@ function skeleton(cell: PlannedCell, o: RunCellsOptions): CellResult {
     istioVersion: cell.istioVersion,
     profile: cell.profile,
     kubernetesVersion: cell.kubernetesVersion,
+    // On the user's own cluster its family is its own; the plan's ipv4 would be a claim.
+    ...(o.provider === "existing" ? {} : { ipFamily: cell.ipFamily }),
     nodeImage: cell.nodeImage,
     secureMetricsMode: cell.secureMetricsMode,
     ...(cell.unlisted ? { unlisted: cell.unlisted } : {}),

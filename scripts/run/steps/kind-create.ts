@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { parse, stringify } from "yaml";
+import type { IpFamily } from "../../catalog/ip-families.ts";
 import { hostsToml, kindMirrorConfig, type RegistryMirror } from "../../cluster/mirrors.ts";
 import { InfrastructureError, UsageError } from "../../errors.ts";
 import { capFolder, KIND_LOGS_CAP } from "../../report/diagnostics.ts";
@@ -37,7 +38,7 @@ export const kindCreate: Handler<"kind-create"> = async (r) => {
       `kind cluster ${name} already exists, so run id ${r.o.runId} is taken: test it with ssc run --reuse ${r.o.runId}, remove it with ssc down --run-id ${r.o.runId}, or pick another --run-id`,
     );
   }
-  if (r.action.mirrors && r.action.config) await writeMirrorConfig(r.action.config, r.action.mirrors);
+  if (r.action.config) await writeCellKindConfig(r.action.config, r.action.mirrors ?? [], r.action.ipFamily);
   r.t.add(`kind cluster ${name}`, ({ failed }) => deleteCluster(r, kind, name, failed));
   // The plan shows the repository-relative config; run it from any working folder.
   const args = r.step.argv!.slice(1).map((x) => (x === "kind-config.yaml" ? KIND_CONFIG : x));
@@ -55,31 +56,47 @@ export const kindCreate: Handler<"kind-create"> = async (r) => {
   r.state.clusterReady = true;
 };
 
-/** The cell's kind config: the base one plus the mirrors' containerd patch and mounts, and one
- * hosts.toml per registry beside it (kind needs absolute host paths for mounts). */
-export async function writeMirrorConfig(config: string, mirrors: readonly RegistryMirror[]): Promise<void> {
-  const hostDir = resolve(dirname(config), "containerd-hosts");
-  for (const m of mirrors) {
-    await mkdir(join(hostDir, m.registry), { recursive: true });
-    await writeFile(join(hostDir, m.registry, "hosts.toml"), hostsToml(m));
-  }
+/** The cell's kind config: the base one with the cell's networking.ipFamily, plus the mirrors'
+ * containerd patch and mounts, and one hosts.toml per registry beside it (kind needs absolute host
+ * paths for mounts). */
+export async function writeCellKindConfig(
+  config: string,
+  mirrors: readonly RegistryMirror[],
+  ipFamily: IpFamily = "ipv4",
+): Promise<void> {
   const base = parse(await readFile(KIND_CONFIG, "utf8")) as KindConfig;
-  const extra = kindMirrorConfig(mirrors, hostDir)!;
-  const nodes = (base.nodes ?? [{ role: "control-plane" }]).map((n) => ({
-    ...n,
-    extraMounts: [...(n.extraMounts ?? []), ...extra.extraMounts],
-  }));
-  const doc: KindConfig = {
-    ...base,
-    containerdConfigPatches: [...(base.containerdConfigPatches ?? []), ...extra.containerdConfigPatches],
-    nodes,
-  };
-  await writeFile(config, `# written by ssc from kind-config.yaml with --registry-mirror\n${stringify(doc)}`);
+  let doc: KindConfig = { ...base, networking: { ...base.networking, ipFamily } };
+  const hostDir = resolve(dirname(config), "containerd-hosts");
+  const extra = kindMirrorConfig(mirrors, hostDir);
+  if (extra) {
+    for (const m of mirrors) {
+      await mkdir(join(hostDir, m.registry), { recursive: true });
+      await writeFile(join(hostDir, m.registry, "hosts.toml"), hostsToml(m));
+    }
+    doc = {
+      ...doc,
+      containerdConfigPatches: [...(base.containerdConfigPatches ?? []), ...extra.containerdConfigPatches],
+      nodes: (base.nodes ?? [{ role: "control-plane" }]).map((n) => ({
+        ...n,
+        extraMounts: [...(n.extraMounts ?? []), ...extra.extraMounts],
+      })),
+    };
+  }
+  const why = [
+    ...(mirrors.length > 0 ? ["--registry-mirror"] : []),
+    ...(ipFamily !== "ipv4" ? [`--ip-family ${ipFamily}`] : []),
+  ];
+  await mkdir(dirname(config), { recursive: true });
+  await writeFile(
+    config,
+    `# written by ssc from kind-config.yaml with ${why.join(" and ") || "no changes"}\n${stringify(doc)}`,
+  );
 }
 
 interface KindConfig {
   kind: string;
   apiVersion: string;
+  networking?: { ipFamily?: string; [key: string]: unknown };
   containerdConfigPatches?: string[];
   nodes?: { role: string; extraMounts?: { hostPath: string; containerPath: string; readOnly?: boolean }[] }[];
   [key: string]: unknown;

@@ -1,4 +1,11 @@
-import { checkCapacity, checkInotify, checkMemory, requireDocker } from "../../cluster/preflight.ts";
+import {
+  checkCapacity,
+  checkHostIpv6,
+  checkInotify,
+  checkMemory,
+  requireDocker,
+} from "../../cluster/preflight.ts";
+import { InfrastructureError } from "../../errors.ts";
 import { loadKubeConfig, loadRunKubeConfig } from "../../mesh/kube.ts";
 import type { Handler } from "../context.ts";
 
@@ -26,5 +33,9 @@ export const preflight: Handler<"preflight"> = async (r) => {
   }
   for (const c of [await checkInotify(n), checkMemory(n)]) {
     if (c.status !== "ok") r.o.log(`warning: ${c.detail}; ${c.fix}`);
+  }
+  if (r.cell.ipFamily !== "ipv4" && r.o.provider !== "k3s") {
+    const v6 = await checkHostIpv6();
+    if (v6.status === "fail") throw new InfrastructureError(`cell ${r.cell.id}: ${v6.detail}; ${v6.fix}`);
   }
 };
