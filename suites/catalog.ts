@@ -11,6 +11,7 @@ import {
   IngressGatewaySecureMetrics,
 } from "./gateways.conformance.ts";
 import { HardenedPlaintextPortsLocalOnly, HardenedSecureTargetsUp } from "./hardened.conformance.ts";
+import { DocumentedAddressRewriteOnIpv6 } from "./ip-family.conformance.ts";
 import { LegacyGatewaySecureScrape, LegacySidecarSecureScrape } from "./legacy.conformance.ts";
 import { MetricsMergingExposesAppMetrics } from "./metrics-merging.conformance.ts";
 import { PodMonitorFileTlsRefused } from "./prometheus-operator.conformance.ts";
@@ -52,6 +53,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   SecurePortPayload,
   SecurePortAutoAnnotation,
   PrometheusSecureTargetsUp,
+  DocumentedAddressRewriteOnIpv6,
   IngressGatewaySecureMetrics,
   GatewayApiSecureMetrics,
   GatewayApiDocsPath,

@@ -41,6 +41,7 @@ describe("without Docker", () => {
       "prometheus",
       "inotify",
       "memory",
+      "ipv6",
     ]);
   });
 

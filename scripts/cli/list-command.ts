@@ -1,5 +1,6 @@
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { CAPABILITIES } from "../catalog/capabilities.ts";
+import { IP_FAMILIES } from "../catalog/ip-families.ts";
 import type { ConformanceTest } from "../registry/define.ts";
 import { formatOf, type Options } from "./options.ts";
 import { renderTable } from "./table.ts";
@@ -9,6 +10,7 @@ export function describeGates(t: ConformanceTest): string[] {
   const modes = Object.keys(t.scenarios);
   return [
     modes.length === 1 ? `mode ${modes[0]} only` : "",
+    t.ipFamilies.length < IP_FAMILIES.length ? `ip family ${t.ipFamilies.join(", ")} only` : "",
     ...t.requires.map((c) => `Istio ${CAPABILITIES[c].range} (${c})`),
     ...t.excludedBy.map((c) => `not with ${c} (Istio ${CAPABILITIES[c].range})`),
   ].filter((s) => s.length > 0);
@@ -22,6 +24,7 @@ export function listJson(tests: readonly ConformanceTest[]): unknown {
       seed: t.seed,
       features: t.features,
       profiles: t.profiles,
+      ipFamilies: t.ipFamilies,
       modes: Object.keys(t.scenarios),
       requires: t.requires,
       excludedBy: t.excludedBy,

@@ -22,6 +22,7 @@ import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 import { MESH_PEER_ACCOUNT, PORTS } from "../render/scenarios.ts";
 import { judgeAuthz } from "./authz.ts";
 import type { CellContext, PodInfo } from "./context.ts";
+import { probeDocumentedRewrite } from "./documented-rewrite.ts";
 import { judgeStrictScrape } from "./findings.ts";
 import { judgeMergedMetrics } from "./merging.ts";
 import { judgeMeshPeerScrape } from "./mesh-peer.ts";
@@ -243,6 +244,19 @@ export async function targetChecks(
       probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port) }, t.converge("targetsUp")),
     ),
   );
+}
+
+/** The documented address rewrite on an IPv6 pod (a finding): the suite's own job must have the
+ * pod UP first, then the sample's job is judged (documented-rewrite.ts). One verdict: the finding's,
+ * with the own job's result in its evidence. */
+export async function documentedRewriteChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  requireSidecar(pod);
+  const client = await readyClient(t);
+  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const merged = { job: SECURE_JOBS.merged, scrapeUrl: statsUrl(pod, PORTS.secureMerged) };
+  const own = await probeTarget(api, merged, t.converge("targetsUp"));
+  const v = await probeDocumentedRewrite(api, pod, own, t.converge("targetsUp"));
+  return [{ ...v, evidence: [`own job: ${own.summary}`, ...v.evidence] }];
 }
 
 export interface Principal {

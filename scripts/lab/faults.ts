@@ -133,7 +133,7 @@ export const FAULTS: readonly Fault[] = [
   {
     id: "ipv6-address-unbracketed",
     description:
-      "the secure job rewrites an IPv6 pod's address as the upstream sample does ($1:$2, no brackets): the pod at [::1] is never scraped",
+      'the secure job rewrites an IPv6 pod\'s address as the upstream sample does ($1:$2, no brackets): the pod at [::1] is scraped at https://::1:15092, no host:port (instance label broken, "too many colons" in the targets API), never at the bracketed URL the suite expects',
     catches: "targets-ipv6",
     probe: "targets-ipv6",
     expect: { "targets-ipv6": "fail" },

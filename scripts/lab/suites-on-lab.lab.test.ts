@@ -4,6 +4,7 @@ import {
   HardenedPlaintextPortsLocalOnly,
   HardenedSecureTargetsUp,
 } from "../../suites/hardened.conformance.ts";
+import { DocumentedAddressRewriteOnIpv6 } from "../../suites/ip-family.conformance.ts";
 import {
   SecurePortAdmitsAnyMeshIdentity,
   SecurePortRejectsForeignCa,
@@ -144,7 +145,9 @@ describe("the suites' bodies on the lab", () => {
     const served = CONFORMANCE_TESTS.filter(
       (t) => t.run && t.scenarios.native && t.features.every((f) => LAB_FEATURES.has(f)),
     ).map((t) => t.id);
-    expect([...CASES.map((c) => c.test.id), SidecarSecureListeners.id].sort()).toEqual(served.sort());
+    expect(
+      [...CASES.map((c) => c.test.id), SidecarSecureListeners.id, DocumentedAddressRewriteOnIpv6.id].sort(),
+    ).toEqual(served.sort());
   });
 
   it.concurrent.each(CASES.map((c) => [c.test.id, c] as const))(
@@ -204,6 +207,13 @@ describe("the suites' bodies on the lab", () => {
     expect(r.why).toMatch(/precondition failed: lab\/sidecar-not-injected-0 has no istio-proxy sidecar/);
   });
 
+  it("DocumentedAddressRewriteOnIpv6 cannot tell on an IPv4 pod (an error, never a pass)", async () => {
+    const c: Case = { test: DocumentedAddressRewriteOnIpv6, pod: NATIVE, failsOn: [] };
+    const r = await statusWith(c, "healthy");
+    expect(r.status, r.why).toBe("errored");
+    expect(r.why).toMatch(/is not IPv6; this finding needs an IPv6 cell/);
+  });
+
   it("SidecarSecureListeners passes on the golden table and fails without the 15091 row", async () => {
     const c: Case = { test: SidecarSecureListeners, pod: NATIVE, failsOn: [] };
     expect((await statusWith(c, "healthy")).status).toBe("passed");
@@ -214,5 +224,25 @@ describe("the suites' bodies on the lab", () => {
     );
     expect(missing.status).toBe("failed");
     expect(missing.why).toMatch(/no listener on 15091/);
+  });
+});
+
+describe("the suites' bodies on the lab's IPv6 pod ([::1]: one such lab per machine at a time)", () => {
+  let v6: Lab;
+  beforeAll(async () => {
+    v6 = await startLab({ pods: [{ name: "v6", hardened: true, ipv6: true }], scrapeInterval: "1s" });
+  }, 360_000);
+  afterAll(() => v6?.dispose());
+
+  it("DocumentedAddressRewriteOnIpv6 holds with a real Prometheus: the sample's $1:$2 target is UP, unbracketed", async () => {
+    const t = labCellContext(v6, { pods: { [NATIVE]: "v6" }, istioctl: istioctl(LISTENERS) });
+    const { verdicts, finding } = await DocumentedAddressRewriteOnIpv6.run!(t);
+    expect(statusOf(verdicts), finding).toBe("passed");
+    expect(finding).toMatch(
+      /^as predicted, job istio-secure-merged-metrics-as-documented, pod lab\/v6-0 is UP at https:\/\/::1:15092\/stats\/prometheus with instance "::1:15092"/,
+    );
+    expect(verdicts[0]!.evidence[0]).toMatch(
+      /^own job: job istio-secure-merged-metrics, https:\/\/\[::1\]:15092\/stats\/prometheus is UP/,
+    );
   });
 });

@@ -52,6 +52,9 @@ function applicability(test: ConformanceTest, cell: Cell): string | undefined {
   if (!test.profiles.includes(cell.profile)) {
     return `runs in profile ${test.profiles.join(", ")} only; this cell is ${cell.profile}`;
   }
+  if (!test.ipFamilies.includes(cell.ipFamily)) {
+    return `runs on ${test.ipFamilies.join(", ")} clusters only; this cell is ${cell.ipFamily} (--ip-family)`;
+  }
   if (!test.scenarios[cell.secureMetricsMode]) {
     return cell.secureMetricsMode === "legacy"
       ? `needs ${gate("nativeSecurePorts")}; this cell runs ${cell.istioVersion} (legacy mode)`

@@ -1,4 +1,5 @@
 import type { Capability, SecureMetricsMode } from "../catalog/capabilities.ts";
+import { IP_FAMILIES, type IpFamily } from "../catalog/ip-families.ts";
 import type { Profile } from "../catalog/profiles.ts";
 import type { CellContext } from "../conformance/context.ts";
 import type { Verdict } from "../probes/verdict.ts";
@@ -26,6 +27,8 @@ export interface ConformanceTest {
   seed: Seed;
   features: readonly Feature[];
   profiles: readonly Profile[];
+  /** The cluster IP families it applies to (all unless a test is about one, e.g. IPv6 addressing). */
+  ipFamilies: readonly IpFamily[];
   /** Capabilities the cell's Istio version must have. */
   requires: readonly Capability[];
   /** Capabilities that rule the test out (e.g. legacy workarounds collide with native ports). */
@@ -52,7 +55,12 @@ export type ConformanceTestInput = Pick<
   ConformanceTest,
   "id" | "description" | "seed" | "features" | "scenarios"
 > &
-  Partial<Pick<ConformanceTest, "profiles" | "requires" | "excludedBy" | "provisional" | "run" | "support">>;
+  Partial<
+    Pick<
+      ConformanceTest,
+      "profiles" | "ipFamilies" | "requires" | "excludedBy" | "provisional" | "run" | "support"
+    >
+  >;
 
 const ID = /^[A-Z][A-Za-z0-9]+$/;
 
@@ -66,6 +74,7 @@ export function defineConformanceTest(input: ConformanceTestInput): ConformanceT
   const provisional = input.provisional ?? input.seed === "finding";
   return {
     profiles: ["default", "ambient"],
+    ipFamilies: IP_FAMILIES,
     requires: [],
     excludedBy: [],
     provisional,

@@ -91,15 +91,19 @@ describe("structural facts per scenario", () => {
   const native = rendered.filter((r) => r.cell.secureMetricsMode === "native");
   const legacy = rendered.filter((r) => r.cell.secureMetricsMode === "legacy");
 
-  it("the secure Prometheus has both mTLS jobs over https and the capture annotations that work", () => {
+  it("the secure Prometheus has both mTLS jobs over https, the sample's rewrite kept in a third, and the capture annotations that work", () => {
     for (const r of rendered) {
       const s = r.scenarios.find((x) => x.id === "secure-prometheus")!;
       expect(jobNames(s.prometheusConfig!)).toEqual([
         "istio-secure-merged-metrics",
         "istio-secure-envoy-metrics",
+        "istio-secure-merged-metrics-as-documented",
       ]);
-      expect(s.prometheusConfig!.match(/scheme: https/g)).toHaveLength(2);
-      expect(s.prometheusConfig!.match(/insecure_skip_verify: true/g)).toHaveLength(2);
+      expect(s.prometheusConfig!.match(/scheme: https/g)).toHaveLength(3);
+      expect(s.prometheusConfig!.match(/insecure_skip_verify: true/g)).toHaveLength(3);
+      // Brackets for IPv6 in the suite's two jobs only; the documented one keeps $1:$2 alone.
+      expect(s.prometheusConfig!.match(/replacement: "\[\$1\]:\$2"/g)).toHaveLength(2);
+      expect(s.prometheusConfig!.match(/replacement: \$1:\$2/g)).toHaveLength(3);
       const dep = find(objectsOf(r, "secure-prometheus"), "Deployment", "prometheus")!;
       const a = podAnnotations(dep);
       expect(a["traffic.sidecar.istio.io/includeInboundPorts"]).toBe("");
