@@ -23,6 +23,7 @@ import {
   SecurePortServesWorkloadIdentity,
 } from "./secure-port-negative.conformance.ts";
 import {
+  MergedScrapeAgentCountsNoFailure,
   PrometheusClientCertificates,
   PrometheusSecureTargetsUp,
   SecurePortAutoAnnotation,
@@ -53,6 +54,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   SecurePortPayload,
   SecurePortAutoAnnotation,
   PrometheusSecureTargetsUp,
+  MergedScrapeAgentCountsNoFailure,
   DocumentedAddressRewriteOnIpv6,
   IngressGatewaySecureMetrics,
   GatewayApiSecureMetrics,

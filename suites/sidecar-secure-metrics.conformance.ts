@@ -1,4 +1,5 @@
 import {
+  agentScrapeChecks,
   clientCertificateCheck,
   endpointChecks,
   listenerChecks,
@@ -89,4 +90,14 @@ export const PrometheusSecureTargetsUp = defineConformanceTest({
   features: ["SidecarSecureMetrics", "PrometheusSecureJobs"],
   scenarios: { native: ["secure-prometheus", "httpbin-native"] },
   run: async (t) => ({ verdicts: await targetChecks(t, await t.pod("ssc-native", httpbin)) }),
+});
+
+export const MergedScrapeAgentCountsNoFailure = defineConformanceTest({
+  id: "MergedScrapeAgentCountsNoFailure",
+  description:
+    "the series Prometheus stored from httpbin's merged port (job istio-secure-merged-metrics) show its agent scraping (istio_agent_scrapes_total > 0) and no failed scrape counted: istio_agent_scrape_failures_total absent or 0 for every type (envoy, application, agent)",
+  seed: "beyond",
+  features: ["SidecarSecureMetrics", "PrometheusSecureJobs", "MetricsMerging"],
+  scenarios: { native: ["secure-prometheus", "httpbin-native"] },
+  run: async (t) => ({ verdicts: await agentScrapeChecks(t, await t.pod("ssc-native", httpbin)) }),
 });

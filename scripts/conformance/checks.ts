@@ -20,6 +20,7 @@ import { type PrometheusApi, probeAllSeries, probeTarget } from "../probes/prome
 import { judgeSidecar } from "../probes/sidecar.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 import { MESH_PEER_ACCOUNT, PORTS } from "../render/scenarios.ts";
+import { probeAgentScrapes } from "./agent-scrapes.ts";
 import { judgeAuthz } from "./authz.ts";
 import type { CellContext, PodInfo } from "./context.ts";
 import { probeDocumentedRewrite } from "./documented-rewrite.ts";
@@ -257,6 +258,16 @@ export async function documentedRewriteChecks(t: CellContext, pod: PodInfo): Pro
   const own = await probeTarget(api, merged, t.converge("targetsUp"));
   const v = await probeDocumentedRewrite(api, pod, own, t.converge("targetsUp"));
   return [{ ...v, evidence: [`own job: ${own.summary}`, ...v.evidence] }];
+}
+
+/** The merged port's agent counted scrapes and no failed one (agent-scrapes.ts), from the series
+ * Prometheus stored for the pod through the merged job. */
+export async function agentScrapeChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  requireSidecar(pod);
+  const client = await readyClient(t);
+  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const target = { job: SECURE_JOBS.merged, namespace: pod.namespace, pod: pod.name };
+  return [await probeAgentScrapes(api, target, t.converge("promql"))];
 }
 
 export interface Principal {

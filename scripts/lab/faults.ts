@@ -16,6 +16,7 @@ export const POD_PROBES = [
   "payload",
   "mesh-peer",
   "sidecar",
+  "agent-scrapes",
 ] as const;
 export const OTHER_PROBES = [
   "client-certs",
@@ -49,6 +50,8 @@ const NO_LIVENESS: Partial<Record<ProbeId, VerdictKind>> = {
   "no-cert": "error",
   "foreign-ca": "error",
   "localhost-only": "error",
+  // No merged scrape stored: the agent's counters say nothing.
+  "agent-scrapes": "error",
 };
 
 export const FAULTS: readonly Fault[] = [
@@ -219,6 +222,14 @@ export const FAULTS: readonly Fault[] = [
     expect: { payload: "fail" },
   },
   {
+    id: "agent-scrape-failures",
+    description:
+      'the merged port answers 200 and is UP in Prometheus, but its agent counted failed Envoy scrapes (istio_agent_scrape_failures_total{type="envoy"} 2)',
+    catches: "agent-scrapes",
+    pod: { faults: { agentScrapeFailures: true } },
+    expect: { "agent-scrapes": "fail" },
+  },
+  {
     id: "merged-family-twice",
     description: "the app exports a family Envoy exports too: the agent's merge declares it twice",
     catches: "payload",
@@ -243,6 +254,7 @@ export const FAULTS: readonly Fault[] = [
       "targets-envoy": "error",
       payload: "error",
       "mesh-peer": "error",
+      "agent-scrapes": "error",
     },
   },
   {

@@ -35,6 +35,9 @@ export interface PodFaults {
   adminExposed?: boolean;
   /** The app exports a family Envoy exports too, so the agent's merge declares it twice. */
   duplicateFamily?: boolean;
+  /** The agent counts failed Envoy scrapes (istio_agent_scrape_failures_total{type="envoy"} 2)
+   * while its merged output still answers 200. */
+  agentScrapeFailures?: boolean;
   /** The secure listeners accept only a client certificate carrying this SPIFFE id (a SAN check
    * Istio's listeners do not have): any other mesh identity is cut off after the handshake. */
   onlyClientIdentity?: string;
@@ -105,7 +108,15 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
   const f = spec.faults ?? {};
   const servers: (http.Server | net.Server)[] = [];
   const app = `${spec.appStats ?? ""}${f.duplicateFamily ? "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n" : ""}`;
-  const agentBody = `${spec.envoyStats}# istio agent\nistio_agent_up 1\n${app}`;
+  // The agent's own counters as Istio's agent writes them (pilot/cmd/pilot-agent/metrics): every
+  // request counted, failures only once one is (the fault counts two failed Envoy scrapes).
+  let scrapes = 0;
+  const agentBody = () =>
+    `${spec.envoyStats}# TYPE istio_agent_scrapes_total counter\nistio_agent_scrapes_total ${++scrapes}\n${
+      f.agentScrapeFailures
+        ? '# TYPE istio_agent_scrape_failures_total counter\nistio_agent_scrape_failures_total{type="envoy"} 2\n'
+        : ""
+    }${app}`;
 
   const envoy = (_req: http.IncomingMessage, res: http.ServerResponse) =>
     text(res, 200, spec.envoyStats, CONTENT_TYPE.envoy);
@@ -113,7 +124,7 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
     if (spec.hardened && !f.agentAnswersRemote && req.socket.remoteAddress !== spec.local) {
       return text(res, 403, "Only requests from localhost are allowed\n");
     }
-    text(res, 200, agentBody);
+    text(res, 200, agentBody());
   };
   const secure =
     (routes: string[], upstream: number) => (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -31,6 +31,7 @@ const CAUSE: Record<string, RegExp> = {
     /\(envoy port\): istio_agent_ metrics on the Envoy port: it serves the agent's merge/,
   "secure-port-serves-admin": /Envoy admin path \/config_dump, \/clusters served on the secure port/,
   "merged-family-twice": /\(merged port\): family envoy_server_live declared twice/,
+  "agent-scrape-failures": /the agent counted failed scrapes: type envoy = 2/,
   "client-cert-optional": /without a client certificate got HTTP 200/,
   "foreign-ca-trusted": /foreign-CA client certificate got HTTP 200/,
   "wrong-server-identity":

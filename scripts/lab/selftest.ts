@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import {
+  agentScrapeChecks,
   ambientPrincipalChecks,
   clientCertificateCheck,
   endpointChecks,
@@ -102,6 +103,7 @@ function podProbes(t: CellContext, pod: LabPod): Record<(typeof POD_PROBES)[numb
     // lab's curl count down: the suite's test asks both.
     "mesh-peer": worst("mesh-peer", (p) => meshPeerChecks(t, p, only(SECURE_JOBS.merged))),
     sidecar: async () => sidecarCheck(await target()),
+    "agent-scrapes": worst("agent-scrapes", (p) => agentScrapeChecks(t, p)),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   SecurePortServesWorkloadIdentity,
 } from "../../suites/secure-port-negative.conformance.ts";
 import {
+  MergedScrapeAgentCountsNoFailure,
   PrometheusClientCertificates,
   PrometheusSecureTargetsUp,
   SecurePortAutoAnnotation,
@@ -80,6 +81,11 @@ const CASES: Case[] = [
     failsOn: ["envoy-port-serves-agent", "secure-port-serves-admin", "merged-family-twice"],
   },
   {
+    test: MergedScrapeAgentCountsNoFailure,
+    pod: NATIVE,
+    failsOn: ["agent-scrape-failures"],
+  },
+  {
     test: HardenedPlaintextPortsLocalOnly,
     pod: HARDENED,
     failsOn: ["hardening-off-15090", "agent-answers-remote-15020"],
@@ -145,9 +151,11 @@ describe("the suites' bodies on the lab", () => {
     const served = CONFORMANCE_TESTS.filter(
       (t) => t.run && t.scenarios.native && t.features.every((f) => LAB_FEATURES.has(f)),
     ).map((t) => t.id);
+    // MergedScrapeAgentCountsNoFailure is served too: its MetricsMerging is the agent's own
+    // counters, which the lab's pods write, not an app's metrics.
     expect(
       [...CASES.map((c) => c.test.id), SidecarSecureListeners.id, DocumentedAddressRewriteOnIpv6.id].sort(),
-    ).toEqual(served.sort());
+    ).toEqual([...served, MergedScrapeAgentCountsNoFailure.id].sort());
   });
 
   it.concurrent.each(CASES.map((c) => [c.test.id, c] as const))(

@@ -242,6 +242,26 @@ describe("probeTarget and probeAllSeries converge", () => {
     );
     expect(v).toMatchObject({ verdict: "pass", probe: "targets", attempts: 3 });
     expect(v.evidence[0]).toBe("lastScrape t");
+    expect(v.evidence[1]).toMatch(/^passed 2 time/);
+  });
+
+  it("keeps Prometheus's lastError as evidence on an UP target too (Prometheus 2.42's real IPv6 answer)", async () => {
+    const real = JSON.parse(
+      readFileSync(
+        new URL("../conformance/testdata/prometheus-2.42-targets-ipv6.json", import.meta.url),
+        "utf8",
+      ),
+    ) as { data: unknown };
+    const api: PrometheusApi = { get: async () => ({ ok: true, data: real.data }) };
+    const v = await observeTarget(api, {
+      job: "istio-secure-merged-metrics-as-documented",
+      scrapeUrl: "https://::1:15092/stats/prometheus",
+    });
+    expect(v.verdict).toBe("pass");
+    expect(v.evidence).toEqual([
+      expect.stringMatching(/^lastScrape 20\d\d-/),
+      "lastError: : address ::1:15092: too many colons in address",
+    ]);
   });
 
   it("fails at the deadline with the last state", async () => {

@@ -72,7 +72,14 @@ export async function observeTarget(api: PrometheusApi, want: TargetExpectation)
   // Stryker disable next-line ArrayDeclaration: equivalent, a stand-in element has no pool to match
   const inJob = (data.activeTargets ?? []).filter((t) => poolOf(t) === want.job);
   const target = inJob.find((t) => t.scrapeUrl === want.scrapeUrl);
-  if (target?.health === "up") return pass("targets", `${where} is UP`, [`lastScrape ${target.lastScrape}`]);
+  // Prometheus's own scrape error is evidence in every state: an UP target can carry one too (an
+  // unbracketed IPv6 address, prometheus#8623).
+  if (target?.health === "up") {
+    return pass("targets", `${where} is UP`, [
+      `lastScrape ${target.lastScrape}`,
+      ...(target.lastError ? [`lastError: ${target.lastError}`] : []),
+    ]);
+  }
   if (target?.health === "down") {
     return fail("targets", `${where} is DOWN: ${target.lastError}`, [`lastError: ${target.lastError}`]);
   }
@@ -110,7 +117,7 @@ export function probeTarget(
   return converge(() => observeTarget(api, want), convergence);
 }
 
-interface Series {
+export interface Series {
   metric: Record<string, string>;
   value: [number, string];
 }
@@ -121,28 +128,42 @@ export interface SeriesExpectation {
   labels: Record<string, string>;
 }
 
-const render = (s: Series) =>
+export const renderSeries = (s: Series) =>
   `{${Object.entries(s.metric ?? {})
     .map(([k, x]) => `${k}="${x}"`)
     .join(", ")}}`;
 
-/** One query: pass with at least one series, all carrying the expected labels (e.g. all
- * mutual_tls). No series is "not yet"; a scalar or string result cannot be judged: an error. */
-export async function observeSeries(api: PrometheusApi, want: SeriesExpectation): Promise<Verdict> {
-  const r = await api.get(`/api/v1/query?query=${encodeURIComponent(want.query)}`);
-  if (!r.ok) return error("promql", `Prometheus API unreachable: ${r.problem}`);
+/** One instant query's series, or the error verdict saying why there are none to judge (an
+ * unreachable API, or a scalar or string result). */
+export async function queryVector(
+  api: PrometheusApi,
+  query: string,
+): Promise<{ ok: true; series: Series[] } | { ok: false; verdict: Verdict }> {
+  const r = await api.get(`/api/v1/query?query=${encodeURIComponent(query)}`);
+  if (!r.ok) return { ok: false, verdict: error("promql", `Prometheus API unreachable: ${r.problem}`) };
   const data = r.data as { resultType?: string; result?: unknown } | null;
   if (
     !data ||
     (data.resultType !== "vector" && data.resultType !== "matrix") ||
     !Array.isArray(data.result)
   ) {
-    return error(
-      "promql",
-      `${want.query} returned ${data?.resultType ?? "no resultType"}, not series: ${JSON.stringify(data?.result ?? null).slice(0, 120)}`,
-    );
+    return {
+      ok: false,
+      verdict: error(
+        "promql",
+        `${query} returned ${data?.resultType ?? "no resultType"}, not series: ${JSON.stringify(data?.result ?? null).slice(0, 120)}`,
+      ),
+    };
   }
-  const series = data.result as Series[];
+  return { ok: true, series: data.result as Series[] };
+}
+
+/** One query: pass with at least one series, all carrying the expected labels (e.g. all
+ * mutual_tls). No series is "not yet"; a scalar or string result cannot be judged: an error. */
+export async function observeSeries(api: PrometheusApi, want: SeriesExpectation): Promise<Verdict> {
+  const q = await queryVector(api, want.query);
+  if (!q.ok) return q.verdict;
+  const series = q.series;
   const wanted = Object.entries(want.labels)
     .map(([k, x]) => `${k}="${x}"`)
     .join(", ");
@@ -152,10 +173,14 @@ export async function observeSeries(api: PrometheusApi, want: SeriesExpectation)
     return fail(
       "promql",
       `${bad.length} of ${series.length} series of ${want.query} lack ${wanted}`,
-      bad.map(render),
+      bad.map(renderSeries),
     );
   }
-  return pass("promql", `${series.length} series of ${want.query}, all with ${wanted}`, series.map(render));
+  return pass(
+    "promql",
+    `${series.length} series of ${want.query}, all with ${wanted}`,
+    series.map(renderSeries),
+  );
 }
 
 /** The series hold N times in a row; give the convergence a scrape interval between attempts so a
