@@ -5,6 +5,7 @@ import {
   listenerChecks,
   payloadChecks,
   securePortAnnotationChecks,
+  selfScrapeChecks,
   sidecarCheck,
   targetChecks,
 } from "../scripts/conformance/checks.ts";
@@ -100,4 +101,19 @@ export const MergedScrapeAgentCountsNoFailure = defineConformanceTest({
   features: ["SidecarSecureMetrics", "PrometheusSecureJobs", "MetricsMerging"],
   scenarios: { native: ["secure-prometheus", "httpbin-native"] },
   run: async (t) => ({ verdicts: await agentScrapeChecks(t, await t.pod("ssc-native", httpbin)) }),
+});
+
+export const SecureJobsDoNotScrapePrometheus = defineConformanceTest({
+  id: "SecureJobsDoNotScrapePrometheus",
+  description:
+    "no UP target of the secure jobs is the secure Prometheus's own pod (by pod label or IP): a secure-port annotation on Prometheus, as mesh-wide enablement adds, makes it scrape its own sidecar as if it were a workload (cf. istio#31301)",
+  seed: "beyond",
+  features: ["PrometheusSecureJobs"],
+  // A setup property more than a mesh one: a vendor's mesh-wide enablement shows here first.
+  support: "extended",
+  scenarios: {
+    native: ["secure-prometheus", "httpbin-native"],
+    legacy: ["secure-prometheus", "legacy-sidecar"],
+  },
+  run: async (t) => ({ verdicts: await selfScrapeChecks(t) }),
 });

@@ -13,7 +13,7 @@ const SCRAPES = [series("istio_agent_scrapes_total", "41")];
 describe("judgeAgentScrapes", () => {
   it("passes when the agent counted scrapes and no failure (absent, or every type at 0)", () => {
     const none = judgeAgentScrapes(T, SCRAPES, []);
-    expect(none.verdict).toBe("pass");
+    expect(none).toMatchObject({ verdict: "pass", probe: "agent-scrapes" });
     expect(none.summary).toBe(
       `${T.namespace}/${T.pod} (job ${T.job}): istio_agent_scrapes_total 41, no failed scrape counted (0 istio_agent_scrape_failures_total series, none above 0)`,
     );
@@ -35,7 +35,7 @@ describe("judgeAgentScrapes", () => {
       series("istio_agent_scrape_failures_total", "3", { type: "application" }),
       series("istio_agent_scrape_failures_total", "1", { type: "envoy" }),
     ]);
-    expect(v.verdict).toBe("fail");
+    expect(v).toMatchObject({ verdict: "fail", probe: "agent-scrapes" });
     expect(v.summary).toBe(
       `${T.namespace}/${T.pod} (job ${T.job}): the agent counted failed scrapes: type application = 3, type envoy = 1`,
     );
@@ -52,7 +52,7 @@ describe("judgeAgentScrapes", () => {
       const v = judgeAgentScrapes(T, scrapes, [
         series("istio_agent_scrape_failures_total", "5", { type: "envoy" }),
       ]);
-      expect(v.verdict).toBe("error");
+      expect(v).toMatchObject({ verdict: "error", probe: "agent-scrapes" });
       expect(v.summary).toMatch(/no istio_agent_scrapes_total above 0 in Prometheus/);
     }
   });
@@ -83,7 +83,11 @@ describe("probeAgentScrapes", () => {
 
   it("is an error when either query cannot be answered", async () => {
     const c = { consecutive: 1, timeout: { name: "promql", ms: 30 }, intervalMs: 5 };
-    const down: PrometheusApi = { get: async () => ({ ok: false, problem: "connection refused" }) };
+    // The first query failing is enough, even when the second would answer.
+    const down: PrometheusApi = {
+      get: async (path) =>
+        path.includes("scrapes_total") ? { ok: false, problem: "connection refused" } : answer([]),
+    };
     expect((await probeAgentScrapes(down, T, c)).summary).toMatch(
       /Prometheus API unreachable: connection refused/,
     );

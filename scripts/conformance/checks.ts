@@ -23,11 +23,12 @@ import { MESH_PEER_ACCOUNT, PORTS } from "../render/scenarios.ts";
 import { probeAgentScrapes } from "./agent-scrapes.ts";
 import { judgeAuthz } from "./authz.ts";
 import type { CellContext, PodInfo } from "./context.ts";
-import { probeDocumentedRewrite } from "./documented-rewrite.ts";
+import { DOCUMENTED_JOB, probeDocumentedRewrite } from "./documented-rewrite.ts";
 import { judgeStrictScrape } from "./findings.ts";
 import { judgeMergedMetrics } from "./merging.ts";
 import { judgeMeshPeerScrape } from "./mesh-peer.ts";
 import { judgePermissivePort } from "./permissive-port.ts";
+import { probeSelfScrape } from "./self-scrape.ts";
 
 // Building blocks the suites compose, so suites/ stays declarations and assertions. Every block
 // returns verdicts from the probes the lab proves; nothing here decides pass or fail by itself.
@@ -268,6 +269,16 @@ export async function agentScrapeChecks(t: CellContext, pod: PodInfo): Promise<V
   const api = t.prometheus(t.securePrometheusUrl, client.run);
   const target = { job: SECURE_JOBS.merged, namespace: pod.namespace, pod: pod.name };
   return [await probeAgentScrapes(api, target, t.converge("promql"))];
+}
+
+/** No UP target of the secure jobs is the secure Prometheus's own pod (self-scrape.ts). */
+export async function selfScrapeChecks(t: CellContext): Promise<Verdict[]> {
+  const client = await readyClient(t);
+  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const me = await t.pod(PROMETHEUS_ACCOUNT.namespace, "app=prometheus");
+  const prometheus = { namespace: me.namespace, name: me.name, ips: me.ips };
+  const jobs = [SECURE_JOBS.merged, SECURE_JOBS.envoy, DOCUMENTED_JOB];
+  return [await probeSelfScrape(api, prometheus, jobs, t.converge("targetsUp"))];
 }
 
 export interface Principal {

@@ -33,12 +33,22 @@ function withDocumented(change: Record<string, unknown> | null) {
 describe("judgeDocumentedRewrite on Prometheus 2.42's real answer", () => {
   it("holds: the IPv6 pod is UP at an unbracketed address, with the cosmetic lastError in the summary", () => {
     const v = judgeDocumentedRewrite(REAL.data, V6, OWN_UP);
-    expect(v.verdict).toBe("pass");
+    expect(v).toMatchObject({ verdict: "pass", probe: "documented-rewrite" });
+    expect(DOCUMENTED_REWRITE_PREDICTION).toMatch(/"\$1:\$2" .*"fd00::5:15092".*prometheus#8623/);
     expect(v.summary).toBe(
       `as predicted, job ${DOCUMENTED_JOB}, pod lab/v6-0 is UP at https://::1:15092/stats/prometheus with instance "::1:15092" and lastError ": address ::1:15092: too many colons in address": ${DOCUMENTED_REWRITE_PREDICTION}`,
     );
     expect(v.evidence).toEqual([
       'scrapeUrl https://::1:15092/stats/prometheus, instance ::1:15092, health up, lastError ": address ::1:15092: too many colons in address"',
+    ]);
+  });
+
+  it("holds without a lastError too (a Prometheus that fixed prometheus#8623), saying none", () => {
+    const v = judgeDocumentedRewrite(withDocumented({ lastError: undefined }), V6, OWN_UP);
+    expect(v.verdict).toBe("pass");
+    expect(v.summary).toMatch(/with instance "::1:15092": the documented/);
+    expect(v.evidence).toEqual([
+      'scrapeUrl https://::1:15092/stats/prometheus, instance ::1:15092, health up, lastError ""',
     ]);
   });
 
@@ -48,14 +58,14 @@ describe("judgeDocumentedRewrite on Prometheus 2.42's real answer", () => {
       V6,
       OWN_UP,
     );
-    expect(bracketed.verdict).toBe("fail");
+    expect(bracketed).toMatchObject({ verdict: "fail", probe: "documented-rewrite" });
     expect(bracketed.summary).toMatch(/^finding contradicted: the documented job scrapes ::1 with brackets/);
     const down = judgeDocumentedRewrite(
       withDocumented({ health: "down", lastError: "dial tcp: address ::1:15092: too many colons" }),
       V6,
       OWN_UP,
     );
-    expect(down.verdict).toBe("fail");
+    expect(down).toMatchObject({ verdict: "fail", probe: "documented-rewrite" });
     expect(down.summary).toMatch(
       /^finding contradicted, and worse: the documented job cannot scrape the IPv6 pod \(https:\/\/::1:15092\/stats\/prometheus DOWN: dial tcp/,
     );
@@ -65,7 +75,7 @@ describe("judgeDocumentedRewrite on Prometheus 2.42's real answer", () => {
       discoveredLabels: { __meta_kubernetes_pod_ip: "::1" },
     });
     const dropped = judgeDocumentedRewrite(gone, V6, OWN_UP);
-    expect(dropped.verdict).toBe("fail");
+    expect(dropped).toMatchObject({ verdict: "fail", probe: "documented-rewrite" });
     expect(dropped.summary).toMatch(/drops the IPv6 pod ::1 \(never scraped\)/);
   });
 
@@ -73,8 +83,21 @@ describe("judgeDocumentedRewrite on Prometheus 2.42's real answer", () => {
     const unknown = judgeDocumentedRewrite(withDocumented({ health: "unknown" }), V6, OWN_UP);
     expect(unknown).toMatchObject({
       verdict: "fail",
+      probe: "documented-rewrite",
       summary: `job ${DOCUMENTED_JOB}, pod lab/v6-0: not scraped yet`,
     });
+    // Dropped targets of another job, of another pod IP, or with no labels are not this pod's;
+    // an active target with no labels is no pod's.
+    const others = withDocumented(null);
+    others.activeTargets.push({ scrapePool: DOCUMENTED_JOB, scrapeUrl: "https://x", health: "up" });
+    others.droppedTargets.push(
+      { scrapePool: "istio-secure-merged-metrics", discoveredLabels: { __meta_kubernetes_pod_ip: "::1" } },
+      { scrapePool: DOCUMENTED_JOB, discoveredLabels: { __meta_kubernetes_pod_ip: "fd00::9" } },
+      { scrapePool: DOCUMENTED_JOB },
+    );
+    expect(judgeDocumentedRewrite(others, V6, OWN_UP).summary).toBe(
+      `job ${DOCUMENTED_JOB}, pod lab/v6-0: not scraped yet (not discovered)`,
+    );
     const absent = judgeDocumentedRewrite(withDocumented(null), V6, OWN_UP);
     expect(absent.summary).toBe(`job ${DOCUMENTED_JOB}, pod lab/v6-0: not scraped yet (not discovered)`);
     // The suite's own job has the pod UP too, and another namespace's pod of that name is not it.
@@ -92,7 +115,7 @@ describe("judgeDocumentedRewrite on Prometheus 2.42's real answer", () => {
       { namespace: "lab", name: "v4-0", ip: "127.22.0.3" },
       OWN_UP,
     );
-    expect(v4).toMatchObject({ verdict: "error" });
+    expect(v4).toMatchObject({ verdict: "error", probe: "documented-rewrite" });
     expect(v4.summary).toMatch(/the pod's IP 127\.22\.0\.3 is not IPv6; this finding needs an IPv6 cell/);
     const ownDown = fail(
       "targets",
@@ -100,17 +123,23 @@ describe("judgeDocumentedRewrite on Prometheus 2.42's real answer", () => {
       ["lastError: x"],
     );
     const v = judgeDocumentedRewrite(REAL.data, V6, ownDown);
-    expect(v.verdict).toBe("error");
+    expect(v).toMatchObject({ verdict: "error", probe: "documented-rewrite" });
     expect(v.summary).toMatch(/^the suite's own bracketed job does not have the pod UP \(.*is DOWN: x\)/);
     expect(v.evidence).toEqual(["lastError: x"]);
   });
 });
 
 describe("probeDocumentedRewrite", () => {
-  const api = (answers: Awaited<ReturnType<PrometheusApi["get"]>>[]): PrometheusApi & { calls: number } => {
+  const api = (
+    answers: Awaited<ReturnType<PrometheusApi["get"]>>[],
+  ): PrometheusApi & { calls: number; paths: string[] } => {
     const a = {
       calls: 0,
-      get: async () => answers[Math.min(a.calls++, answers.length - 1)]!,
+      paths: [] as string[],
+      get: async (path: string) => {
+        a.paths.push(path);
+        return answers[Math.min(a.calls++, answers.length - 1)]!;
+      },
     };
     return a;
   };
@@ -124,6 +153,7 @@ describe("probeDocumentedRewrite", () => {
     const v = await probeDocumentedRewrite(a, V6, OWN_UP, c);
     expect(v.verdict).toBe("pass");
     expect(a.calls).toBe(3);
+    expect(new Set(a.paths)).toEqual(new Set(["/api/v1/targets?state=any"]));
     const none = api([{ ok: true, data: REAL.data }]);
     expect((await probeDocumentedRewrite(none, { ...V6, ip: "10.0.0.5" }, OWN_UP, c)).verdict).toBe("error");
     expect((await probeDocumentedRewrite(none, V6, fail("targets", "down"), c)).verdict).toBe("error");
@@ -135,7 +165,7 @@ describe("probeDocumentedRewrite", () => {
       ...c,
       timeout: { name: "targetsUp", ms: 50 },
     });
-    expect(v.verdict).toBe("error");
+    expect(v).toMatchObject({ verdict: "error", probe: "documented-rewrite" });
     expect(v.summary).toMatch(/Prometheus API unreachable: connection refused/);
   });
 });

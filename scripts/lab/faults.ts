@@ -26,6 +26,7 @@ export const OTHER_PROBES = [
   "promql-principals",
   "listeners",
   "ztunnel-workloads",
+  "self-scrape",
 ] as const;
 export type ProbeId = (typeof POD_PROBES)[number] | (typeof OTHER_PROBES)[number];
 
@@ -140,6 +141,14 @@ export const FAULTS: readonly Fault[] = [
     catches: "targets-ipv6",
     probe: "targets-ipv6",
     expect: { "targets-ipv6": "fail" },
+  },
+  {
+    id: "prometheus-scrapes-itself",
+    description:
+      "the secure Prometheus's own pod carries the secure-port annotations (as mesh-wide enablement adds them): its jobs scrape its own sidecar, UP, as if it were a workload",
+    catches: "self-scrape",
+    probe: "self-scrape",
+    expect: { "self-scrape": "fail" },
   },
   {
     id: "hardening-off-15090",

@@ -32,6 +32,8 @@ const CAUSE: Record<string, RegExp> = {
   "secure-port-serves-admin": /Envoy admin path \/config_dump, \/clusters served on the secure port/,
   "merged-family-twice": /\(merged port\): family envoy_server_live declared twice/,
   "agent-scrape-failures": /the agent counted failed scrapes: type envoy = 2/,
+  "prometheus-scrapes-itself":
+    /Prometheus scrapes itself: \d+ UP target\(s\) of the secure jobs are its own pod lab\/healthy-0/,
   "client-cert-optional": /without a client certificate got HTTP 200/,
   "foreign-ca-trusted": /foreign-CA client certificate got HTTP 200/,
   "wrong-server-identity":

@@ -9,9 +9,11 @@ import {
   listenerChecks,
   localhostOnlyChecks,
   meshPeerChecks,
+  PROMETHEUS_ACCOUNT,
   payloadChecks,
   SECURE_JOBS,
   securePorts,
+  selfScrapeChecks,
   sidecarCheck,
   targetChecks,
   thrownVerdict,
@@ -64,6 +66,8 @@ export interface SelftestResult {
 }
 
 const HEALTHY = "healthy";
+/** The secure Prometheus's own pod in discovery: dropped by the secure jobs' keep rules. */
+const PROMETHEUS_POD = "prometheus";
 /** A healthy pod at [::1]: every pod probe, and the secure jobs, over IPv6. */
 const HEALTHY_IPV6 = "healthy-ipv6";
 /** Its fault is in a Prometheus job, so the IPv6 pod (on the one IPv6 loopback) is started only
@@ -171,6 +175,19 @@ function otherProbes(
       const pod = await t.pod(LAB_NAMESPACE, `app=${healthy.name}`);
       return worstOf(await listenerChecks(t, pod, secureListenerExpectations(true, pod.ips)), "listeners");
     },
+    // Prometheus's own pod: one the secure jobs drop (no secure-port annotations, as the fixture's),
+    // or, for the fault, a pod they scrape UP (as a mesh-wide annotation makes it).
+    "self-scrape": async () =>
+      worstOf(
+        await selfScrapeChecks(
+          labCellContext(lab, {
+            pods: {
+              [`${PROMETHEUS_ACCOUNT.namespace} app=prometheus`]: faulty ? healthy.name : PROMETHEUS_POD,
+            },
+          }),
+        ),
+        "self-scrape",
+      ),
     "ztunnel-workloads": async () =>
       checkZtunnelWorkloads(tabwrite(ztunnelWorkloadRows(faulty ? "TCP" : "HBONE")), true, [
         { namespace: "ssc-ambient", podPrefix: "httpbin" },
@@ -204,6 +221,8 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
   const lab = await startLab({
     pods: [
       { name: HEALTHY, hardened: true },
+      // In discovery only (no servers): the secure Prometheus's pod as the secure jobs see it.
+      { name: PROMETHEUS_POD, withoutSecurePortAnnotation: true, withoutSecureEnvoyPort: true, down: true },
       ...(ipv6 ? [{ name: HEALTHY_IPV6, hardened: true, ipv6: true }] : []),
       ...podFaults.map((f) => ({ name: f.id, ...f.pod })),
     ],

@@ -16,6 +16,7 @@ import {
   MergedScrapeAgentCountsNoFailure,
   PrometheusClientCertificates,
   PrometheusSecureTargetsUp,
+  SecureJobsDoNotScrapePrometheus,
   SecurePortAutoAnnotation,
   SecurePortPayload,
   SidecarInjectedAndReady,
@@ -124,6 +125,8 @@ beforeAll(async () => {
     pods: [
       { name: "healthy", hardened: true },
       { name: UNANNOTATED, withoutSecurePortAnnotation: true },
+      // The secure Prometheus's pod as discovery sees it: no secure-port annotations, no servers.
+      { name: "prometheus", withoutSecurePortAnnotation: true, withoutSecureEnvoyPort: true, down: true },
       ...podFaults.map((f) => ({ name: f.id, ...f.pod })),
     ],
     scrapeInterval: "1s",
@@ -154,7 +157,12 @@ describe("the suites' bodies on the lab", () => {
     // MergedScrapeAgentCountsNoFailure is served too: its MetricsMerging is the agent's own
     // counters, which the lab's pods write, not an app's metrics.
     expect(
-      [...CASES.map((c) => c.test.id), SidecarSecureListeners.id, DocumentedAddressRewriteOnIpv6.id].sort(),
+      [
+        ...CASES.map((c) => c.test.id),
+        SidecarSecureListeners.id,
+        DocumentedAddressRewriteOnIpv6.id,
+        SecureJobsDoNotScrapePrometheus.id,
+      ].sort(),
     ).toEqual([...served, MergedScrapeAgentCountsNoFailure.id].sort());
   });
 
@@ -213,6 +221,21 @@ describe("the suites' bodies on the lab", () => {
     const r = await statusWith(c, "sidecar-not-injected");
     expect(r.status, r.why).toBe("errored");
     expect(r.why).toMatch(/precondition failed: lab\/sidecar-not-injected-0 has no istio-proxy sidecar/);
+  });
+
+  it("SecureJobsDoNotScrapePrometheus passes while Prometheus's pod is not a target, and fails once it is one", async () => {
+    const c: Case = {
+      test: SecureJobsDoNotScrapePrometheus,
+      pod: "ssc-prometheus app=prometheus",
+      failsOn: [],
+    };
+    const ok = await statusWith(c, "prometheus");
+    expect(ok.status, ok.why).toBe("passed");
+    const self = await statusWith(c, "healthy");
+    expect(self.status, self.why).toBe("failed");
+    expect(self.why).toMatch(
+      /Prometheus scrapes itself: 3 UP target\(s\) of the secure jobs are its own pod lab\/healthy-0/,
+    );
   });
 
   it("DocumentedAddressRewriteOnIpv6 cannot tell on an IPv4 pod (an error, never a pass)", async () => {
