@@ -1,6 +1,7 @@
 import { IMAGES, PROBE_CLIENT, PROMETHEUS_OPERATOR_VERSION } from "../catalog/images.ts";
 import { type RegistryMirror, sourceOf } from "../cluster/mirrors.ts";
-import { renderCell } from "../render/render-cell.ts";
+import type { ScenarioId } from "../registry/scenarios.ts";
+import { plannedScenario } from "../render/render-cell.ts";
 import type { PlannedCell } from "./plan.ts";
 
 // Every image a cell pulls, like Hydrophone's --list-images, so air-gapped users can mirror them
@@ -80,16 +81,29 @@ export function cellImages(cell: PlannedCell, runId = "render"): ImageRef[] {
     imageRef(`${ISTIO_HUB}/${name}:${cell.istioVersion}`, component);
   refs.push(istio("pilot", "istiod"), istio("proxyv2", "sidecars and gateways"));
   if (cell.profile === "ambient") refs.push(istio("install-cni", "istio-cni"), istio("ztunnel", "ztunnel"));
-  const rendered = renderCell(cell, cell.scenarios, runId);
-  const fixtures = new Set<string>();
-  for (const s of rendered.scenarios) {
-    for (const doc of s.objects) imagesIn(doc.toJS(), fixtures);
-    if (s.prerequisites.some((p) => p.url.includes("prometheus-operator"))) {
-      for (const i of OPERATOR_IMAGES) fixtures.add(i);
-    }
-  }
+  const fixtures = new Set(cell.scenarios.flatMap((id) => scenarioImages(id, cell, runId)));
   for (const i of [...fixtures].sort()) refs.push(imageRef(i, COMPONENT_OF[i] ?? "fixtures"));
   return refs;
+}
+
+// Once per scenario and mode (plannedScenario); images.test.ts checks the result on the whole
+// matrix against each cell's own full rendering.
+const imagesCache = new Map<string, readonly string[]>();
+
+function scenarioImages(id: ScenarioId, cell: PlannedCell, runId: string): readonly string[] {
+  const key = `${id}|${cell.secureMetricsMode}|${runId}`;
+  let images = imagesCache.get(key);
+  if (!images) {
+    const s = plannedScenario(id, cell, runId);
+    const found = new Set<string>();
+    for (const doc of s.objects) imagesIn(doc.toJS(), found);
+    if (s.prerequisites.some((p) => p.url.includes("prometheus-operator"))) {
+      for (const i of OPERATOR_IMAGES) found.add(i);
+    }
+    images = [...found];
+    imagesCache.set(key, images);
+  }
+  return images;
 }
 
 /** Where a cell's pull of this image goes: the host's Docker for the node, else a mirror or upstream. */

@@ -12,7 +12,7 @@ import {
   istioInstallSettings,
 } from "../mesh/install-options.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
-import { type RenderedCell, type RenderedScenario, renderScenario } from "../render/render-cell.ts";
+import { plannedScenario, type RenderedCell, type RenderedScenario } from "../render/render-cell.ts";
 import type { Cell } from "./cells.ts";
 
 // A cell's total resource requests, from the very objects it will apply (plus what the cluster, Istio
@@ -197,7 +197,7 @@ export function plannedRequests(
     const key = `${id}|${cell.secureMetricsMode}|${provider}|${runId}`;
     let p = scenarioCache.get(key);
     if (!p) {
-      p = scenarioParts(renderScenario(id, cell, runId), proxy);
+      p = scenarioParts(plannedScenario(id, cell, runId), proxy);
       scenarioCache.set(key, p);
     }
     return p;

@@ -94,6 +94,21 @@ export function renderScenario(
   };
 }
 
+// A scenario renders the same objects in every cell of a secure-metrics mode (scenarioDefinition
+// reads the mode, never the version or profile), so the planner renders each once per mode and
+// shares it between the requests and the image list. Read it; never change what it returns.
+const planned = new Map<string, RenderedScenario>();
+
+export function plannedScenario(id: ScenarioId, cell: Cell, runId: string): RenderedScenario {
+  const key = `${id}|${cell.secureMetricsMode}|${runId}`;
+  let s = planned.get(key);
+  if (!s) {
+    s = renderScenario(id, cell, runId);
+    planned.set(key, s);
+  }
+  return s;
+}
+
 export function renderCell(
   cell: Cell,
   scenarios: readonly ScenarioId[],
