@@ -76,8 +76,8 @@ describe("probeAgentScrapes", () => {
     expect(v.verdict).toBe("pass");
     const sel = `{job="${T.job}",namespace="${T.namespace}",pod="${T.pod}"}`;
     expect(paths.slice(0, 2)).toEqual([
-      `/api/v1/query?query=istio_agent_scrapes_total${sel}`,
-      `/api/v1/query?query=istio_agent_scrape_failures_total${sel}`,
+      `/api/v1/query?query=max_over_time(istio_agent_scrapes_total${sel}[5m])`,
+      `/api/v1/query?query=max_over_time(istio_agent_scrape_failures_total${sel}[5m])`,
     ]);
   });
 

@@ -23,6 +23,13 @@ export interface AgentScrapeTarget {
 
 const selector = (t: AgentScrapeTarget) => `{job="${t.job}",namespace="${t.namespace}",pod="${t.pod}"}`;
 
+/** Over a window, not at an instant: one failed scrape marks a target's series stale, and an
+ * instant query would then see no counter at all; a counter's max over the window is its latest
+ * value, and a failure counted at any time in it stays visible. */
+export const AGENT_WINDOW = "5m";
+const overWindow = (metric: string, t: AgentScrapeTarget) =>
+  `max_over_time(${metric}${selector(t)}[${AGENT_WINDOW}])`;
+
 /** Pass when the agent has counted scrapes and no failure; fail on any failure counted (with its
  * type); an error while no scrape is seen, since nothing can be said about failures then. */
 export function judgeAgentScrapes(t: AgentScrapeTarget, scrapes: Series[], failures: Series[]): Verdict {
@@ -58,9 +65,9 @@ export function probeAgentScrapes(
   convergence: Convergence,
 ): Promise<Verdict> {
   return converge(async () => {
-    const scrapes = await queryVector(api, `${AGENT_SCRAPES}${selector(t)}`);
+    const scrapes = await queryVector(api, overWindow(AGENT_SCRAPES, t));
     if (!scrapes.ok) return scrapes.verdict;
-    const failures = await queryVector(api, `${AGENT_FAILURES}${selector(t)}`);
+    const failures = await queryVector(api, overWindow(AGENT_FAILURES, t));
     if (!failures.ok) return failures.verdict;
     return judgeAgentScrapes(t, scrapes.series, failures.series);
   }, convergence);

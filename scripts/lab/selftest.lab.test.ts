@@ -92,8 +92,12 @@ describe("ssc selftest", () => {
     expect(faults.map((f) => f.id)).toEqual(FAULTS.map((f) => f.id));
     expect(faults.length).toBeGreaterThanOrEqual(10);
     for (const f of faults) {
+      // The outcomes first: when a fault is missed, the probe and its verdict say why.
+      expect(
+        f.outcomes.filter((o) => o.verdict !== o.expected),
+        f.id,
+      ).toEqual([]);
       expect(f.ok, f.id).toBe(true);
-      expect(f.outcomes.filter((o) => o.verdict !== o.expected)).toEqual([]);
     }
   });
 
