@@ -6,9 +6,11 @@ import { prometheusApi } from "../probes/prometheus.ts";
 import { curlAnswer, curlFailure } from "../testing/curl-output.ts";
 import { DEFAULT_TIMEOUTS, type TimeoutName } from "../timeouts.ts";
 import {
+  agentScrapeChecks,
   ambientPrincipalChecks,
   authzCheck,
   clientCertificateCheck,
+  documentedRewriteChecks,
   endpointChecks,
   hostPort,
   identityChecks,
@@ -24,6 +26,7 @@ import {
   securePortAnnotationChecks,
   securePorts,
   secureRows,
+  selfScrapeChecks,
   sidecarCheck,
   statsUrl,
   strictScrapeCheck,
@@ -256,6 +259,9 @@ describe("the secure Prometheus's certificate files: the precondition of every c
         () => endpointChecks(c.t, pod, ["mtls"]),
         () => identityChecks(c.t, pod),
         () => targetChecks(c.t, pod),
+        () => documentedRewriteChecks(c.t, pod),
+        () => agentScrapeChecks(c.t, pod),
+        () => selfScrapeChecks(c.t),
         () => payloadChecks(c.t, pod),
         () => localhostOnlyChecks(c.t, pod),
       ]) {
@@ -339,6 +345,8 @@ describe("the sidecar precondition", () => {
       () => payloadChecks(c.t, without),
       () => meshPeerChecks(c.t, without),
       () => targetChecks(c.t, without),
+      () => documentedRewriteChecks(c.t, without),
+      () => agentScrapeChecks(c.t, without),
       () => localhostOnlyChecks(c.t, without),
       () => listenerChecks(c.t, without, secureListenerExpectations(false, [])),
       () => strictScrapeCheck(c.t, without, pod),
@@ -564,6 +572,97 @@ describe("targetChecks", () => {
     const legacy = { activeTargets: [active(SECURE_JOBS.merged, "https://10.0.0.5:15091/stats/prometheus")] };
     const v = await targetChecks(cell("legacy", { targets: legacy }).t, pod);
     expect(v.map((x) => x.verdict)).toEqual(["pass"]);
+  });
+});
+
+describe("the checks on Prometheus's targets and series beyond UP", () => {
+  const v6: PodInfo = { ...pod, ip: "fd00::5", ips: ["fd00::5"] };
+  const target = (job: string, url: string, p: PodInfo, health = "up") => ({
+    scrapePool: job,
+    scrapeUrl: url,
+    health,
+    lastError: "",
+    lastScrape: "t",
+    labels: { job, namespace: p.namespace, pod: p.name },
+  });
+
+  it("documentedRewriteChecks: the own bracketed job first, then the sample's job, one verdict under targetsUp", async () => {
+    const targets = {
+      activeTargets: [
+        target(SECURE_JOBS.merged, "https://[fd00::5]:15092/stats/prometheus", v6),
+        target("istio-secure-merged-metrics-as-documented", "https://fd00::5:15092/stats/prometheus", v6),
+      ],
+    };
+    const c = cell("native", { targets });
+    const [v, ...more] = await documentedRewriteChecks(c.t, v6);
+    expect(more).toEqual([]);
+    expect(v).toMatchObject({ verdict: "pass", probe: "documented-rewrite" });
+    expect(v!.evidence[0]).toBe(
+      "own job: job istio-secure-merged-metrics, https://[fd00::5]:15092/stats/prometheus is UP",
+    );
+    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp"]));
+    // The own job not UP: the finding cannot be told.
+    const down = cell("native", { targets: { activeTargets: [targets.activeTargets[1]] } });
+    expect((await documentedRewriteChecks(down.t, v6))[0]!.verdict).toBe("error");
+  });
+
+  it("agentScrapeChecks: the pod's counters in the merged job, under the promql budget", async () => {
+    const queries: string[] = [];
+    const c = cell("native", {
+      query: (q) => {
+        queries.push(q);
+        const scrapes = q.includes("istio_agent_scrapes_total");
+        return { resultType: "vector", result: scrapes ? [{ metric: {}, value: [1, "3"] }] : [] };
+      },
+    });
+    const [v, ...more] = await agentScrapeChecks(c.t, pod);
+    expect(more).toEqual([]);
+    expect(v).toMatchObject({ verdict: "pass", probe: "agent-scrapes" });
+    expect(queries[0]).toBe(
+      'max_over_time(istio_agent_scrapes_total{job="istio-secure-merged-metrics",namespace="ssc-native",pod="httpbin-abc"}[5m])',
+    );
+    expect(new Set(c.budgets)).toEqual(new Set(["promql"]));
+  });
+
+  it("selfScrapeChecks: every secure job's UP targets against Prometheus's own pod, under targetsUp", async () => {
+    const prometheus: PodInfo = {
+      ...pod,
+      name: "prometheus-0",
+      namespace: "ssc-prometheus",
+      ip: "10.0.0.9",
+      ips: ["10.0.0.9"],
+    };
+    const targets = {
+      activeTargets: [
+        target(SECURE_JOBS.merged, "https://10.0.0.5:15092/stats/prometheus", pod),
+        target(SECURE_JOBS.envoy, "https://10.0.0.9:15091/stats/prometheus", prometheus),
+        target(
+          "istio-secure-merged-metrics-as-documented",
+          "https://10.0.0.9:15092/stats/prometheus",
+          prometheus,
+        ),
+      ],
+    };
+    const c = cell("native", { targets }, undefined, { pod: prometheus });
+    const [v, ...more] = await selfScrapeChecks(c.t);
+    expect(more).toEqual([]);
+    expect(v).toMatchObject({ verdict: "fail", probe: "self-scrape" });
+    expect(v!.summary).toMatch(
+      /^Prometheus scrapes itself: 2 UP target\(s\) of the secure jobs are its own pod ssc-prometheus\/prometheus-0/,
+    );
+    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp"]));
+    // Its pod is looked up where the fixture puts it.
+    const asked: string[] = [];
+    const other = cell("native", { targets: { activeTargets: [targets.activeTargets[0]] } });
+    const t: CellContext = {
+      ...other.t,
+      pod: async (ns, selector) => {
+        asked.push(`${ns} ${selector}`);
+        return prometheus;
+      },
+    };
+    expect((await selfScrapeChecks(t))[0]!.verdict).toBe("pass");
+    expect(asked).toEqual(["ssc-prometheus app=prometheus"]);
   });
 });
 
