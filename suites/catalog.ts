@@ -13,7 +13,7 @@ import {
 import { HardenedPlaintextPortsLocalOnly, HardenedSecureTargetsUp } from "./hardened.conformance.ts";
 import { DocumentedAddressRewriteOnIpv6 } from "./ip-family.conformance.ts";
 import { LegacyGatewaySecureScrape, LegacySidecarSecureScrape } from "./legacy.conformance.ts";
-import { MetricsMergingExposesAppMetrics } from "./metrics-merging.conformance.ts";
+import { MetricsMergingExposesAppMetrics, MetricsMergingOptOut } from "./metrics-merging.conformance.ts";
 import { PodMonitorFileTlsRefused } from "./prometheus-operator.conformance.ts";
 import {
   SecurePortAdmitsAnyMeshIdentity,
@@ -35,6 +35,7 @@ import {
 } from "./sidecar-secure-metrics.conformance.ts";
 import {
   PermissiveMetricsPortException,
+  SecureMergedScrapeUnderStrictMitigated,
   SecureScrapeUnderStrictMtls,
   ServiceMonitorScrapeUnderStrict,
 } from "./strict-mtls.conformance.ts";
@@ -66,6 +67,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   LegacySidecarSecureScrape,
   LegacyGatewaySecureScrape,
   SecureScrapeUnderStrictMtls,
+  SecureMergedScrapeUnderStrictMitigated,
   AmbientScrapeIsMutualTls,
   AmbientScrapeIdentities,
   AmbientWorkloadsHbone,
@@ -73,6 +75,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   PodMonitorFileTlsRefused,
   PermissiveMetricsPortException,
   MetricsMergingExposesAppMetrics,
+  MetricsMergingOptOut,
 ];
 
 assertUniqueIds(CONFORMANCE_TESTS);

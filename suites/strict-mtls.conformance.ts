@@ -1,6 +1,14 @@
-import { hostPort, permissivePortCheck, strictScrapeCheck } from "../scripts/conformance/checks.ts";
+import {
+  hostPort,
+  mergedAppSeriesChecks,
+  permissivePortCheck,
+  SECURE_JOBS,
+  strictScrapeCheck,
+  targetChecks,
+} from "../scripts/conformance/checks.ts";
 import { probeTarget } from "../scripts/probes/prometheus.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
+import { PORTS, STRICT_MITIGATED } from "../scripts/render/scenarios.ts";
 
 // STRICT mTLS interplay. Seed 002 (Big Bang guidance) plus a finding: the native ports are
 // captured inbound, so under STRICT the sidecar may terminate TLS before the static listener
@@ -20,6 +28,25 @@ export const SecureScrapeUnderStrictMtls = defineConformanceTest({
     ]);
     const verdict = await strictScrapeCheck(t, strict, baseline);
     return { verdicts: [verdict], finding: verdict.summary };
+  },
+});
+
+export const SecureMergedScrapeUnderStrictMitigated = defineConformanceTest({
+  id: "SecureMergedScrapeUnderStrictMitigated",
+  description:
+    "under PeerAuthentication STRICT, each mitigation the sources name lets Prometheus scrape the secure merged port with the app's metrics merged behind it: 15091/15092 excluded from inbound capture (traffic.sidecar.istio.io/excludeInboundPorts), or port-level PERMISSIVE on 15091/15092; each pod's target is UP in job istio-secure-merged-metrics and its app's prometheus_build_info arrives through it",
+  seed: "beyond",
+  features: ["SidecarSecureMetrics", "StrictMtls", "MetricsMerging"],
+  scenarios: { native: ["secure-prometheus", "strict-mtls"] },
+  run: async (t) => {
+    const merged = [{ port: PORTS.secureMerged, job: SECURE_JOBS.merged }];
+    const pods = await Promise.all(
+      Object.values(STRICT_MITIGATED).map((app) => t.pod("ssc-strict", `app=${app}`)),
+    );
+    const verdicts = await Promise.all(
+      pods.map(async (p) => [...(await targetChecks(t, p, merged)), ...(await mergedAppSeriesChecks(t, p))]),
+    );
+    return { verdicts: verdicts.flat() };
   },
 });
 

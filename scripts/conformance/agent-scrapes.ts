@@ -21,14 +21,14 @@ export interface AgentScrapeTarget {
   pod: string;
 }
 
-const selector = (t: AgentScrapeTarget) => `{job="${t.job}",namespace="${t.namespace}",pod="${t.pod}"}`;
+const podSelector = (t: AgentScrapeTarget) => `{job="${t.job}",namespace="${t.namespace}",pod="${t.pod}"}`;
 
 /** Over a window, not at an instant: one failed scrape marks a target's series stale, and an
  * instant query would then see no counter at all; a counter's max over the window is its latest
  * value, and a failure counted at any time in it stays visible. */
 export const AGENT_WINDOW = "5m";
-const overWindow = (metric: string, t: AgentScrapeTarget) =>
-  `max_over_time(${metric}${selector(t)}[${AGENT_WINDOW}])`;
+export const overWindow = (metric: string, t: AgentScrapeTarget) =>
+  `max_over_time(${metric}${podSelector(t)}[${AGENT_WINDOW}])`;
 
 /** Pass when the agent has counted scrapes and no failure; fail on any failure counted (with its
  * type); an error while no scrape is seen, since nothing can be said about failures then. */

@@ -16,7 +16,9 @@ import {
   identityChecks,
   listenerChecks,
   localhostOnlyChecks,
+  mergedAppSeriesChecks,
   mergedMetricsCheck,
+  mergeOptOutChecks,
   meshPeerChecks,
   PRECONDITION_INTERVAL_MS,
   PreconditionFailed,
@@ -261,6 +263,7 @@ describe("the secure Prometheus's certificate files: the precondition of every c
         () => targetChecks(c.t, pod),
         () => documentedRewriteChecks(c.t, pod),
         () => agentScrapeChecks(c.t, pod),
+        () => mergedAppSeriesChecks(c.t, pod),
         () => selfScrapeChecks(c.t),
         () => payloadChecks(c.t, pod),
         () => localhostOnlyChecks(c.t, pod),
@@ -347,6 +350,7 @@ describe("the sidecar precondition", () => {
       () => targetChecks(c.t, without),
       () => documentedRewriteChecks(c.t, without),
       () => agentScrapeChecks(c.t, without),
+      () => mergedAppSeriesChecks(c.t, without),
       () => localhostOnlyChecks(c.t, without),
       () => listenerChecks(c.t, without, secureListenerExpectations(false, [])),
       () => strictScrapeCheck(c.t, without, pod),
@@ -624,6 +628,33 @@ describe("the checks on Prometheus's targets and series beyond UP", () => {
     expect(new Set(c.budgets)).toEqual(new Set(["promql"]));
   });
 
+  it("mergedAppSeriesChecks: the pod's merged target and the app's family in the merged job, under promql", async () => {
+    const queries: string[] = [];
+    const c = cell("native", {
+      query: (q) => {
+        queries.push(q);
+        return { resultType: "vector", result: [{ metric: {}, value: [1, "1"] }] };
+      },
+    });
+    const [v, ...more] = await mergedAppSeriesChecks(c.t, pod);
+    expect(more).toEqual([]);
+    expect(v).toMatchObject({ verdict: "pass", probe: "merged-app" });
+    const sel = '{job="istio-secure-merged-metrics",namespace="ssc-native",pod="httpbin-abc"}';
+    expect(queries.slice(0, 2)).toEqual([
+      `max_over_time(up${sel}[5m])`,
+      `max_over_time(prometheus_build_info${sel}[5m])`,
+    ]);
+    expect(new Set(c.budgets)).toEqual(new Set(["promql"]));
+    // UP with no app family: the merge is missing.
+    const none = cell("native", {
+      query: (q) => ({
+        resultType: "vector",
+        result: q.includes("up{") ? [{ metric: {}, value: [1, "1"] }] : [],
+      }),
+    });
+    expect((await mergedAppSeriesChecks(none.t, pod))[0]!.verdict).toBe("fail");
+  });
+
   it("selfScrapeChecks: every secure job's UP targets against Prometheus's own pod, under targetsUp", async () => {
     const prometheus: PodInfo = {
       ...pod,
@@ -863,6 +894,40 @@ describe("mergedMetricsCheck", () => {
   it("fails without the app's series", async () => {
     const c = cell("native", { urls: { [AGENT]: answer("envoy_server_live 1\n", 200) } });
     expect((await mergedMetricsCheck(c.t, pod)).verdict).toBe("fail");
+  });
+});
+
+describe("mergeOptOutChecks", () => {
+  const AGENT = "http://10.0.0.5:15020/stats/prometheus";
+  const APP = { port: "9090", path: "/metrics" };
+  const optedOut: PodInfo = {
+    ...pod,
+    annotations: {
+      "prometheus.istio.io/merge-metrics": "false",
+      "prometheus.io/port": "9090",
+      "prometheus.io/path": "/metrics",
+    },
+  };
+  it("judges the pod's annotations and reads its 15020 from outside the mesh", async () => {
+    const c = cell("native", { urls: { [AGENT]: answer("envoy_server_live 1\n", 200) } });
+    const [annotations, agent, ...more] = await mergeOptOutChecks(c.t, optedOut, APP);
+    expect(more).toEqual([]);
+    expect(annotations).toMatchObject({ probe: "merge-opt-out", verdict: "pass" });
+    expect(annotations!.summary).toMatch(/^ssc-native\/httpbin-abc keeps/);
+    expect(agent).toMatchObject({ probe: "merge-opt-out", verdict: "pass" });
+    expect(c.seen.find((a) => a.at(-1) === AGENT)).not.toContain("--cert");
+    expect(c.budgets).toEqual(["consistency"]);
+  });
+  it("fails on a merge made anyway, and stops at a pod without a sidecar", async () => {
+    const merged = answer('prometheus_build_info{version="3"} 1\nenvoy_server_live 1\n', 200);
+    const c = cell("native", { urls: { [AGENT]: merged } });
+    const rewritten = { ...optedOut.annotations, "prometheus.io/port": "15020" };
+    const verdicts = await mergeOptOutChecks(c.t, { ...optedOut, annotations: rewritten }, APP);
+    expect(verdicts.map((v) => v.verdict)).toEqual(["fail", "fail"]);
+    const bare = cell("native", { urls: { [AGENT]: merged } });
+    const none = { ...optedOut, sidecar: { kind: "none" as const, ready: false, restarts: 0 } };
+    await expect(mergeOptOutChecks(bare.t, none, APP)).rejects.toBeInstanceOf(PreconditionFailed);
+    expect(bare.seen).toEqual([]);
   });
 });
 

@@ -25,7 +25,13 @@ import { judgeAuthz } from "./authz.ts";
 import type { CellContext, PodInfo } from "./context.ts";
 import { DOCUMENTED_JOB, probeDocumentedRewrite } from "./documented-rewrite.ts";
 import { judgeStrictScrape } from "./findings.ts";
-import { judgeMergedMetrics } from "./merging.ts";
+import { probeMergedAppSeries } from "./merged-app.ts";
+import {
+  judgeMergedMetrics,
+  judgeOptOutAnnotations,
+  judgeUnmergedMetrics,
+  type ScrapeAnnotations,
+} from "./merging.ts";
 import { judgeMeshPeerScrape } from "./mesh-peer.ts";
 import { judgePermissivePort } from "./permissive-port.ts";
 import { probeSelfScrape } from "./self-scrape.ts";
@@ -269,6 +275,34 @@ export async function agentScrapeChecks(t: CellContext, pod: PodInfo): Promise<V
   const api = t.prometheus(t.securePrometheusUrl, client.run);
   const target = { job: SECURE_JOBS.merged, namespace: pod.namespace, pod: pod.name };
   return [await probeAgentScrapes(api, target, t.converge("promql"))];
+}
+
+/** The app's own series stored through the pod's secure merged target (merged-app.ts). */
+export async function mergedAppSeriesChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  requireSidecar(pod);
+  const client = await readyClient(t);
+  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const target = { job: SECURE_JOBS.merged, namespace: pod.namespace, pod: pod.name };
+  return [await probeMergedAppSeries(api, target, t.converge("promql"))];
+}
+
+/** A pod opting out of merging (merging.ts): its prometheus.io annotations left as the app set
+ * them, and its agent's 15020, read from outside the mesh, without the app's series. */
+export async function mergeOptOutChecks(
+  t: CellContext,
+  pod: PodInfo,
+  app: ScrapeAnnotations,
+): Promise<Verdict[]> {
+  requireSidecar(pod);
+  const client = await t.probeClient();
+  const url = statsUrl(pod, PORTS.agent, "http");
+  return [
+    judgeOptOutAnnotations(`${pod.namespace}/${pod.name}`, pod.annotations, app),
+    await converge(
+      async () => judgeUnmergedMetrics(url, await curl(client, { url, timeoutMs: t.timeouts.request })),
+      t.converge("consistency"),
+    ),
+  ];
 }
 
 /** No UP target of the secure jobs is the secure Prometheus's own pod (self-scrape.ts). */

@@ -17,6 +17,7 @@ export const POD_PROBES = [
   "mesh-peer",
   "sidecar",
   "agent-scrapes",
+  "merged-app",
 ] as const;
 export const OTHER_PROBES = [
   "client-certs",
@@ -27,6 +28,7 @@ export const OTHER_PROBES = [
   "listeners",
   "ztunnel-workloads",
   "self-scrape",
+  "merge-opt-out",
 ] as const;
 export type ProbeId = (typeof POD_PROBES)[number] | (typeof OTHER_PROBES)[number];
 
@@ -51,8 +53,9 @@ const NO_LIVENESS: Partial<Record<ProbeId, VerdictKind>> = {
   "no-cert": "error",
   "foreign-ca": "error",
   "localhost-only": "error",
-  // No merged scrape stored: the agent's counters say nothing.
+  // No merged scrape stored: the agent's counters say nothing, nor does what it merged.
   "agent-scrapes": "error",
+  "merged-app": "error",
 };
 
 export const FAULTS: readonly Fault[] = [
@@ -149,6 +152,22 @@ export const FAULTS: readonly Fault[] = [
     catches: "self-scrape",
     probe: "self-scrape",
     expect: { "self-scrape": "fail" },
+  },
+  {
+    id: "app-not-merged",
+    description:
+      "the pod announces its app's metrics (prometheus.io/port) but the agent merges none: 15092 is UP in Prometheus with Envoy's and the agent's series only",
+    catches: "merged-app",
+    pod: { faults: { appNotMerged: true } },
+    expect: { "merged-app": "fail" },
+  },
+  {
+    id: "merge-opt-out-ignored",
+    description:
+      'the pod says prometheus.istio.io/merge-metrics: "false", yet its prometheus.io annotations were rewritten to 15020 and its agent serves the app\'s metrics',
+    catches: "merge-opt-out",
+    probe: "merge-opt-out",
+    expect: { "merge-opt-out": "fail" },
   },
   {
     id: "hardening-off-15090",
@@ -264,6 +283,7 @@ export const FAULTS: readonly Fault[] = [
       payload: "error",
       "mesh-peer": "error",
       "agent-scrapes": "error",
+      "merged-app": "error",
     },
   },
   {

@@ -1,9 +1,11 @@
+import pLimit from "p-limit";
 import { hasCapability } from "../catalog/capabilities.ts";
 import { NEWEST_MINOR } from "../catalog/istio-releases.ts";
 import type { CellContext, PodInfo } from "../conformance/context.ts";
 import type { ProcessResult } from "../probes/curl.ts";
 import { prometheusApi } from "../probes/prometheus.ts";
 import { coalescing, helperLocalRunner } from "../probes/runners.ts";
+import { helperRunner } from "../probes/spawner.ts";
 import type { TimeoutName } from "../timeouts.ts";
 import { LAB_TIMEOUTS } from "./budgets.ts";
 import { LAB_NAMESPACE, type Lab, TRUST_DOMAIN } from "./lab.ts";
@@ -27,6 +29,12 @@ export const LAB_CONSECUTIVE = 2;
  * share its answer (one attempt to the next is LAB_INTERVALS apart, longer than this window). */
 const COALESCE_MS = 250;
 export const labRunner = coalescing(helperLocalRunner, COALESCE_MS);
+/** Reads of the lab Prometheus's API take turns of their own: queued behind the hundreds of probe
+ * curls a selftest keeps in flight, a PromQL probe got two attempts in its whole budget. Which lane
+ * a read waits in changes how soon it is answered, never what the answer is. */
+const API_LANE = 4;
+const apiTurns = pLimit(API_LANE);
+const labApiRunner = coalescing((argv) => apiTurns(() => helperRunner(argv)), COALESCE_MS);
 
 export interface LabCellSpec {
   /** Which lab pod answers `t.pod(namespace, selector)`, keyed "namespace selector". */
@@ -85,7 +93,8 @@ export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
     meshPeer: async () => ({ run: labRunner, tls: lab.peerClient }),
     securePrometheusUrl: lab.prometheus.url,
     probeClient: async () => labRunner,
-    prometheus: (baseUrl, run) => prometheusApi(run, baseUrl, LAB_TIMEOUTS.request),
+    // Every runner of the lab is this machine's curl: the client's own would only wait longer.
+    prometheus: (baseUrl) => prometheusApi(labApiRunner, baseUrl, LAB_TIMEOUTS.request),
     trustDomain: async () => TRUST_DOMAIN,
     has: (capability) => hasCapability(istioVersion, capability),
   };

@@ -5,7 +5,7 @@ import type { SidecarState } from "../probes/sidecar.ts";
 import { helperRunner } from "../probes/spawner.ts";
 import { withFileSd } from "../render/prometheus-config.ts";
 import { renderScenario } from "../render/render-cell.ts";
-import { MESH_PEER_ACCOUNT } from "../render/scenarios.ts";
+import { APP_SCRAPE, MESH_PEER_ACCOUNT, PORTS } from "../render/scenarios.ts";
 import type { Timeouts } from "../timeouts.ts";
 import { budgetScale, labTimeouts } from "./budgets.ts";
 import { takeIpv6Loopback } from "./ipv6-lock.ts";
@@ -55,6 +55,9 @@ export interface LabPodInput {
   down?: boolean;
   /** The pod's address is IPv6 (::1), as on an IPv6 or IPv6-first cluster. */
   ipv6?: boolean;
+  /** Annotated prometheus.istio.io/merge-metrics: "false": "honoured" keeps the app's own
+   * prometheus.io port and path and merges nothing; "ignored" merges as if unannotated. */
+  mergeOptOut?: "honoured" | "ignored";
   /** What t.pod() says of its istio-proxy (default: a ready native sidecar, as 1.31 injects). */
   sidecar?: SidecarState;
 }
@@ -121,9 +124,23 @@ envoy_server_live 1
 istio_requests_total{response_code="200",reporter="destination"} 7
 `;
 
-/** What the injector sets (prometheus.io/path, secure-port) and what the fixtures add by hand. */
+/** What the app beside each lab pod's sidecar serves: the fixtures' metrics app is a Prometheus
+ * image, whose /metrics always carries this family (written in the form Prometheus writes it). */
+const APP_STATS = `# HELP prometheus_build_info A metric with a constant '1' value labeled by version, revision, branch, goversion from which prometheus was built, and the goos and goarch for the build.
+# TYPE prometheus_build_info gauge
+prometheus_build_info{branch="HEAD",goarch="amd64",goos="linux",goversion="go1.24.4",revision="lab",tags="netgo,builtinassets",version="3.10.0"} 1
+`;
+
+/** A merge the injector made (webhook.go applyPrometheusMerge): port 15020 and /stats/prometheus;
+ * an opt-out it honoured leaves the app's own. */
+const merged = (p: LabPodInput) => p.mergeOptOut !== "honoured";
+
+/** What the injector sets (prometheus.io/*, secure-port) and what the fixtures add by hand. */
 const podAnnotations = (p: LabPodInput): Record<string, string> => ({
-  "prometheus.io/path": "/stats/prometheus",
+  "prometheus.io/scrape": "true",
+  "prometheus.io/port": merged(p) ? String(PORTS.agent) : APP_SCRAPE.port,
+  "prometheus.io/path": merged(p) ? "/stats/prometheus" : APP_SCRAPE.path,
+  ...(p.mergeOptOut ? { "prometheus.istio.io/merge-metrics": "false" } : {}),
   ...(p.withoutSecurePortAnnotation ? {} : { "prometheus.istio.io/secure-port": "15092" }),
   ...(p.withoutSecureEnvoyPort ? {} : { "prometheus.istio.io/secure-envoy-port": "15091" }),
 });
@@ -278,6 +295,7 @@ export async function startLab(input: LabInput): Promise<Lab> {
             : {}),
         },
         envoyStats: ENVOY_STATS,
+        ...(merged(p) ? { appStats: APP_STATS } : {}),
       });
       stops.push(pod.stop);
     }

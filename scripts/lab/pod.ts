@@ -38,6 +38,9 @@ export interface PodFaults {
   /** The agent counts failed Envoy scrapes (istio_agent_scrape_failures_total{type="envoy"} 2)
    * while its merged output still answers 200. */
   agentScrapeFailures?: boolean;
+  /** The agent merges no app metrics although the pod announces them (prometheus.io/port): its
+   * 15020, and 15092 through it, serve Envoy's and the agent's series only. */
+  appNotMerged?: boolean;
   /** The secure listeners accept only a client certificate carrying this SPIFFE id (a SAN check
    * Istio's listeners do not have): any other mesh identity is cut off after the handshake. */
   onlyClientIdentity?: string;
@@ -107,7 +110,7 @@ function forward(spec: PodSpec, port: number, path: string, res: http.ServerResp
 export async function startPod(spec: PodSpec): Promise<RunningPod> {
   const f = spec.faults ?? {};
   const servers: (http.Server | net.Server)[] = [];
-  const app = `${spec.appStats ?? ""}${f.duplicateFamily ? "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n" : ""}`;
+  const app = `${f.appNotMerged ? "" : (spec.appStats ?? "")}${f.duplicateFamily ? "# TYPE envoy_server_live gauge\nenvoy_server_live 1\n" : ""}`;
   // The agent's own counters as Istio's agent writes them (pilot/cmd/pilot-agent/metrics): every
   // request counted, failures only once one is (the fault counts two failed Envoy scrapes).
   let scrapes = 0;

@@ -8,6 +8,8 @@ import {
   identityChecks,
   listenerChecks,
   localhostOnlyChecks,
+  mergedAppSeriesChecks,
+  mergeOptOutChecks,
   meshPeerChecks,
   PROMETHEUS_ACCOUNT,
   payloadChecks,
@@ -23,7 +25,7 @@ import type { EndpointCheck } from "../probes/http-probes.ts";
 import { checkZtunnelWorkloads, secureListenerExpectations } from "../probes/istioctl-output.ts";
 import { probeAllSeries, probeTarget } from "../probes/prometheus.ts";
 import { error, type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
-import { PORTS } from "../render/scenarios.ts";
+import { APP_SCRAPE, PORTS } from "../render/scenarios.ts";
 import { FAULTS, type Fault, type POD_PROBES, type ProbeId } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS, tabwrite, ztunnelMetrics, ztunnelWorkloadRows } from "./golden.ts";
 import { hostCurl } from "./host-curl.ts";
@@ -68,6 +70,10 @@ export interface SelftestResult {
 const HEALTHY = "healthy";
 /** The secure Prometheus's own pod in discovery: dropped by the secure jobs' keep rules. */
 const PROMETHEUS_POD = "prometheus";
+/** Pods opting out of merging, outside the hardened default so 15020 answers the probe client:
+ * one whose opt-out the injector honoured, one whose it ignored (the fault's subject). */
+const UNMERGED = "unmerged";
+const UNMERGED_IGNORED = "unmerged-ignored";
 /** A healthy pod at [::1]: every pod probe, and the secure jobs, over IPv6. */
 const HEALTHY_IPV6 = "healthy-ipv6";
 /** Its fault is in a Prometheus job, so the IPv6 pod (on the one IPv6 loopback) is started only
@@ -108,6 +114,7 @@ function podProbes(t: CellContext, pod: LabPod): Record<(typeof POD_PROBES)[numb
     "mesh-peer": worst("mesh-peer", (p) => meshPeerChecks(t, p, only(SECURE_JOBS.merged))),
     sidecar: async () => sidecarCheck(await target()),
     "agent-scrapes": worst("agent-scrapes", (p) => agentScrapeChecks(t, p)),
+    "merged-app": worst("merged-app", (p) => mergedAppSeriesChecks(t, p)),
   };
 }
 
@@ -188,6 +195,15 @@ function otherProbes(
         ),
         "self-scrape",
       ),
+    "merge-opt-out": async () => {
+      const pod = labCellContext(lab, {
+        pods: { [`${LAB_NAMESPACE} app=${UNMERGED}`]: faulty ? UNMERGED_IGNORED : UNMERGED },
+      });
+      return worstOf(
+        await mergeOptOutChecks(pod, await pod.pod(LAB_NAMESPACE, `app=${UNMERGED}`), APP_SCRAPE),
+        "merge-opt-out",
+      );
+    },
     "ztunnel-workloads": async () =>
       checkZtunnelWorkloads(tabwrite(ztunnelWorkloadRows(faulty ? "TCP" : "HBONE")), true, [
         { namespace: "ssc-ambient", podPrefix: "httpbin" },
@@ -223,6 +239,8 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
       { name: HEALTHY, hardened: true },
       // In discovery only (no servers): the secure Prometheus's pod as the secure jobs see it.
       { name: PROMETHEUS_POD, withoutSecurePortAnnotation: true, withoutSecureEnvoyPort: true, down: true },
+      { name: UNMERGED, hardened: false, mergeOptOut: "honoured" as const },
+      { name: UNMERGED_IGNORED, hardened: false, mergeOptOut: "ignored" as const },
       ...(ipv6 ? [{ name: HEALTHY_IPV6, hardened: true, ipv6: true }] : []),
       ...podFaults.map((f) => ({ name: f.id, ...f.pod })),
     ],

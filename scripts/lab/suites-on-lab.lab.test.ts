@@ -5,6 +5,7 @@ import {
   HardenedSecureTargetsUp,
 } from "../../suites/hardened.conformance.ts";
 import { DocumentedAddressRewriteOnIpv6 } from "../../suites/ip-family.conformance.ts";
+import { MetricsMergingOptOut } from "../../suites/metrics-merging.conformance.ts";
 import {
   SecurePortAdmitsAnyMeshIdentity,
   SecurePortRejectsForeignCa,
@@ -23,10 +24,12 @@ import {
   SidecarSecureListeners,
   SidecarSecureScrapeMtls,
 } from "../../suites/sidecar-secure-metrics.conformance.ts";
+import { SecureMergedScrapeUnderStrictMitigated } from "../../suites/strict-mtls.conformance.ts";
 import { thrownVerdict } from "../conformance/checks.ts";
 import type { ProcessResult } from "../probes/curl.ts";
 import type { Verdict } from "../probes/verdict.ts";
 import type { ConformanceTest } from "../registry/define.ts";
+import { STRICT_MITIGATED, UNMERGED_APP } from "../render/scenarios.ts";
 import { statusOf, type TestStatus } from "../report/model.ts";
 import { FAULTS } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS_UNHARDENED, tabwrite } from "./golden.ts";
@@ -127,6 +130,9 @@ beforeAll(async () => {
       { name: UNANNOTATED, withoutSecurePortAnnotation: true },
       // The secure Prometheus's pod as discovery sees it: no secure-port annotations, no servers.
       { name: "prometheus", withoutSecurePortAnnotation: true, withoutSecureEnvoyPort: true, down: true },
+      // Pods opting out of merging, unhardened so their 15020 answers: honoured, and ignored.
+      { name: "unmerged", hardened: false, mergeOptOut: "honoured" },
+      { name: "unmerged-ignored", hardened: false, mergeOptOut: "ignored" },
       ...podFaults.map((f) => ({ name: f.id, ...f.pod })),
     ],
     scrapeInterval: "1s",
@@ -243,6 +249,52 @@ describe("the suites' bodies on the lab", () => {
     const r = await statusWith(c, "healthy");
     expect(r.status, r.why).toBe("errored");
     expect(r.why).toMatch(/is not IPv6; this finding needs an IPv6 cell/);
+  });
+
+  it("SecureMergedScrapeUnderStrictMitigated passes with both pods merged behind 15092, and fails when one merges no app metrics", async () => {
+    const run = async (excluded: string, permissive: string) => {
+      const t = labCellContext(lab, {
+        pods: {
+          [`ssc-strict app=${STRICT_MITIGATED.excluded}`]: excluded,
+          [`ssc-strict app=${STRICT_MITIGATED.permissive}`]: permissive,
+        },
+      });
+      const verdicts = await SecureMergedScrapeUnderStrictMitigated.run!(t).then(
+        (o) => o.verdicts,
+        (e: unknown) => [thrownVerdict("mitigated", e)],
+      );
+      return { status: statusOf(verdicts), verdicts };
+    };
+    const ok = await run("healthy", "healthy");
+    expect(ok.status, ok.verdicts.map((v) => v.summary).join(" | ")).toBe("passed");
+    // Two verdicts per pod: its merged target UP, and the app's family through it.
+    expect(ok.verdicts.map((v) => v.probe)).toEqual(["targets", "merged-app", "targets", "merged-app"]);
+    const lost = await run("healthy", "app-not-merged");
+    expect(lost.status).toBe("failed");
+    const notPass = lost.verdicts.filter((v) => v.verdict !== "pass");
+    expect(notPass).toHaveLength(1);
+    expect(notPass[0]!.summary).toMatch(
+      /^lab\/app-not-merged-0 \(job istio-secure-merged-metrics\): UP, yet no prometheus_build_info came through it: the agent behind the secure merged port did not merge the app's metrics \(still so after/,
+    );
+    // A pod whose merged port is down is UP nowhere: failed targets, and merged-app cannot tell.
+    const down = await run("target-down", "healthy");
+    expect(down.status).toBe("failed");
+    expect(down.verdicts.slice(0, 2).map((v) => v.verdict)).toEqual(["fail", "error"]);
+  });
+
+  it("MetricsMergingOptOut passes on an honoured opt-out and fails on an ignored one", async () => {
+    const c: Case = { test: MetricsMergingOptOut, pod: `ssc-merging app=${UNMERGED_APP}`, failsOn: [] };
+    const ok = await statusWith(c, "unmerged");
+    expect(ok.status, ok.why).toBe("passed");
+    const ignored = await statusWith(c, "unmerged-ignored");
+    expect(ignored.status, ignored.why).toBe("failed");
+    expect(ignored.why).toMatch(
+      /yet its prometheus\.io annotations say port 15020, path \/stats\/prometheus/,
+    );
+    expect(ignored.why).toMatch(/still merges the app's prometheus_build_info/);
+    // A hardened pod's 15020 refuses the probe client: the agent's half cannot tell, never passes.
+    const hardened = await statusWith(c, "healthy");
+    expect(hardened.status, hardened.why).toBe("errored");
   });
 
   it("SidecarSecureListeners passes on the golden table and fails without the 15091 row", async () => {

@@ -114,11 +114,26 @@ const metricsApp = (name: string, runId: string, annotations: Record<string, str
     SERVICE_LABELS: { app: name, ...ownerLabels(runId) },
   },
 });
+/** Where the metrics app's own series are, as its prometheus.io annotations announce them. */
+export const APP_SCRAPE = { port: String(PORTS.appMetrics), path: "/metrics" } as const;
 const announceMetrics = {
   "prometheus.io/scrape": "true",
-  "prometheus.io/port": String(PORTS.appMetrics),
-  "prometheus.io/path": "/metrics",
+  "prometheus.io/port": APP_SCRAPE.port,
+  "prometheus.io/path": APP_SCRAPE.path,
 };
+/** Both secure ports, as annotations and PeerAuthentication keys list them. */
+const SECURE_PORT_LIST = `${PORTS.secureEnvoy},${PORTS.secureMerged}`;
+/** The two mitigations for the secure ports under STRICT (catalog-facts.md §2, capture caveat):
+ * inbound capture skips them (istio-iptables -d, CNI sidecar_redirect.go), or a port-level
+ * PERMISSIVE keeps the app's TLS unterminated in virtualInbound's per-port passthrough chain
+ * (authn/authentication.go ForPassthrough L69-91 @1.31.0-rc.0: a port-level setting on a port no
+ * Service targets gets its own passthrough chain). The app's metrics are merged behind 15092. */
+export const STRICT_MITIGATED = {
+  excluded: "metrics-app-excluded",
+  permissive: "metrics-app-secure-permissive",
+} as const;
+/** The pod opting out of metrics merging (catalog-facts.md §3). */
+export const UNMERGED_APP = "metrics-app-unmerged";
 
 /** Cluster-scoped names carry the run id, so two runs on one cluster never share an object. */
 export const clusterScopedName = (base: string, runId: string) => `ssc-${base}-${runId}`;
@@ -198,6 +213,27 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
           ...(native ? [httpbin(nativePodAnnotations())] : []),
           metricsApp("metrics-app", runId),
           metricsApp("metrics-app-permissive", runId),
+          ...(native
+            ? [
+                metricsApp(STRICT_MITIGATED.excluded, runId, {
+                  ...nativePodAnnotations(),
+                  ...announceMetrics,
+                  "traffic.sidecar.istio.io/excludeInboundPorts": SECURE_PORT_LIST,
+                }),
+                metricsApp(STRICT_MITIGATED.permissive, runId, {
+                  ...nativePodAnnotations(),
+                  ...announceMetrics,
+                }),
+                {
+                  file: "strict-mtls/secure-ports-permissive.yaml",
+                  params: {
+                    APP: STRICT_MITIGATED.permissive,
+                    SECURE_ENVOY_PORT: PORTS.secureEnvoy,
+                    SECURE_MERGED_PORT: PORTS.secureMerged,
+                  },
+                },
+              ]
+            : []),
         ],
       };
     case "ambient":
@@ -237,7 +273,13 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
       return {
         ...base,
         namespace: { name: "ssc-merging", labels: INJECTED },
-        objects: [metricsApp("metrics-app", runId, announceMetrics)],
+        objects: [
+          metricsApp("metrics-app", runId, announceMetrics),
+          metricsApp(UNMERGED_APP, runId, {
+            ...announceMetrics,
+            "prometheus.istio.io/merge-metrics": "false",
+          }),
+        ],
       };
     case "authz-deny":
       return {

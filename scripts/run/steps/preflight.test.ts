@@ -16,7 +16,7 @@ describe("preflight", () => {
     const err = await preflight(b.run("preflight")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InfrastructureError);
     expect((err as Error).message).toMatch(
-      /^cell istio-1\.31\.1-default-k8s-1\.36 requests 1\.\d\d CPUs and 1\.\d GiB of memory, but Docker has 1 CPUs and 8\.0 GiB: give Docker at least 2 CPUs/,
+      /^cell istio-1\.31\.1-default-k8s-1\.36 requests 1\.\d\d CPUs and \d\.\d GiB of memory, but Docker has 1 CPUs and 8\.0 GiB: give Docker at least 2 CPUs/,
     );
   });
 
