@@ -1,8 +1,10 @@
 import { assertUniqueIds, type ConformanceTest } from "../scripts/registry/define.ts";
 import {
+  AmbientNamespaceSidecarSecureScrape,
   AmbientScrapeIdentities,
   AmbientScrapeIsMutualTls,
   AmbientWorkloadsHbone,
+  AmbientZtunnelMetricsOverHbone,
 } from "./ambient.conformance.ts";
 import { AuthorizationPolicyGatesSecurePorts } from "./authorization.conformance.ts";
 import {
@@ -71,6 +73,8 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   AmbientScrapeIsMutualTls,
   AmbientScrapeIdentities,
   AmbientWorkloadsHbone,
+  AmbientZtunnelMetricsOverHbone,
+  AmbientNamespaceSidecarSecureScrape,
   ServiceMonitorScrapeUnderStrict,
   PodMonitorFileTlsRefused,
   PermissiveMetricsPortException,

@@ -35,6 +35,7 @@ import {
   targetChecks,
   thrownVerdict,
   ztunnelChecks,
+  ztunnelMetricsChecks,
 } from "./checks.ts";
 import type { CellContext, PodInfo } from "./context.ts";
 
@@ -433,6 +434,92 @@ describe("ambientPrincipalChecks", () => {
       expect(v!.verdict, JSON.stringify(bad)).toBe("fail");
       expect(v!.summary).toMatch(/^1 of 2 series/);
     }
+  });
+});
+
+describe("ztunnelMetricsChecks", () => {
+  const prometheus: PodInfo = {
+    ...pod,
+    name: "prometheus-1",
+    namespace: "ssc-ambient",
+    serviceAccount: "prometheus",
+  };
+  const ztunnel: PodInfo = {
+    ...pod,
+    name: "ztunnel-x7k2p",
+    namespace: "istio-system",
+    ip: "10.0.0.3",
+    ips: ["10.0.0.3"],
+    serviceAccount: "ztunnel",
+  };
+  const ZTUNNEL_URL = "http://10.0.0.3:15020/metrics";
+  const td = (ns: string, sa: string) => `spiffe://example.org/ns/${ns}/sa/${sa}`;
+  const up = (url: string, health = "up") => ({
+    activeTargets: [
+      {
+        scrapePool: "ztunnel",
+        scrapeUrl: url,
+        health,
+        lastError: "",
+        lastScrape: "t",
+        labels: { job: "ztunnel" },
+      },
+    ],
+  });
+  const connections = (source: string, policy = "mutual_tls") => ({
+    resultType: "vector",
+    result: [
+      {
+        metric: {
+          source_principal: source,
+          destination_principal: td("istio-system", "ztunnel"),
+          connection_security_policy: policy,
+        },
+        value: [1_700_000_000, "2"],
+      },
+    ],
+  });
+
+  it("wants ztunnel's 15020 UP in job ztunnel, then Prometheus's connections to it in mutual TLS with both identities", async () => {
+    const asked: string[] = [];
+    const c = cell("native", {
+      targets: up(ZTUNNEL_URL),
+      query: (q) => {
+        asked.push(q);
+        return connections(td("ssc-ambient", "prometheus"));
+      },
+    });
+    const api = c.t.prometheus("http://p:9090", await c.t.probeClient());
+    const v = await ztunnelMetricsChecks(c.t, api, prometheus, ztunnel);
+    expect(v.map((x) => [x.probe, x.verdict])).toEqual([
+      ["targets", "pass"],
+      ["promql", "pass"],
+    ]);
+    expect(asked[0]).toBe(
+      'sum by (source_principal, destination_principal, connection_security_policy) (istio_tcp_connections_opened_total{reporter="destination", source_workload="prometheus", source_workload_namespace="ssc-ambient", destination_workload="ztunnel", destination_workload_namespace="istio-system"})',
+    );
+    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp", "promql"]));
+  });
+
+  it("fails a ztunnel scrape that is DOWN, or connections in plain TCP", async () => {
+    const down = cell("native", {
+      targets: up(ZTUNNEL_URL, "down"),
+      query: () => connections(td("ssc-ambient", "prometheus")),
+    });
+    const api = down.t.prometheus("http://p:9090", await down.t.probeClient());
+    expect((await ztunnelMetricsChecks(down.t, api, prometheus, ztunnel)).map((x) => x.verdict)).toEqual([
+      "fail",
+      "pass",
+    ]);
+    const plain = cell("native", {
+      targets: up(ZTUNNEL_URL),
+      query: () => connections("unknown", "unknown"),
+    });
+    const api2 = plain.t.prometheus("http://p:9090", await plain.t.probeClient());
+    expect((await ztunnelMetricsChecks(plain.t, api2, prometheus, ztunnel)).map((x) => x.verdict)).toEqual([
+      "pass",
+      "fail",
+    ]);
   });
 });
 

@@ -110,6 +110,13 @@ export async function readyClient(t: CellContext): ReturnType<CellContext["meshC
   return t.meshClient();
 }
 
+/** The secure Prometheus's API, read from its client container (which shares the Prometheus pod's
+ * network: the API is on localhost), once the client's certificates are shown good. */
+async function securePrometheusApi(t: CellContext): Promise<PrometheusApi> {
+  const client = await readyClient(t);
+  return t.prometheus(t.securePrometheusUrl, client.run);
+}
+
 /** The ports a workload's metrics are scraped on over mTLS in this cell's mode. */
 export function securePorts(t: CellContext): SecurePort[] {
   return t.secureMetricsMode === "native"
@@ -244,9 +251,7 @@ export async function targetChecks(
   ports: readonly SecurePort[] = securePorts(t),
 ): Promise<Verdict[]> {
   requireSidecar(pod);
-  const client = await readyClient(t);
-  // The client container shares the Prometheus pod's network: its API is on localhost.
-  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const api = await securePrometheusApi(t);
   return Promise.all(
     ports.map((p) =>
       probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port) }, t.converge("targetsUp")),
@@ -259,8 +264,7 @@ export async function targetChecks(
  * with the own job's result in its evidence. */
 export async function documentedRewriteChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
   requireSidecar(pod);
-  const client = await readyClient(t);
-  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const api = await securePrometheusApi(t);
   const merged = { job: SECURE_JOBS.merged, scrapeUrl: statsUrl(pod, PORTS.secureMerged) };
   const own = await probeTarget(api, merged, t.converge("targetsUp"));
   const v = await probeDocumentedRewrite(api, pod, own, t.converge("targetsUp"));
@@ -271,8 +275,7 @@ export async function documentedRewriteChecks(t: CellContext, pod: PodInfo): Pro
  * Prometheus stored for the pod through the merged job. */
 export async function agentScrapeChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
   requireSidecar(pod);
-  const client = await readyClient(t);
-  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const api = await securePrometheusApi(t);
   const target = { job: SECURE_JOBS.merged, namespace: pod.namespace, pod: pod.name };
   return [await probeAgentScrapes(api, target, t.converge("promql"))];
 }
@@ -280,8 +283,7 @@ export async function agentScrapeChecks(t: CellContext, pod: PodInfo): Promise<V
 /** The app's own series stored through the pod's secure merged target (merged-app.ts). */
 export async function mergedAppSeriesChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
   requireSidecar(pod);
-  const client = await readyClient(t);
-  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const api = await securePrometheusApi(t);
   const target = { job: SECURE_JOBS.merged, namespace: pod.namespace, pod: pod.name };
   return [await probeMergedAppSeries(api, target, t.converge("promql"))];
 }
@@ -307,8 +309,7 @@ export async function mergeOptOutChecks(
 
 /** No UP target of the secure jobs is the secure Prometheus's own pod (self-scrape.ts). */
 export async function selfScrapeChecks(t: CellContext): Promise<Verdict[]> {
-  const client = await readyClient(t);
-  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const api = await securePrometheusApi(t);
   const me = await t.pod(PROMETHEUS_ACCOUNT.namespace, "app=prometheus");
   const prometheus = { namespace: me.namespace, name: me.name, ips: me.ips };
   const jobs = [SECURE_JOBS.merged, SECURE_JOBS.envoy, DOCUMENTED_JOB];
@@ -349,6 +350,31 @@ export async function ambientPrincipalChecks(
       ),
     ),
   );
+}
+
+/** The ambient Prometheus's scrape job for ztunnel's own metrics (fixtures/ambient/prometheus.yml). */
+const ZTUNNEL_JOB = "ztunnel";
+
+/** ztunnel's own metrics as Istio's TestZtunnelSecureMetrics checks them (catalog-facts.md §5;
+ * tests/integration/ambient/baseline_test.go, 1.28.0 on): the ambient Prometheus lists ztunnel's
+ * 15020 UP, and ztunnel reports those connections as mutual_tls from Prometheus's identity to its
+ * own (reporter destination). The first verdict is the scrape, the rest the identities. */
+export async function ztunnelMetricsChecks(
+  t: CellContext,
+  api: PrometheusApi,
+  prometheus: PodInfo,
+  ztunnel: PodInfo,
+): Promise<Verdict[]> {
+  const at = (p: PodInfo, workload: string) => ({
+    workload,
+    namespace: p.namespace,
+    serviceAccount: p.serviceAccount,
+  });
+  const scrapeUrl = `http://${hostPort(ztunnel.ip, PORTS.agent)}/metrics`;
+  return [
+    await probeTarget(api, { job: ZTUNNEL_JOB, scrapeUrl }, t.converge("targetsUp")),
+    ...(await ambientPrincipalChecks(t, api, at(prometheus, "prometheus"), [at(ztunnel, "ztunnel")])),
+  ];
 }
 
 /** One istioctl read judged by `check`, under convergence; istioctl failing is an error naming its

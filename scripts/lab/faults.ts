@@ -25,6 +25,7 @@ export const OTHER_PROBES = [
   "targets-ipv6",
   "promql-ambient",
   "promql-principals",
+  "promql-ztunnel",
   "listeners",
   "ztunnel-workloads",
   "self-scrape",
@@ -168,6 +169,14 @@ export const FAULTS: readonly Fault[] = [
     catches: "merge-opt-out",
     probe: "merge-opt-out",
     expect: { "merge-opt-out": "fail" },
+  },
+  {
+    id: "ztunnel-metrics-plaintext",
+    description:
+      'Prometheus reaches ztunnel\'s own metrics in plain TCP (no networking.istio.io/tunnel=http pod label, as before 1.27): ztunnel reports those connections connection_security_policy="unknown" with source_principal "unknown"',
+    catches: "promql-ztunnel",
+    probe: "promql-ztunnel",
+    expect: { "promql-ztunnel": "fail" },
   },
   {
     id: "hardening-off-15090",

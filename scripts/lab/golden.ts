@@ -49,30 +49,30 @@ export function ztunnelWorkloadRows(prometheusProtocol: string): string[][] {
  * one where every Prometheus connection is mutual_tls with Prometheus's and the workload's
  * principals; one where one connection went out in plain TCP (policy and source_principal
  * "unknown", as ztunnel reports plain TCP); one where the connections carry another source identity
- * than Prometheus's service account. */
+ * than Prometheus's service account. Beside them, the connections of the first two namespaces'
+ * Prometheus to ztunnel's own metrics port (istio-system/ztunnel): over HBONE from the first, as
+ * TestZtunnelSecureMetrics expects, in plain TCP from the second (no tunnel=http pod label). */
+export const ZTUNNEL_ACCOUNT = { namespace: "istio-system", serviceAccount: "ztunnel" } as const;
 export function ztunnelMetrics(healthyNs: string, plaintextNs: string, otherIdentityNs: string): string {
   const id = (ns: string, sa: string) => `spiffe://cluster.local/ns/${ns}/sa/${sa}`;
-  const labels = (ns: string, dst: string, policy: string, source: string) =>
-    `reporter="destination",source_workload="prometheus",source_workload_namespace="${ns}",source_principal="${source}",destination_workload="${dst}",destination_workload_namespace="${ns}",destination_principal="${id(ns, dst)}",connection_security_policy="${policy}",request_protocol="tcp",response_flags="-"`;
-  const rows: [string, string, string, string][] = [
-    [healthyNs, "httpbin", "mutual_tls", id(healthyNs, "prometheus")],
-    [healthyNs, "metrics-app", "mutual_tls", id(healthyNs, "prometheus")],
-    [plaintextNs, "httpbin", "mutual_tls", id(plaintextNs, "prometheus")],
-    [plaintextNs, "metrics-app", "unknown", "unknown"],
-    [otherIdentityNs, "httpbin", "mutual_tls", id(otherIdentityNs, "prometheus")],
-    [otherIdentityNs, "metrics-app", "mutual_tls", id(otherIdentityNs, "default")],
+  const labels = (ns: string, dst: string, dstNs: string, policy: string, source: string) =>
+    `reporter="destination",source_workload="prometheus",source_workload_namespace="${ns}",source_principal="${source}",destination_workload="${dst}",destination_workload_namespace="${dstNs}",destination_principal="${id(dstNs, dst)}",connection_security_policy="${policy}",request_protocol="tcp",response_flags="-"`;
+  const z = ZTUNNEL_ACCOUNT.namespace;
+  const rows: [string, string, string, string, string][] = [
+    [healthyNs, "httpbin", healthyNs, "mutual_tls", id(healthyNs, "prometheus")],
+    [healthyNs, "metrics-app", healthyNs, "mutual_tls", id(healthyNs, "prometheus")],
+    [plaintextNs, "httpbin", plaintextNs, "mutual_tls", id(plaintextNs, "prometheus")],
+    [plaintextNs, "metrics-app", plaintextNs, "unknown", "unknown"],
+    [otherIdentityNs, "httpbin", otherIdentityNs, "mutual_tls", id(otherIdentityNs, "prometheus")],
+    [otherIdentityNs, "metrics-app", otherIdentityNs, "mutual_tls", id(otherIdentityNs, "default")],
+    [healthyNs, "ztunnel", z, "mutual_tls", id(healthyNs, "prometheus")],
+    [plaintextNs, "ztunnel", z, "unknown", "unknown"],
   ];
   return [
     "# TYPE istio_tcp_sent_bytes_total counter",
-    ...rows.map(
-      ([ns, dst, policy, src], i) =>
-        `istio_tcp_sent_bytes_total{${labels(ns, dst, policy, src)}} ${1843 + i}`,
-    ),
+    ...rows.map((r, i) => `istio_tcp_sent_bytes_total{${labels(...r)}} ${1843 + i}`),
     "# TYPE istio_tcp_connections_opened_total counter",
-    ...rows.map(
-      ([ns, dst, policy, src], i) =>
-        `istio_tcp_connections_opened_total{${labels(ns, dst, policy, src)}} ${3 + i}`,
-    ),
+    ...rows.map((r, i) => `istio_tcp_connections_opened_total{${labels(...r)}} ${3 + i}`),
     "",
   ].join("\n");
 }

@@ -114,6 +114,8 @@ export interface Lab {
   /** Client files as a broken OUTPUT_CERTS would leave them, for the precondition's faults. */
   brokenClients: Record<BrokenClient, ClientFiles>;
   pods: Record<string, LabPod>;
+  /** The lab ztunnel's address, when the lab serves ztunnel metrics. */
+  ztunnel?: { ip: string };
   dir: string;
   dispose(): Promise<void>;
 }
@@ -300,8 +302,10 @@ export async function startLab(input: LabInput): Promise<Lab> {
       stops.push(pod.stop);
     }
     const sdZtunnel: object[] = [];
+    let ztunnel: Lab["ztunnel"];
     if (input.ztunnelMetrics) {
       const ip = `127.${b}.2.2`;
+      ztunnel = { ip };
       const z = await startZtunnel(ip, input.ztunnelMetrics);
       stops.push(z.stop);
       sdZtunnel.push({
@@ -335,6 +339,7 @@ export async function startLab(input: LabInput): Promise<Lab> {
       peerClient,
       brokenClients,
       pods,
+      ...(ztunnel ? { ztunnel } : {}),
       dir: dir.path,
       dispose,
     };

@@ -19,6 +19,7 @@ import {
   sidecarCheck,
   targetChecks,
   thrownVerdict,
+  ztunnelMetricsChecks,
 } from "../conformance/checks.ts";
 import type { CellContext, PodInfo } from "../conformance/context.ts";
 import type { EndpointCheck } from "../probes/http-probes.ts";
@@ -27,7 +28,13 @@ import { probeAllSeries, probeTarget } from "../probes/prometheus.ts";
 import { error, type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
 import { APP_SCRAPE, PORTS } from "../render/scenarios.ts";
 import { FAULTS, type Fault, type POD_PROBES, type ProbeId } from "./faults.ts";
-import { SIDECAR_LISTENER_ROWS, tabwrite, ztunnelMetrics, ztunnelWorkloadRows } from "./golden.ts";
+import {
+  SIDECAR_LISTENER_ROWS,
+  tabwrite,
+  ZTUNNEL_ACCOUNT,
+  ztunnelMetrics,
+  ztunnelWorkloadRows,
+} from "./golden.ts";
 import { hostCurl } from "./host-curl.ts";
 import { type BrokenClient, LAB_NAMESPACE, type Lab, type LabPod, startLab } from "./lab.ts";
 import { labCellContext, labRunner } from "./lab-context.ts";
@@ -177,6 +184,29 @@ function otherProbes(
         ]),
         "promql",
       );
+    },
+    // ztunnel's own metrics: from the healthy namespace's Prometheus over HBONE, or, for the fault,
+    // from the namespace whose Prometheus reached ztunnel in plain TCP.
+    "promql-ztunnel": async () => {
+      if (!lab.ztunnel) return error("promql", "no ztunnel in this lab");
+      const outside = { annotations: {}, sidecar: { kind: "none", ready: false, restarts: 0 } } as const;
+      const prometheus = {
+        ...outside,
+        name: "prometheus-0",
+        namespace: faulty ? FAULT_NS : "ssc-ambient",
+        ip: "127.0.0.1",
+        ips: ["127.0.0.1"],
+        serviceAccount: "prometheus",
+      };
+      const ztunnel = {
+        ...outside,
+        name: "ztunnel-0",
+        namespace: ZTUNNEL_ACCOUNT.namespace,
+        ip: lab.ztunnel.ip,
+        ips: [lab.ztunnel.ip],
+        serviceAccount: ZTUNNEL_ACCOUNT.serviceAccount,
+      };
+      return worstOf(await ztunnelMetricsChecks(t, api, prometheus, ztunnel), "promql");
     },
     listeners: async () => {
       const pod = await t.pod(LAB_NAMESPACE, `app=${healthy.name}`);

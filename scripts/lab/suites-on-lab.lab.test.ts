@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AmbientNamespaceSidecarSecureScrape } from "../../suites/ambient.conformance.ts";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import {
   HardenedPlaintextPortsLocalOnly,
@@ -29,7 +30,7 @@ import { thrownVerdict } from "../conformance/checks.ts";
 import type { ProcessResult } from "../probes/curl.ts";
 import type { Verdict } from "../probes/verdict.ts";
 import type { ConformanceTest } from "../registry/define.ts";
-import { STRICT_MITIGATED, UNMERGED_APP } from "../render/scenarios.ts";
+import { AMBIENT_SIDECAR_APP, STRICT_MITIGATED, UNMERGED_APP } from "../render/scenarios.ts";
 import { statusOf, type TestStatus } from "../report/model.ts";
 import { FAULTS } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS_UNHARDENED, tabwrite } from "./golden.ts";
@@ -93,6 +94,12 @@ const CASES: Case[] = [
     test: HardenedPlaintextPortsLocalOnly,
     pod: HARDENED,
     failsOn: ["hardening-off-15090", "agent-answers-remote-15020"],
+  },
+  // A sidecar pod in the ambient namespace: the lab's pod is its sidecar; not injected is a failure.
+  {
+    test: AmbientNamespaceSidecarSecureScrape,
+    pod: `ssc-ambient app=${AMBIENT_SIDECAR_APP}`,
+    failsOn: ["sidecar-not-injected", "secure-route-missing", "target-down"],
   },
   // The lab's pods are hardened unless a fault says otherwise: the healthy one is the subject.
   {
@@ -161,7 +168,8 @@ describe("the suites' bodies on the lab", () => {
       (t) => t.run && t.scenarios.native && t.features.every((f) => LAB_FEATURES.has(f)),
     ).map((t) => t.id);
     // MergedScrapeAgentCountsNoFailure is served too: its MetricsMerging is the agent's own
-    // counters, which the lab's pods write, not an app's metrics.
+    // counters, which the lab's pods write, not an app's metrics. So is
+    // AmbientNamespaceSidecarSecureScrape: its subject is a sidecar pod, whatever the namespace.
     expect(
       [
         ...CASES.map((c) => c.test.id),
@@ -169,7 +177,9 @@ describe("the suites' bodies on the lab", () => {
         DocumentedAddressRewriteOnIpv6.id,
         SecureJobsDoNotScrapePrometheus.id,
       ].sort(),
-    ).toEqual([...served, MergedScrapeAgentCountsNoFailure.id].sort());
+    ).toEqual(
+      [...served, MergedScrapeAgentCountsNoFailure.id, AmbientNamespaceSidecarSecureScrape.id].sort(),
+    );
   });
 
   it.concurrent.each(CASES.map((c) => [c.test.id, c] as const))(

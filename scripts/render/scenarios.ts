@@ -105,12 +105,18 @@ const httpbin = (annotations: Record<string, string>): TemplateUse => ({
   file: "workloads/httpbin.yaml",
   params: { POD_ANNOTATIONS: annotations },
 });
-const metricsApp = (name: string, runId: string, annotations: Record<string, string> = {}): TemplateUse => ({
+const metricsApp = (
+  name: string,
+  runId: string,
+  annotations: Record<string, string> = {},
+  podLabels: Record<string, string> = {},
+): TemplateUse => ({
   file: "workloads/metrics-app.yaml",
   // The ServiceMonitor selects the Service by its app label; the owner labels let teardown find it.
   params: {
     APP_NAME: name,
     POD_ANNOTATIONS: annotations,
+    POD_LABELS: { app: name, ...podLabels },
     SERVICE_LABELS: { app: name, ...ownerLabels(runId) },
   },
 });
@@ -132,6 +138,11 @@ export const STRICT_MITIGATED = {
   excluded: "metrics-app-excluded",
   permissive: "metrics-app-secure-permissive",
 } as const;
+/** A sidecar workload in the ambient namespace (a namespace mixing both data planes): injected by
+ * its pod label, which the injector's object selector takes where the namespace has no
+ * istio-injection label (istio-discovery mutatingwebhook.yaml L129-145 @1.31.0-rc.0), and so left
+ * out of ambient (istio-cni enablement_selector.go L85: a pod with a sidecar is never enrolled). */
+export const AMBIENT_SIDECAR_APP = "metrics-app-sidecar";
 /** The pod opting out of metrics merging (catalog-facts.md §3). */
 export const UNMERGED_APP = "metrics-app-unmerged";
 
@@ -243,6 +254,20 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
         objects: [
           httpbin({}),
           metricsApp("metrics-app", runId, announceMetrics),
+          ...(native
+            ? [
+                metricsApp(
+                  AMBIENT_SIDECAR_APP,
+                  runId,
+                  // scrape "false" keeps the ambient Prometheus (ambient-apps job) off it: its plain
+                  // connection to a pod outside ambient would be an "unknown" series in this
+                  // namespace. The injector then merges nothing; secure-port is set all the same
+                  // (webhook.go postProcessPod L752-756 @1.31.0-rc.0).
+                  { ...nativePodAnnotations(), "prometheus.io/scrape": "false" },
+                  { "sidecar.istio.io/inject": "true" },
+                ),
+              ]
+            : []),
           {
             file: "ambient/prometheus.yaml",
             params: { CLUSTER_ROLE: clusterScopedName("ambient-prometheus", runId) },
