@@ -275,11 +275,15 @@ describe("the suites' bodies on the lab", () => {
       );
       return { status: statusOf(verdicts), verdicts };
     };
-    const ok = await run("healthy", "healthy");
+    // The three cells at once; each fault case waits out a budget (up to 36 s at x3) under load.
+    const [ok, lost, down] = await Promise.all([
+      run("healthy", "healthy"),
+      run("healthy", "app-not-merged"),
+      run("target-down", "healthy"),
+    ]);
     expect(ok.status, ok.verdicts.map((v) => v.summary).join(" | ")).toBe("passed");
     // Two verdicts per pod: its merged target UP, and the app's family through it.
     expect(ok.verdicts.map((v) => v.probe)).toEqual(["targets", "merged-app", "targets", "merged-app"]);
-    const lost = await run("healthy", "app-not-merged");
     expect(lost.status).toBe("failed");
     const notPass = lost.verdicts.filter((v) => v.verdict !== "pass");
     expect(notPass).toHaveLength(1);
@@ -287,10 +291,9 @@ describe("the suites' bodies on the lab", () => {
       /^lab\/app-not-merged-0 \(job istio-secure-merged-metrics\): UP, yet no prometheus_build_info came through it: the agent behind the secure merged port did not merge the app's metrics \(still so after/,
     );
     // A pod whose merged port is down is UP nowhere: failed targets, and merged-app cannot tell.
-    const down = await run("target-down", "healthy");
     expect(down.status).toBe("failed");
     expect(down.verdicts.slice(0, 2).map((v) => v.verdict)).toEqual(["fail", "error"]);
-  });
+  }, 150_000);
 
   it("MetricsMergingOptOut passes on an honoured opt-out and fails on an ignored one", async () => {
     const c: Case = { test: MetricsMergingOptOut, pod: `ssc-merging app=${UNMERGED_APP}`, failsOn: [] };
@@ -305,7 +308,7 @@ describe("the suites' bodies on the lab", () => {
     // A hardened pod's 15020 refuses the probe client: the agent's half cannot tell, never passes.
     const hardened = await statusWith(c, "healthy");
     expect(hardened.status, hardened.why).toBe("errored");
-  });
+  }, 150_000);
 
   it("SidecarSecureListeners passes on the golden table and fails without the 15091 row", async () => {
     const c: Case = { test: SidecarSecureListeners, pod: NATIVE, failsOn: [] };
