@@ -2,7 +2,7 @@ import { isIPv6 } from "node:net";
 import { describeError } from "../errors.ts";
 import { probeClientCertificates } from "../probes/client-certs.ts";
 import { converge } from "../probes/converge.ts";
-import { curl } from "../probes/curl.ts";
+import { type CurlResult, curl } from "../probes/curl.ts";
 import {
   type EndpointCheck,
   endpointProbes,
@@ -296,14 +296,9 @@ export async function mergeOptOutChecks(
   app: ScrapeAnnotations,
 ): Promise<Verdict[]> {
   requireSidecar(pod);
-  const client = await t.probeClient();
-  const url = statsUrl(pod, PORTS.agent, "http");
   return [
     judgeOptOutAnnotations(`${pod.namespace}/${pod.name}`, pod.annotations, app),
-    await converge(
-      async () => judgeUnmergedMetrics(url, await curl(client, { url, timeoutMs: t.timeouts.request })),
-      t.converge("consistency"),
-    ),
+    await agentMetricsCheck(t, pod, judgeUnmergedMetrics),
   ];
 }
 
@@ -494,11 +489,20 @@ export async function strictScrapeCheck(
 
 /** Metrics merging: the agent's 15020, read by the client outside the mesh, carries the app's own
  * series beside Istio's. */
-export async function mergedMetricsCheck(t: CellContext, pod: PodInfo): Promise<Verdict> {
+export function mergedMetricsCheck(t: CellContext, pod: PodInfo): Promise<Verdict> {
+  return agentMetricsCheck(t, pod, judgeMergedMetrics);
+}
+
+/** The agent's 15020, read in plaintext by the client outside the mesh, judged under convergence. */
+async function agentMetricsCheck(
+  t: CellContext,
+  pod: PodInfo,
+  judge: (url: string, r: CurlResult) => Verdict,
+): Promise<Verdict> {
   const client = await t.probeClient();
   const url = statsUrl(pod, PORTS.agent, "http");
   return converge(
-    async () => judgeMergedMetrics(url, await curl(client, { url, timeoutMs: t.timeouts.request })),
+    async () => judge(url, await curl(client, { url, timeoutMs: t.timeouts.request })),
     t.converge("consistency"),
   );
 }
