@@ -410,6 +410,13 @@ describe("ssc list and help", () => {
       scenarios: { native: ["httpbin-native"] },
     });
     expect((listJson([bodiless]) as { tests: { implemented: boolean }[] }).tests[0]!.implemented).toBe(false);
+    // The one slow test is marked so, opt-in, in both forms; no other test is slow.
+    const slow = (tests as unknown as { id: string; slow: boolean; support: string }[]).filter((t) => t.slow);
+    expect(slow.map((t) => [t.id, t.support])).toEqual([["CertificateRotationContinuity", "extended"]]);
+    const { describeGates } = await import("./cli/list-command.ts");
+    const rotation = CONFORMANCE_TESTS.find((t) => t.id === "CertificateRotationContinuity")!;
+    expect(describeGates(rotation)).toEqual(["mode native only", "slow: opt in (--include-slow or --test)"]);
+    expect(bodiless.slow).toBe(false);
   });
 
   it("answers --help, -h and help <command> on every command with exit 0, listing only its exit codes", async () => {

@@ -28,6 +28,10 @@ export const TIMEOUTS = {
     what: "a Prometheus target to be discovered and scraped UP N times in a row (>= 2 scrape intervals + discovery)",
   },
   promql: { ms: 60_000, what: "a PromQL query to return the expected series" },
+  rotation: {
+    ms: 240_000,
+    what: "both ends of a secure scrape to rotate their certificates twice (a 3m SECRET_TTL rotates about every 90 s)",
+  },
   tests: { ms: 1_200_000, what: "all tests of one cell (the vitest child process)" },
   teardown: { ms: 300_000, what: "deleting a cluster, a container or the objects a run made" },
   diagnostics: { ms: 60_000, what: "each diagnostics command (istioctl, log reads, kind export logs)" },

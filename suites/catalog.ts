@@ -17,6 +17,7 @@ import { DocumentedAddressRewriteOnIpv6 } from "./ip-family.conformance.ts";
 import { LegacyGatewaySecureScrape, LegacySidecarSecureScrape } from "./legacy.conformance.ts";
 import { MetricsMergingExposesAppMetrics, MetricsMergingOptOut } from "./metrics-merging.conformance.ts";
 import { PodMonitorFileTlsRefused } from "./prometheus-operator.conformance.ts";
+import { CertificateRotationContinuity } from "./rotation.conformance.ts";
 import {
   SecurePortAdmitsAnyMeshIdentity,
   SecurePortRejectsForeignCa,
@@ -80,6 +81,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   PermissiveMetricsPortException,
   MetricsMergingExposesAppMetrics,
   MetricsMergingOptOut,
+  CertificateRotationContinuity,
 ];
 
 assertUniqueIds(CONFORMANCE_TESTS);

@@ -157,6 +157,12 @@ const SELECTION_FLAGS: readonly FlagSpec[] = [
     valueName: "ids",
   },
   { name: "skip", type: "string", list: true, description: "never run these test ids", valueName: "ids" },
+  {
+    name: "include-slow",
+    type: "boolean",
+    description:
+      "also run the slow tests (CertificateRotationContinuity waits out two certificate rotations, ~4 min per cell); without it they are skipped as opt-in, which leaves a result complete",
+  },
 ];
 
 export const PLAN_FORMATS = ["table", "json", "github-matrix"] as const;

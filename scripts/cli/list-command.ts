@@ -13,6 +13,7 @@ export function describeGates(t: ConformanceTest): string[] {
     t.ipFamilies.length < IP_FAMILIES.length ? `ip family ${t.ipFamilies.join(", ")} only` : "",
     ...t.requires.map((c) => `Istio ${CAPABILITIES[c].range} (${c})`),
     ...t.excludedBy.map((c) => `not with ${c} (Istio ${CAPABILITIES[c].range})`),
+    t.slow ? "slow: opt in (--include-slow or --test)" : "",
   ].filter((s) => s.length > 0);
 }
 
@@ -31,6 +32,7 @@ export function listJson(tests: readonly ConformanceTest[]): unknown {
       scenarios: t.scenarios,
       provisional: t.provisional,
       support: t.support,
+      slow: t.slow,
       implemented: t.run !== undefined,
     })),
   };

@@ -49,6 +49,7 @@ export function planFromOptions(
       allowUnlisted: bool(o, "allow-unlisted-istio"),
       only: list(o, "test"),
       skip: list(o, "skip"),
+      includeSlow: bool(o, "include-slow"),
       ...(rerun ? { rerun } : {}),
       runId,
       workDir: `${str(o, "work-dir") ?? ".ssc/runs"}/${runId}`,

@@ -21,7 +21,8 @@ export interface AgentScrapeTarget {
   pod: string;
 }
 
-const podSelector = (t: AgentScrapeTarget) => `{job="${t.job}",namespace="${t.namespace}",pod="${t.pod}"}`;
+export const podSelector = (t: AgentScrapeTarget) =>
+  `{job="${t.job}",namespace="${t.namespace}",pod="${t.pod}"}`;
 
 /** Over a window, not at an instant: one failed scrape marks a target's series stale, and an
  * instant query would then see no counter at all; a counter's max over the window is its latest

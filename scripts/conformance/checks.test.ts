@@ -24,6 +24,7 @@ import {
   PreconditionFailed,
   payloadChecks,
   permissivePortCheck,
+  rotationChecks,
   SECURE_JOBS,
   securePortAnnotationChecks,
   securePorts,
@@ -160,6 +161,8 @@ function cell(
     },
     meshClient: async () => ({ run, tls: MESH, foreign: FOREIGN }),
     meshPeer: async () => ({ run, tls: PEER }),
+    rotationClient: async () => ({ run, tls: MESH }),
+    scrapeIntervalMs: 1_000,
     dryRunCreate: async () => ({ accepted: true }),
     securePrometheusUrl: "http://127.0.0.1:9090",
     probeClient: async () => run,
@@ -1039,5 +1042,139 @@ describe("permissivePortCheck", () => {
       urls: { [OPEN]: answer("app_up 1", 200), [STRICT]: answer("app_up 1", 200) },
     });
     expect((await permissivePortCheck(c.t, open, strict)).verdict).toBe("fail");
+  });
+});
+
+describe("rotationChecks", () => {
+  const ROT = { ca: "/rot/root-cert.pem", cert: "/rot/cert-chain.pem", key: "/rot/key.pem" };
+  const targetsUp = (health = "up") => ({
+    activeTargets: [
+      { port: 15091, job: SECURE_JOBS.envoy },
+      { port: 15092, job: SECURE_JOBS.merged },
+    ].map(({ port, job }) => ({
+      scrapePool: job,
+      scrapeUrl: `https://10.0.0.5:${port}/stats/prometheus`,
+      health,
+      lastError: "",
+      lastScrape: "t",
+      labels: { job },
+    })),
+  });
+  const now = Date.now() / 1000;
+  const upMatrix = {
+    resultType: "matrix",
+    result: [
+      {
+        metric: {},
+        values: [
+          [now - 1, "1"],
+          [now, "1"],
+        ],
+      },
+    ],
+  };
+
+  /** The rotation Prometheus's client: each look finds the next certificate at both ends. */
+  async function rotating(s: Script) {
+    // As istiod issues a 3m certificate: NotBefore back-dated 2 min.
+    const short = { notBefore: new Date(Date.now() - 120_000), notAfter: new Date(Date.now() + 180_000) };
+    const issue = (sa: string) =>
+      issueWorkload(meshCa, spiffeId("example.org", "ssc-rotation", sa), [], short);
+    const clients = await Promise.all([0, 1, 2].map(() => issue("prometheus")));
+    const servers = await Promise.all([0, 1, 2].map(() => issue("httpbin")));
+    const c = cell("native", s);
+    const base = await c.t.probeClient();
+    const looks = { client: 0, server: 0 };
+    const handshakes = new Set<string>();
+    const run: CommandRunner = async (argv) => {
+      if (argv[0] === "cat" && argv[1] === ROT.cert)
+        return { exitCode: 0, stdout: clients[Math.min(looks.client++, 2)]!.certPem, stderr: "" };
+      if (argv.includes(ROT.cert) && argv.some((a) => a.includes("%{certs}"))) {
+        handshakes.add(`${argv[argv.indexOf("--key") + 1]} ${argv.at(-1)}`);
+        return answer(METRICS, 200, servers[Math.min(looks.server++, 2)]!.certPem);
+      }
+      return base(argv);
+    };
+    c.t.rotationClient = async () => ({ run, tls: ROT });
+    return { ...c, looks, handshakes };
+  }
+
+  it("wants both targets UP, then both ends rotated twice, then every port's up continuous over the watch", async () => {
+    const asked: string[] = [];
+    const c = await rotating({
+      targets: targetsUp(),
+      query: (q) => {
+        asked.push(q);
+        return upMatrix;
+      },
+    });
+    const v = await rotationChecks(c.t, pod);
+    expect(v.map((x) => [x.probe, x.verdict])).toEqual([
+      ["targets", "pass"],
+      ["targets", "pass"],
+      ["rotation", "pass"],
+      ["scrape-continuity", "pass"],
+      ["scrape-continuity", "pass"],
+    ]);
+    expect(v[2]!.summary).toMatch(
+      /^the client's cert-chain.pem rotated 2 and the target's certificate 2 time/,
+    );
+    expect(c.looks).toEqual({ client: 3, server: 3 });
+    expect(asked).toEqual([
+      'up{job="istio-secure-envoy-metrics",namespace="ssc-native",pod="httpbin-abc"}[1s]',
+      'up{job="istio-secure-merged-metrics",namespace="ssc-native",pod="httpbin-abc"}[1s]',
+    ]);
+    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp", "rotation"]));
+    // The handshake that reads the server's certificate is made with the rotating files, on 15091.
+    expect([...c.handshakes]).toEqual(["/rot/key.pem https://10.0.0.5:15091/stats/prometheus"]);
+  });
+
+  it("judges a continuity the API cannot give as an error, and a gap of over two intervals as a failure", async () => {
+    const down = {
+      resultType: "matrix",
+      result: [
+        {
+          metric: {},
+          values: [
+            [now - 10, "1"],
+            [now, "1"],
+          ],
+        },
+      ],
+    };
+    const c = await rotating({
+      targets: targetsUp(),
+      query: (q) => (q.includes("envoy") ? down : { resultType: "vector", result: [] }),
+    });
+    const v = await rotationChecks(c.t, pod);
+    expect(v.slice(3).map((x) => [x.probe, x.verdict])).toEqual([
+      ["scrape-continuity", "fail"],
+      ["scrape-continuity", "error"],
+    ]);
+  });
+
+  it("stops at the targets when one is not UP: no rotation is watched on a target never scraped", async () => {
+    const c = await rotating({ targets: targetsUp("down") });
+    const v = await rotationChecks(c.t, pod);
+    expect(v.map((x) => [x.probe, x.verdict])).toEqual([
+      ["targets", "fail"],
+      ["targets", "fail"],
+    ]);
+    expect(c.looks).toEqual({ client: 0, server: 0 });
+    const one = await rotating({
+      targets: { activeTargets: [targetsUp().activeTargets[0], targetsUp("down").activeTargets[1]] },
+    });
+    const v1 = await rotationChecks(one.t, pod);
+    expect(v1.map((x) => [x.probe, x.verdict])).toEqual([
+      ["targets", "pass"],
+      ["targets", "fail"],
+    ]);
+    expect(one.looks).toEqual({ client: 0, server: 0 });
+  });
+
+  it("stands on the target's sidecar", async () => {
+    const c = await rotating({ targets: targetsUp() });
+    const bare = { ...pod, sidecar: { kind: "none", ready: false, restarts: 0 } as const };
+    await expect(rotationChecks(c.t, bare)).rejects.toBeInstanceOf(PreconditionFailed);
   });
 });

@@ -19,7 +19,8 @@ import { probePayload } from "../probes/payload.ts";
 import { type PrometheusApi, probeAllSeries, probeTarget } from "../probes/prometheus.ts";
 import { judgeSidecar } from "../probes/sidecar.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
-import { MESH_PEER_ACCOUNT, PORTS } from "../render/scenarios.ts";
+import { MESH_PEER_ACCOUNT, PORTS, ROTATION_TTL } from "../render/scenarios.ts";
+import { parseDuration } from "../timeouts.ts";
 import { probeAgentScrapes } from "./agent-scrapes.ts";
 import { judgeAuthz } from "./authz.ts";
 import type { CellContext, PodInfo } from "./context.ts";
@@ -34,6 +35,16 @@ import {
 } from "./merging.ts";
 import { judgeMeshPeerScrape } from "./mesh-peer.ts";
 import { judgePermissivePort } from "./permissive-port.ts";
+import {
+  BACKDATE_MS,
+  judgeContinuity,
+  judgeRotation,
+  LIFETIME_SLACK_MS,
+  ROTATIONS_WANTED,
+  sampleRotation,
+  upSamples,
+  watchRotation,
+} from "./rotation.ts";
 import { probeSelfScrape } from "./self-scrape.ts";
 
 // Building blocks the suites compose, so suites/ stays declarations and assertions. Every block
@@ -525,4 +536,42 @@ export async function permissivePortCheck(t: CellContext, open: PodInfo, strict:
     ]);
     return judgePermissivePort({ plainOpen, plainStrict, meshStrict });
   }, t.converge("consistency"));
+}
+
+/** The parts of a rotation watch a selftest or a suite reports apart: the targets UP first (a
+ * target never UP has no continuity to judge), then both ends' serials, then each port's `up`
+ * over the watch. */
+export async function rotationChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  requireSidecar(pod);
+  const client = await t.rotationClient();
+  const api = t.prometheus(t.securePrometheusUrl, client.run);
+  const ports = securePorts(t);
+  // UP once is enough here: it shows the target discovered and scrapeable; whether it stays UP is
+  // what the continuity below judges, over every scrape (a flapping target fails there, not here).
+  const once = { ...t.converge("targetsUp"), consecutive: 1 };
+  const up = await Promise.all(
+    ports.map((p) => probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port) }, once)),
+  );
+  if (up.some((v) => v.verdict !== "pass")) return up;
+  const started = Date.now();
+  const watch = t.converge("rotation");
+  const samples = await watchRotation(
+    () => sampleRotation(client.run, client.tls, statsUrl(pod, ports[0]!.port), t.timeouts.request),
+    ROTATIONS_WANTED,
+    { intervalMs: watch.intervalMs ?? t.scrapeIntervalMs, budget: watch.timeout },
+  );
+  const rotation = judgeRotation(samples, {
+    rotations: ROTATIONS_WANTED,
+    maxLifetimeMs: parseDuration(ROTATION_TTL)! + BACKDATE_MS + LIFETIME_SLACK_MS,
+    budget: watch.timeout,
+  });
+  const windowS = Math.ceil((Date.now() - started) / 1000);
+  const continuity = await Promise.all(
+    ports.map(async (p) => {
+      const target = { job: p.job, namespace: pod.namespace, pod: pod.name };
+      const r = await upSamples(api, target, windowS);
+      return r.ok ? judgeContinuity(target, r.samples, windowS, t.scrapeIntervalMs / 1000) : r.verdict;
+    }),
+  );
+  return [...up, rotation, ...continuity];
 }

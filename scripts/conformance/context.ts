@@ -10,7 +10,13 @@ import type { ClientTls, CommandRunner, ProcessResult } from "../probes/curl.ts"
 import { type PrometheusApi, prometheusApi } from "../probes/prometheus.ts";
 import { type ExecLike, podRunner } from "../probes/runners.ts";
 import { type SidecarState, sidecarOf } from "../probes/sidecar.ts";
-import { CERT_DIR, FOREIGN_CERT_DIR, MESH_PEER_ACCOUNT, SCRAPE } from "../render/scenarios.ts";
+import {
+  CERT_DIR,
+  FOREIGN_CERT_DIR,
+  MESH_PEER_ACCOUNT,
+  ROTATION_NAMESPACE,
+  SCRAPE,
+} from "../render/scenarios.ts";
 import {
   DEFAULT_CONSECUTIVE_SUCCESSES,
   DEFAULT_TIMEOUTS,
@@ -74,6 +80,11 @@ export interface CellContext extends CellInfo {
   /** A mesh workload that is not Prometheus (fixtures/mesh-peer): its client container and the
    * files its own sidecar wrote, for the any-mesh-identity finding. */
   meshPeer(): Promise<{ run: CommandRunner; tls: ClientTls }>;
+  /** The rotation cell's Prometheus (fixtures/secure-prometheus with a short SECRET_TTL, in its own
+   * namespace): its client container and the files its sidecar rewrites on every rotation. */
+  rotationClient(): Promise<{ run: CommandRunner; tls: Required<ClientTls> }>;
+  /** The fixtures' scrape interval: what "a gap of two intervals" is measured in. */
+  scrapeIntervalMs: number;
   /** The secure Prometheus's API as its client container reaches it (the pod's own localhost). */
   securePrometheusUrl: string;
   /** The client outside the mesh (for Prometheus APIs without curl, and "another pod" checks). */
@@ -83,7 +94,7 @@ export interface CellContext extends CellInfo {
   has(capability: Parameters<typeof hasCapability>[1]): boolean;
 }
 
-const files = (dir: string): ClientTls => ({
+const files = (dir: string): Required<ClientTls> => ({
   ca: `${dir}/root-cert.pem`,
   cert: `${dir}/cert-chain.pem`,
   key: `${dir}/key.pem`,
@@ -103,7 +114,9 @@ export function trustDomainOf(meshYaml: string | undefined): string {
 /** Between two looks at Prometheus, one scrape interval of the fixtures: N passes in a row then
  * span N fresh scrapes instead of one result read N times. Other probes look every second. */
 export function convergeIntervalMs(name: TimeoutName): number {
-  return name === "targetsUp" || name === "promql" ? parseDuration(SCRAPE.interval)! : 1_000;
+  return name === "targetsUp" || name === "promql" || name === "rotation"
+    ? parseDuration(SCRAPE.interval)!
+    : 1_000;
 }
 
 /** How long one exec may take: the request's own --max-time plus room for the exec round trip,
@@ -188,6 +201,11 @@ export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {
       const pod = await ctx.pod(namespace, `app=${serviceAccount}`);
       return { run: ctx.exec(pod, "client"), tls: files(CERT_DIR) };
     },
+    async rotationClient() {
+      const pod = await ctx.pod(ROTATION_NAMESPACE, "app=prometheus");
+      return { run: ctx.exec(pod, "client"), tls: files(CERT_DIR) };
+    },
+    scrapeIntervalMs: parseDuration(SCRAPE.interval)!,
     async probeClient() {
       return ctx.exec(await ctx.pod("ssc-probe", "app=probe-client"), "client");
     },

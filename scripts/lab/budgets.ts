@@ -10,6 +10,9 @@ export const LAB_TIMEOUTS: Timeouts = {
   consistency: 8_000,
   targetsUp: 12_000,
   promql: 12_000,
+  // Two rotations of the lab's schedule (selftest ROTATION_PERIOD_MS, 2 s) with room for reads
+  // queued behind a selftest's hundreds of curls (one took 18 s there).
+  rotation: 20_000,
 };
 /** How long starting `curl --version` takes where LAB_TIMEOUTS fit (a 2-CPU Linux runner). */
 export const PROCESS_START_REFERENCE_MS = 12;
@@ -33,5 +36,6 @@ export function labTimeouts(scale: number): Timeouts {
     consistency: grow(LAB_TIMEOUTS.consistency),
     targetsUp: grow(LAB_TIMEOUTS.targetsUp),
     promql: grow(LAB_TIMEOUTS.promql),
+    rotation: grow(LAB_TIMEOUTS.rotation),
   };
 }

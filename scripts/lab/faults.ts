@@ -30,6 +30,8 @@ export const OTHER_PROBES = [
   "ztunnel-workloads",
   "self-scrape",
   "merge-opt-out",
+  "rotation",
+  "scrape-continuity",
 ] as const;
 export type ProbeId = (typeof POD_PROBES)[number] | (typeof OTHER_PROBES)[number];
 
@@ -326,5 +328,21 @@ export const FAULTS: readonly Fault[] = [
     probe: "client-certs",
     client: "key-missing",
     expect: { "client-certs": "fail" },
+  },
+  {
+    id: "output-certs-not-rewritten",
+    description:
+      "the secure Prometheus's certificate files are never rewritten while the target's certificate rotates (OUTPUT_CERTS not following rotation)",
+    catches: "rotation",
+    probe: "rotation",
+    expect: { rotation: "fail" },
+  },
+  {
+    id: "rotation-scrape-outage",
+    description:
+      "the target's secure listeners fail Prometheus's next scrape (503) after each certificate rotation",
+    catches: "scrape-continuity",
+    probe: "scrape-continuity",
+    expect: { "scrape-continuity": "fail" },
   },
 ];

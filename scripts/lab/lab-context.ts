@@ -21,6 +21,7 @@ const LAB_INTERVALS: Partial<Record<TimeoutName, number>> = {
   consistency: 500,
   targetsUp: 500,
   promql: 1_000,
+  rotation: 1_000,
 };
 export const LAB_CONSECUTIVE = 2;
 
@@ -45,6 +46,8 @@ export interface LabCellSpec {
   istioVersion?: string;
   /** The mesh client's files, when not the lab's good ones (the precondition's faults). */
   meshClient?: ClientFiles;
+  /** The rotation client's files, when not the lab's rotating ones (the rotation probe's fault). */
+  rotationClient?: ClientFiles;
 }
 
 export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
@@ -91,6 +94,12 @@ export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
       throw new Error("the lab has no API server");
     },
     meshPeer: async () => ({ run: labRunner, tls: lab.peerClient }),
+    rotationClient: async () => {
+      const tls = spec.rotationClient ?? lab.rotationClients?.rotating;
+      if (!tls) throw new Error("this lab rotates no certificates (LabInput.rotation)");
+      return { run: labRunner, tls };
+    },
+    scrapeIntervalMs: lab.scrapeIntervalMs,
     securePrometheusUrl: lab.prometheus.url,
     probeClient: async () => labRunner,
     // Every runner of the lab is this machine's curl: the client's own would only wait longer.

@@ -6,7 +6,7 @@ import { helperRunner } from "../probes/spawner.ts";
 import { withFileSd } from "../render/prometheus-config.ts";
 import { renderScenario } from "../render/render-cell.ts";
 import { APP_SCRAPE, MESH_PEER_ACCOUNT, PORTS } from "../render/scenarios.ts";
-import type { Timeouts } from "../timeouts.ts";
+import { parseDuration, type Timeouts } from "../timeouts.ts";
 import { budgetScale, labTimeouts } from "./budgets.ts";
 import { takeIpv6Loopback } from "./ipv6-lock.ts";
 import {
@@ -16,6 +16,7 @@ import {
   issueWorkload,
   type KeyAndCert,
   privateDir,
+  rewriteClientFiles,
   spiffeId,
   workloadAsIssuer,
   writeClientFiles,
@@ -28,6 +29,7 @@ import { type LabPrometheus, startPrometheus } from "./prometheus-server.ts";
 // same __meta_kubernetes_* labels). Everything it starts, dispose() stops.
 export const TRUST_DOMAIN = "cluster.local";
 export const LAB_NAMESPACE = "lab";
+const LAB_SCRAPE_INTERVAL = "1s";
 const PROMETHEUS_ID = spiffeId(TRUST_DOMAIN, "ssc-prometheus", "prometheus");
 /** The mesh workload that is not Prometheus, as fixtures/mesh-peer names it. */
 export const PEER_ID = spiffeId(TRUST_DOMAIN, MESH_PEER_ACCOUNT.namespace, MESH_PEER_ACCOUNT.serviceAccount);
@@ -60,6 +62,16 @@ export interface LabPodInput {
   mergeOptOut?: "honoured" | "ignored";
   /** What t.pod() says of its istio-proxy (default: a ready native sidecar, as 1.31 injects). */
   sidecar?: SidecarState;
+  /** Its server certificate is short-lived and replaced every rotation period (LabInput.rotation). */
+  rotate?: boolean;
+}
+
+/** Short-lived certificates replaced on a schedule, as an agent with a short SECRET_TTL replaces
+ * them: the rotating pods' server certificates and the rotation client's files, every periodMs,
+ * each new certificate valid for lifetimeMs from its issue. */
+export interface LabRotation {
+  periodMs: number;
+  lifetimeMs: number;
 }
 
 /** A certificate for `identity` signed with another workload's key, sent with that workload's
@@ -89,6 +101,7 @@ export interface LabInput {
   /** Exposition text the lab ztunnel serves on 15020/metrics. */
   ztunnelMetrics?: string;
   scrapeInterval?: string;
+  rotation?: LabRotation;
 }
 
 export interface LabPod {
@@ -116,6 +129,10 @@ export interface Lab {
   pods: Record<string, LabPod>;
   /** The lab ztunnel's address, when the lab serves ztunnel metrics. */
   ztunnel?: { ip: string };
+  /** With LabInput.rotation: Prometheus's files rewritten on every rotation as OUTPUT_CERTS is,
+   * and a copy of them issued once and never rewritten (the rotation probe's fault). */
+  rotationClients?: { rotating: ClientFiles; frozen: ClientFiles };
+  scrapeIntervalMs: number;
   dir: string;
   dispose(): Promise<void>;
 }
@@ -173,7 +190,7 @@ function labConfig(certDir: string, input: LabInput): string {
   const [cell] = expandMatrix({ istio: ["latest"], profiles: ["ambient"] });
   const overrides = {
     CERT_DIR: certDir,
-    SCRAPE_INTERVAL: input.scrapeInterval ?? "1s",
+    SCRAPE_INTERVAL: input.scrapeInterval ?? LAB_SCRAPE_INTERVAL,
     SCRAPE_TIMEOUT: "1s",
   };
   const secure = parseYaml(
@@ -211,6 +228,20 @@ async function measureProcessStart(): Promise<number> {
     times.push(performance.now() - start);
   }
   return times.sort((a, b) => a - b)[2]!;
+}
+
+/** Runs `step` every periodMs, one at a time; the stop waits for a step under way, so nothing is
+ * written into the lab's folder after it is removed. A step that fails leaves that rotation
+ * undone, which the rotation probe then reports. */
+function rotateEvery(periodMs: number, step: () => Promise<void>): () => Promise<void> {
+  let current: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    current = current.then(step).catch(() => undefined);
+  }, periodMs);
+  return async () => {
+    clearInterval(timer);
+    await current;
+  };
 }
 
 /** A free block of loopback addresses: 127.B.0.N are pod IPs, 127.B.1.N the pods' own loopback. */
@@ -262,6 +293,13 @@ export async function startLab(input: LabInput): Promise<Lab> {
       "key-missing": { ...meshClient, key: `${meshClient.key}.missing` },
     };
 
+    const rotation = input.rotation;
+    const shortLived = (id: string) =>
+      issueWorkload(mesh, id, [], {
+        notBefore: new Date(),
+        notAfter: new Date(Date.now() + (rotation?.lifetimeMs ?? 0)),
+      });
+    const rotating: { pod: RunningPod; identity: string }[] = [];
     const b = block();
     const pods: Record<string, LabPod> = {};
     const sdPods: object[] = [];
@@ -275,10 +313,10 @@ export async function startLab(input: LabInput): Promise<Lab> {
       pods[p.name] = { name: p.name, ip, identity, annotations, sidecar };
       sdPods.push({ targets: [ip], labels: podLabels(p, ip, annotations) });
       if (p.down) continue;
-      const cert: KeyAndCert = await issueWorkload(
-        mesh,
-        p.wrongIdentity ? spiffeId(TRUST_DOMAIN, "other", "other") : identity,
-      );
+      const cert: KeyAndCert =
+        p.rotate && rotation
+          ? await shortLived(identity)
+          : await issueWorkload(mesh, p.wrongIdentity ? spiffeId(TRUST_DOMAIN, "other", "other") : identity);
       const pod: RunningPod = await startPod({
         name: p.name,
         namespace: LAB_NAMESPACE,
@@ -300,6 +338,25 @@ export async function startLab(input: LabInput): Promise<Lab> {
         ...(merged(p) ? { appStats: APP_STATS } : {}),
       });
       stops.push(pod.stop);
+      if (p.rotate) rotating.push({ pod, identity });
+    }
+    let rotationClients: Lab["rotationClients"];
+    if (rotation) {
+      rotationClients = {
+        rotating: await writeClientFiles(
+          dir,
+          "rotation-client",
+          mesh.certPem,
+          await shortLived(PROMETHEUS_ID),
+        ),
+        frozen: await writeClientFiles(dir, "rotation-frozen", mesh.certPem, await shortLived(PROMETHEUS_ID)),
+      };
+      stops.push(
+        rotateEvery(rotation.periodMs, async () => {
+          await rewriteClientFiles(rotationClients!.rotating, mesh.certPem, await shortLived(PROMETHEUS_ID));
+          for (const r of rotating) r.pod.rotate(await shortLived(r.identity));
+        }),
+      );
     }
     const sdZtunnel: object[] = [];
     let ztunnel: Lab["ztunnel"];
@@ -340,6 +397,8 @@ export async function startLab(input: LabInput): Promise<Lab> {
       brokenClients,
       pods,
       ...(ztunnel ? { ztunnel } : {}),
+      ...(rotationClients ? { rotationClients } : {}),
+      scrapeIntervalMs: parseDuration(input.scrapeInterval ?? LAB_SCRAPE_INTERVAL)!,
       dir: dir.path,
       dispose,
     };

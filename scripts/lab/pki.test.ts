@@ -1,7 +1,14 @@
 import { X509Certificate } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { createCa, issueWorkload, privateDir, spiffeId } from "./pki.ts";
+import {
+  createCa,
+  issueWorkload,
+  privateDir,
+  rewriteClientFiles,
+  spiffeId,
+  writeClientFiles,
+} from "./pki.ts";
 
 describe("lab PKI", () => {
   it("issues Istio-shaped workload certificates that chain to their CA only", async () => {
@@ -24,5 +31,27 @@ describe("lab PKI", () => {
     expect((await stat(f)).mode & 0o777).toBe(0o600);
     await dir.dispose();
     await expect(stat(dir.path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("rewrites client files in place as the agent does on rotation: whole files, 0600, no leftovers", async () => {
+    const dir = await privateDir("ssc-pki-test");
+    try {
+      const mesh = await createCa("Mesh");
+      const id = spiffeId("cluster.local", "ssc-rotation", "prometheus");
+      const files = await writeClientFiles(dir, "certs", mesh.certPem, await issueWorkload(mesh, id));
+      const next = await issueWorkload(mesh, id);
+      await rewriteClientFiles(files, mesh.certPem, next);
+      expect(await readFile(files.cert, "utf8")).toBe(next.certPem);
+      expect(await readFile(files.key, "utf8")).toBe(next.keyPem);
+      expect(await readFile(files.ca, "utf8")).toBe(mesh.certPem);
+      expect((await stat(files.key)).mode & 0o777).toBe(0o600);
+      expect((await readdir(`${dir.path}/certs`)).sort()).toEqual([
+        "cert-chain.pem",
+        "key.pem",
+        "root-cert.pem",
+      ]);
+    } finally {
+      await dir.dispose();
+    }
   });
 });

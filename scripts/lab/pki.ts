@@ -1,7 +1,7 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
 import "reflect-metadata";
-import { webcrypto } from "node:crypto";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { randomBytes, webcrypto } from "node:crypto";
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import * as x509 from "@peculiar/x509";
@@ -174,4 +174,19 @@ export async function writeClientFiles(
     cert: await dir.write(`${folder}/cert-chain.pem`, kc.certPem),
     key: await dir.write(`${folder}/key.pem`, kc.keyPem),
   };
+}
+
+/** Replaces the files as Istio's agent does on rotation (OutputKeyCertToDir, util.go L49-90
+ * @1.31.0-rc.0): key.pem, cert-chain.pem, root-cert.pem in that order, each written beside itself
+ * and renamed into place (pkg/file AtomicWrite), so a reader sees a whole file, never a torn one. */
+export async function rewriteClientFiles(files: ClientFiles, root: string, kc: KeyAndCert): Promise<void> {
+  for (const [file, content] of [
+    [files.key, kc.keyPem],
+    [files.cert, kc.certPem],
+    [files.ca, root],
+  ] as const) {
+    const tmp = `${file}.tmp.${randomBytes(4).toString("hex")}`;
+    await writeFile(tmp, content, { mode: 0o600 });
+    await rename(tmp, file);
+  }
 }

@@ -44,6 +44,11 @@ export interface PodFaults {
   /** The secure listeners accept only a client certificate carrying this SPIFFE id (a SAN check
    * Istio's listeners do not have): any other mesh identity is cut off after the handshake. */
   onlyClientIdentity?: string;
+  /** After each certificate rotation, each of Prometheus's connections to the secure listeners has
+   * its next scrape answered 503, as a listener that drops its traffic while it swaps certificates
+   * would. Per connection (each scrape job keeps its own) and counted, not timed: a timed window
+   * can miss every scrape of a job, or catch them all, when their phases lock. */
+  failScrapeAfterRotation?: boolean;
 }
 
 export interface PodSpec {
@@ -66,6 +71,9 @@ export const METRICS_PORTS = { envoy: 15090, agent: 15020, secureEnvoy: 15091, s
 
 export interface RunningPod {
   spec: PodSpec;
+  /** New connections to the secure listeners get this certificate, as an SDS push gives Envoy's
+   * listeners a new one without a restart. */
+  rotate(cert: KeyAndCert): void;
   stop(): Promise<void>;
 }
 
@@ -129,16 +137,28 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
     }
     text(res, 200, agentBody());
   };
+  // failScrapeAfterRotation: the rotation each of Prometheus's connections last saw.
+  let rotations = 0;
+  const seen = new WeakMap<object, number>();
+  const failsAfterRotation = (req: http.IncomingMessage): boolean => {
+    if (!f.failScrapeAfterRotation || !req.headers["user-agent"]?.startsWith("Prometheus/")) return false;
+    const last = seen.get(req.socket) ?? rotations;
+    seen.set(req.socket, rotations);
+    return last < rotations;
+  };
   const secure =
     (routes: string[], upstream: number) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (failsAfterRotation(req)) return text(res, 503, "no healthy upstream");
       const path = req.url ?? "/";
       if (!routes.some((r) => path.startsWith(r))) return text(res, 404, "");
       forward(spec, upstream, path, res);
     };
-  const serverCert = f.serverCertOverride ?? spec.serverCert;
+  let serverCert = f.serverCertOverride ?? spec.serverCert;
+  const secureServers: https.Server[] = [];
   /** A TLS server for a secure listener, with the SAN check when the fault asks for one. */
   const secureServer = (handler: http.RequestListener): https.Server => {
     const server = https.createServer(tls(), handler);
+    secureServers.push(server);
     const only = f.onlyClientIdentity;
     if (only) {
       server.prependListener("secureConnection", (socket: TLSSocket) => {
@@ -193,7 +213,12 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
     await closeAll(servers);
     throw e;
   }
-  return { spec, stop: () => closeAll(servers) };
+  const rotate = (cert: KeyAndCert) => {
+    serverCert = cert;
+    for (const s of secureServers) s.setSecureContext(tls());
+    rotations++;
+  };
+  return { spec, rotate, stop: () => closeAll(servers) };
 }
 
 /** One port, two protocols: a TLS ClientHello (first byte 0x16) goes to the TLS server, anything

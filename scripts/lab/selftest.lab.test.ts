@@ -47,6 +47,11 @@ const CAUSE: Record<string, RegExp> = {
   "ambient-plaintext-series": /1 of 2 series .* lack connection_security_policy="mutual_tls"/,
   "listener-row-missing": /no listener on 15091/,
   "ztunnel-workload-tcp": /prometheus-\S+ is TCP, not HBONE/,
+  // A frozen client either outlives its NotAfter within the watch or simply never rotates.
+  "output-certs-not-rewritten":
+    /the client certificate \(serial \w+\) was still in use at .*after its NotAfter|cert-chain.pem only 0 within rotation/,
+  "rotation-scrape-outage":
+    /lab\/rotating-outage-0 \(job istio-secure-\w+-metrics\): \d+ of \d+ scrape\(s\) failed while certificates rotated/,
 };
 
 let report: Report;

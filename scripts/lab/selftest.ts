@@ -13,6 +13,7 @@ import {
   meshPeerChecks,
   PROMETHEUS_ACCOUNT,
   payloadChecks,
+  rotationChecks,
   SECURE_JOBS,
   securePorts,
   selfScrapeChecks,
@@ -89,6 +90,13 @@ const IPV6_FAULT = "ipv6-address-unbracketed";
 const FAULT_NS = "ssc-ambient-faulty";
 const OTHER_IDENTITY_NS = "ssc-ambient-other-identity";
 const SCRAPE_INTERVAL_S = 1;
+/** Pods whose server certificates rotate on the lab's schedule: a healthy one, and one whose
+ * listeners fail the scrape after each rotation (the continuity probe's fault). */
+const ROTATING = "rotating";
+const ROTATING_OUTAGE = "rotating-outage";
+/** The lab's rotation schedule: as an agent does at half a certificate's life with some room, a
+ * new certificate every period, each valid three periods. */
+const ROTATION_PERIOD_MS = 2_000;
 const DISCOVERY_TICK_S = 5;
 type Runner = () => Promise<Verdict>;
 
@@ -142,6 +150,20 @@ function otherProbes(
     pods: {},
     ...(client ? { meshClient: lab.brokenClients[client] } : {}),
   });
+  // One watch per pod and client; the healthy subject's two probes share one. The rewrite fault
+  // watches the healthy pod with the frozen client files, the outage fault its faulty pod.
+  const watchOf = (pod: string, frozen: boolean) => {
+    let watch: Promise<Verdict[]> | undefined;
+    return () => {
+      const rt = labCellContext(lab, {
+        pods: { [`${LAB_NAMESPACE} app=${ROTATING}`]: pod },
+        ...(frozen ? { rotationClient: lab.rotationClients!.frozen } : {}),
+      });
+      watch ??= rt.pod(LAB_NAMESPACE, `app=${ROTATING}`).then((p) => rotationChecks(rt, p));
+      return watch;
+    };
+  };
+  const healthyWatch = watchOf(ROTATING, false);
   return {
     "client-certs": () => clientCertificateCheck(withClient),
     "targets-ipv6": () => {
@@ -234,12 +256,34 @@ function otherProbes(
         "merge-opt-out",
       );
     },
+    rotation: () => rotationPart(faulty ? watchOf(ROTATING, true) : healthyWatch, "rotation"),
+    "scrape-continuity": () =>
+      rotationPart(faulty ? watchOf(ROTATING_OUTAGE, false) : healthyWatch, "scrape-continuity"),
     "ztunnel-workloads": async () =>
       checkZtunnelWorkloads(tabwrite(ztunnelWorkloadRows(faulty ? "TCP" : "HBONE")), true, [
         { namespace: "ssc-ambient", podPrefix: "httpbin" },
         { namespace: "ssc-ambient", podPrefix: "prometheus" },
       ]),
   };
+}
+
+/** One probe's part of a rotation watch: its own verdicts, once the watch's target was UP (a
+ * target never UP says nothing of rotation or continuity: an error, never this probe's failure). */
+async function rotationPart(
+  watch: () => Promise<Verdict[]>,
+  probe: "rotation" | "scrape-continuity",
+): Promise<Verdict> {
+  try {
+    const verdicts = await watch();
+    const notUp = verdicts.find((v) => v.probe === "targets" && v.verdict !== "pass");
+    if (notUp) return error(probe, `the rotating target was not UP before the watch: ${notUp.summary}`);
+    return worstOf(
+      verdicts.filter((v) => v.probe === probe),
+      probe,
+    );
+  } catch (e) {
+    return thrownVerdict(probe, e);
+  }
 }
 
 async function runSubject(
@@ -272,6 +316,13 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
       { name: UNMERGED, hardened: false, mergeOptOut: "honoured" as const },
       { name: UNMERGED_IGNORED, hardened: false, mergeOptOut: "ignored" as const },
       ...(ipv6 ? [{ name: HEALTHY_IPV6, hardened: true, ipv6: true }] : []),
+      { name: ROTATING, hardened: true, rotate: true },
+      {
+        name: ROTATING_OUTAGE,
+        hardened: true,
+        rotate: true,
+        faults: { failScrapeAfterRotation: true },
+      },
       ...podFaults.map((f) => ({ name: f.id, ...f.pod })),
     ],
     jobVariants: [
@@ -280,6 +331,7 @@ export async function selftest(faults: readonly Fault[] = FAULTS): Promise<Selft
     ],
     ztunnelMetrics: ztunnelMetrics("ssc-ambient", FAULT_NS, OTHER_IDENTITY_NS),
     scrapeInterval: `${SCRAPE_INTERVAL_S}s`,
+    rotation: { periodMs: ROTATION_PERIOD_MS, lifetimeMs: 3 * ROTATION_PERIOD_MS },
   });
   try {
     const healthy = lab.pods[HEALTHY]!;

@@ -7,6 +7,7 @@ import {
 } from "../../suites/hardened.conformance.ts";
 import { DocumentedAddressRewriteOnIpv6 } from "../../suites/ip-family.conformance.ts";
 import { MetricsMergingOptOut } from "../../suites/metrics-merging.conformance.ts";
+import { CertificateRotationContinuity } from "../../suites/rotation.conformance.ts";
 import {
   SecurePortAdmitsAnyMeshIdentity,
   SecurePortRejectsForeignCa,
@@ -30,7 +31,12 @@ import { thrownVerdict } from "../conformance/checks.ts";
 import type { ProcessResult } from "../probes/curl.ts";
 import type { Verdict } from "../probes/verdict.ts";
 import type { ConformanceTest } from "../registry/define.ts";
-import { AMBIENT_SIDECAR_APP, STRICT_MITIGATED, UNMERGED_APP } from "../render/scenarios.ts";
+import {
+  AMBIENT_SIDECAR_APP,
+  ROTATION_NAMESPACE,
+  STRICT_MITIGATED,
+  UNMERGED_APP,
+} from "../render/scenarios.ts";
 import { statusOf, type TestStatus } from "../report/model.ts";
 import { FAULTS } from "./faults.ts";
 import { SIDECAR_LISTENER_ROWS_UNHARDENED, tabwrite } from "./golden.ts";
@@ -116,6 +122,7 @@ const LAB_FEATURES = new Set([
   "SecureScrapeNegative",
   "WorkloadIdentity",
   "HardenedMetrics",
+  "CertificateRotation",
 ]);
 
 // istioctl from Istio's goldens: the sidecar's table without hardening, with 15090 on 0.0.0.0.
@@ -176,6 +183,7 @@ describe("the suites' bodies on the lab", () => {
         SidecarSecureListeners.id,
         DocumentedAddressRewriteOnIpv6.id,
         SecureJobsDoNotScrapePrometheus.id,
+        CertificateRotationContinuity.id,
       ].sort(),
     ).toEqual(
       [...served, MergedScrapeAgentCountsNoFailure.id, AmbientNamespaceSidecarSecureScrape.id].sort(),
@@ -341,4 +349,53 @@ describe("the suites' bodies on the lab's IPv6 pod ([::1]: one such lab per mach
       /^own job: job istio-secure-merged-metrics, https:\/\/\[::1\]:15092\/stats\/prometheus is UP/,
     );
   });
+});
+
+describe("the rotation test's body on a lab whose certificates rotate every 2 s", () => {
+  let rot: Lab;
+  beforeAll(async () => {
+    rot = await startLab({
+      pods: [
+        { name: "rotating", hardened: true, rotate: true },
+        { name: "outage", hardened: true, rotate: true, faults: { failScrapeAfterRotation: true } },
+      ],
+      scrapeInterval: "1s",
+      rotation: { periodMs: 2_000, lifetimeMs: 6_000 },
+    });
+  }, 60_000);
+  afterAll(() => rot?.dispose());
+  const run = async (pod: string, frozen = false) => {
+    const t = labCellContext(rot, {
+      pods: { [`${ROTATION_NAMESPACE} app=httpbin`]: pod },
+      ...(frozen ? { rotationClient: rot.rotationClients!.frozen } : {}),
+    });
+    return (await CertificateRotationContinuity.run!(t)).verdicts;
+  };
+
+  it("CertificateRotationContinuity passes while both ends rotate, fails on frozen client files and on a scrape outage at rotation", async () => {
+    const [ok, frozen, outage] = await Promise.all([run("rotating"), run("rotating", true), run("outage")]);
+    expect(statusOf(ok), ok.map((v) => v.summary).join(" | ")).toBe("passed");
+    expect(ok.map((v) => v.probe)).toEqual([
+      "targets",
+      "targets",
+      "rotation",
+      "scrape-continuity",
+      "scrape-continuity",
+    ]);
+    expect(ok[2]!.summary).toMatch(
+      /^the client's cert-chain\.pem rotated [2-9] and the target's certificate [2-9] time/,
+    );
+    const rotation = frozen.find((v) => v.probe === "rotation")!;
+    expect(rotation.verdict).toBe("fail");
+    expect(rotation.summary).toMatch(/after its NotAfter|only 0 within rotation/);
+    expect(frozen.filter((v) => v.probe === "scrape-continuity").map((v) => v.verdict)).toEqual([
+      "pass",
+      "pass",
+    ]);
+    expect(outage.find((v) => v.probe === "rotation")!.verdict).toBe("pass");
+    expect(outage.filter((v) => v.probe === "scrape-continuity").map((v) => v.verdict)).toEqual([
+      "fail",
+      "fail",
+    ]);
+  }, 150_000);
 });

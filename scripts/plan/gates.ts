@@ -9,6 +9,8 @@ export interface Selection {
   only?: readonly string[];
   /** --skip: never run these ids. */
   skip?: readonly string[];
+  /** --include-slow: run the slow tests too (a slow test named by --test runs anyway). */
+  includeSlow?: boolean;
   /** --rerun-failed: per cell id, the only tests to run again in it (a cell absent runs its
    * selection as usual). */
   rerun?: ReadonlyMap<string, readonly string[]>;
@@ -21,7 +23,7 @@ export type TestStatus = "run" | "pending" | "skip";
 /** Why a test is skipped: it cannot apply to the cell (version, profile, mode), the user left it
  * out (--test/--skip), or the environment forbids it (a bring-your-own cluster). Only the first is
  * full conformance; the others make a result "partial". */
-export type SkipKind = "applicability" | "selection" | "environment";
+export type SkipKind = "applicability" | "selection" | "environment" | "opt-in";
 
 export interface TestDecision {
   id: string;
@@ -86,6 +88,10 @@ export function decideTests(
       return skip("not selected (--test)", "selection");
     }
     if (selection.skip?.includes(test.id)) return skip("skipped by --skip", "selection");
+    // Named by --test, or failed before and rerun (--rerun-failed): asked for by id.
+    const named = selection.only?.includes(test.id) || selection.rerun?.get(cell.id)?.includes(test.id);
+    if (test.slow && !selection.includeSlow && !named)
+      return skip(`slow (minutes per cell): opt in with --include-slow or --test ${test.id}`, "opt-in");
     const why = inapplicableReason(test, cell, provider);
     if (why) return skip(why.reason, why.kind);
     // After applicability, so a test that cannot apply still says why rather than "not rerun".

@@ -118,6 +118,47 @@ describe("buildPlan", () => {
     ).toThrow(UsageError);
   });
 
+  it("leaves a slow test out unless --include-slow or --test names it, and deploys its scenario only then", () => {
+    const slow = defineConformanceTest({
+      id: "SlowOne",
+      description: "d",
+      seed: "beyond",
+      features: ["CertificateRotation"],
+      scenarios: { native: ["rotation"] },
+      slow: true,
+      run: body,
+    });
+    const tests = [...implemented, slow];
+    const plan = (extra: object) =>
+      buildPlan({ istio: ["1.31"], profiles: ["default"], ...ctx, ...extra }, tests)[0]!;
+    const byDefault = plan({});
+    expect(byDefault.tests.find((t) => t.id === "SlowOne")).toEqual({
+      id: "SlowOne",
+      status: "skip",
+      reason: "slow (minutes per cell): opt in with --include-slow or --test SlowOne",
+      skip: "opt-in",
+    });
+    expect(byDefault.steps.map((s) => s.id)).not.toContain("deploy-rotation");
+    for (const optIn of [plan({ includeSlow: true }), plan({ only: ["SlowOne"] })]) {
+      expect(optIn.tests.find((t) => t.id === "SlowOne")).toEqual({ id: "SlowOne", status: "run" });
+      expect(optIn.steps.map((s) => s.id)).toContain("deploy-rotation");
+    }
+    // --skip still wins, and another test named by --test does not opt it in.
+    expect(plan({ includeSlow: true, skip: ["SlowOne"] }).tests.find((t) => t.id === "SlowOne")!.skip).toBe(
+      "selection",
+    );
+    expect(plan({ only: ["NativeOnly"] }).tests.find((t) => t.id === "SlowOne")!.reason).toBe(
+      "not selected (--test)",
+    );
+    expect(plan({ includeSlow: true }).tests.find((t) => t.id === "NativeOnly")!.status).toBe("run");
+    // A slow test that failed is rerun by --rerun-failed without --include-slow, in its cell only.
+    const id = byDefault.id;
+    const rerun = plan({ rerun: new Map([[id, ["SlowOne"]]]) });
+    expect(rerun.tests.find((t) => t.id === "SlowOne")!.status).toBe("run");
+    const other = plan({ rerun: new Map([["another-cell", ["SlowOne"]]]) });
+    expect(other.tests.find((t) => t.id === "SlowOne")!.skip).toBe("opt-in");
+  });
+
   it("reports tests without a body as pending, never as run", () => {
     // A record without a body, beside the catalog (whose tests all have bodies today).
     const bodiless = defineConformanceTest({

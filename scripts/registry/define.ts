@@ -40,6 +40,9 @@ export interface ConformanceTest {
   provisional: boolean;
   /** core: must pass to claim conformance for a profile; extended: a feature a mesh may not offer. */
   support: Support;
+  /** Takes minutes of wall time (e.g. waits out certificate rotations): it runs only when asked
+   * for (--include-slow, or its id in --test); otherwise it is skipped as "opt-in". */
+  slow: boolean;
   /** Absent until the test body exists: `ssc list` reports such a test as not implemented. */
   run?: ConformanceRun;
 }
@@ -58,7 +61,7 @@ export type ConformanceTestInput = Pick<
   Partial<
     Pick<
       ConformanceTest,
-      "profiles" | "ipFamilies" | "requires" | "excludedBy" | "provisional" | "run" | "support"
+      "profiles" | "ipFamilies" | "requires" | "excludedBy" | "provisional" | "run" | "support" | "slow"
     >
   >;
 
@@ -77,6 +80,7 @@ export function defineConformanceTest(input: ConformanceTestInput): ConformanceT
     ipFamilies: IP_FAMILIES,
     requires: [],
     excludedBy: [],
+    slow: false,
     provisional,
     // A finding never decides a claim; otherwise core when every feature it exercises is core.
     support: !provisional && input.features.every((f) => CORE_FEATURES.has(f)) ? "core" : "extended",

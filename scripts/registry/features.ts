@@ -14,6 +14,7 @@ export const FEATURES = {
   PrometheusOperator: "prometheus-operator ServiceMonitor with file-based TLS",
   MetricsMerging: "application metrics merged on 15020",
   AuthorizationPolicy: "AuthorizationPolicy interplay with the secure ports",
+  CertificateRotation: "secure scraping across workload certificate rotations (short SECRET_TTL)",
 } as const;
 
 export type Feature = keyof typeof FEATURES;

@@ -21,6 +21,8 @@ const cells: PlannedCell[] = versions.flatMap((v) =>
       profiles: PROFILES.filter((p) => p !== "ambient" || hasCapability(v, "ambient")),
       runId: "t",
       workDir: "w",
+      // The slow tests' scenarios too: every fixture is validated, opted in or not.
+      includeSlow: true,
     },
     CONFORMANCE_TESTS,
   ),
@@ -122,6 +124,32 @@ describe("structural facts per scenario", () => {
       expect(JSON.parse(a["proxy.istio.io/config"]!).proxyMetadata).toEqual({
         ENVOY_SECURE_METRICS_PORT: "15091",
         ENVOY_SECURE_MERGED_METRICS_PORT: "15092",
+      });
+    }
+  });
+
+  it("the rotation scenario asks both its pods for 3m certificates, in its own namespace, native cells only", () => {
+    for (const r of rendered) {
+      const objs = objectsOf(r, "rotation");
+      if (r.cell.secureMetricsMode !== "native") {
+        expect(objs).toEqual([]);
+        continue;
+      }
+      const meta = (name: string) =>
+        JSON.parse(podAnnotations(find(objs, "Deployment", name)!)["proxy.istio.io/config"]!).proxyMetadata;
+      expect(meta("prometheus")).toEqual({ OUTPUT_CERTS: "/etc/istio-certs", SECRET_TTL: "3m" });
+      expect(meta("httpbin")).toEqual({
+        ENVOY_SECURE_METRICS_PORT: "15091",
+        ENVOY_SECURE_MERGED_METRICS_PORT: "15092",
+        SECRET_TTL: "3m",
+      });
+      expect(new Set(objs.map((o) => o.metadata.namespace ?? o.metadata.name))).toContain("ssc-rotation");
+      // Its ClusterRole is its own: two Prometheus deployments never share cluster-scoped names.
+      expect(find(objs, "ClusterRole")!.metadata.name).toBe("ssc-rotation-prometheus-t");
+      // The other tests' secure Prometheus keeps Istio's default lifetime.
+      const secure = podAnnotations(find(objectsOf(r, "secure-prometheus"), "Deployment", "prometheus")!);
+      expect(JSON.parse(secure["proxy.istio.io/config"]!).proxyMetadata).toEqual({
+        OUTPUT_CERTS: "/etc/istio-certs",
       });
     }
   });

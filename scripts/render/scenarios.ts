@@ -26,6 +26,10 @@ export const CERT_DIR = "/etc/istio-certs";
 export const FOREIGN_CERT_DIR = "/etc/ssc-foreign";
 export const FOREIGN_SECRET = "ssc-foreign-client";
 export const SCRAPE = { interval: "5s", timeout: "4s" } as const;
+/** The rotation scenario: its namespace, and the workload certificate lifetime its pods ask for
+ * (SECRET_TTL through proxyMetadata, catalog-facts.md §1): rotation about every 90 s. */
+export const ROTATION_NAMESPACE = "ssc-rotation";
+export const ROTATION_TTL = "3m";
 /** The mesh workload that is not Prometheus (fixtures/mesh-peer): namespace, service account and
  * app label all say what it is. */
 export const MESH_PEER_ACCOUNT = { namespace: "ssc-peer", serviceAccount: "mesh-peer" } as const;
@@ -69,14 +73,26 @@ const INGRESS_GATEWAY: PatchTarget = {
 
 const INJECTED = { "istio-injection": "enabled" };
 
+/** proxyMetadata a pod of the rotation scenario adds: the agent's SECRET_TTL (options.go L76-86
+ * @1.31.0-rc.0), rendered as istio-proxy's env by the injection template (L357-360). */
+const SHORT_TTL = { SECRET_TTL: ROTATION_TTL };
+
+/** The secure Prometheus's proxy config: where its agent writes its certificate files. */
+export const prometheusProxyConfig = (extra: Record<string, string> = {}) =>
+  JSON.stringify({ proxyMetadata: { OUTPUT_CERTS: CERT_DIR, ...extra } });
+
 /** Pod annotations of a workload using the native secure ports (istio-facts.md §3.2 step 4). */
-export function nativePodAnnotations(hardened = false): Record<string, string> {
+export function nativePodAnnotations(
+  hardened = false,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     "proxy.istio.io/config": JSON.stringify({
       proxyMetadata: {
         ENVOY_SECURE_METRICS_PORT: String(PORTS.secureEnvoy),
         ENVOY_SECURE_MERGED_METRICS_PORT: String(PORTS.secureMerged),
         ...(hardened ? { METRICS_LOCALHOST_ACCESS_ONLY: "true" } : {}),
+        ...extra,
       },
     }),
     "prometheus.io/path": "/stats/prometheus",
@@ -160,10 +176,31 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
         objects: [
           {
             file: "secure-prometheus/prometheus.yaml",
-            params: { CLUSTER_ROLE: clusterScopedName("secure-prometheus", runId) },
+            params: {
+              CLUSTER_ROLE: clusterScopedName("secure-prometheus", runId),
+              PROXY_CONFIG: prometheusProxyConfig(),
+            },
           },
         ],
         runtimeSecrets: [{ name: FOREIGN_SECRET, content: "foreign-client" }],
+        prometheusConfig: { file: "secure-prometheus/prometheus.yml" },
+      };
+    case "rotation":
+      // Its own Prometheus: the short TTL is a pod's proxy config, and the secure Prometheus of the
+      // other tests keeps 24h certificates. No foreign-CA Secret: its volume is optional.
+      return {
+        ...base,
+        namespace: { name: ROTATION_NAMESPACE, labels: INJECTED },
+        objects: [
+          {
+            file: "secure-prometheus/prometheus.yaml",
+            params: {
+              CLUSTER_ROLE: clusterScopedName("rotation-prometheus", runId),
+              PROXY_CONFIG: prometheusProxyConfig(SHORT_TTL),
+            },
+          },
+          httpbin(nativePodAnnotations(false, SHORT_TTL)),
+        ],
         prometheusConfig: { file: "secure-prometheus/prometheus.yml" },
       };
     case "httpbin-native":

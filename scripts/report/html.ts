@@ -43,7 +43,7 @@ const LEGEND: [Shown, string][] = [
   ["pass", "the property held"],
   ["fail", "the mesh broke the property"],
   ["error", "the suite could not tell"],
-  ["skip", "does not apply, or left out by selection"],
+  ["skip", "does not apply, left out by selection, or slow and not opted in"],
   ["pending", "applies, not implemented yet"],
   ["not-run", "the run never reached it"],
   ["contradicted", "a finding: Istio did not behave as the facts predict"],

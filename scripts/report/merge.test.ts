@@ -82,6 +82,20 @@ describe("ssc report merge", () => {
         t("Z", "skipped", { skip: "not-run", reason: "not run" }),
       ]),
     ]);
+    // A slow test the newer shard did not opt into keeps the older result too.
+    const slow = folder("slow", "2026-11-22T03:00:00Z", [
+      cell(A, "default", [
+        t("X", "passed"),
+        t("Y", "passed"),
+        t("Z", "skipped", { skip: "opt-in", reason: "slow" }),
+      ]),
+    ]);
+    const withSlow = mergeReports([slow, first], { ...o, preferNewest: true });
+    expect(withSlow.run.cells[0]!.tests.map((x) => `${x.id}/${x.status}`)).toEqual([
+      "X/passed",
+      "Y/passed",
+      "Z/passed",
+    ]);
     // Given newest first, the order of the folders does not matter: "newest" is by finish time.
     const m = mergeReports([rerun, first], { ...o, preferNewest: true });
     const [merged] = m.run.cells;

@@ -65,7 +65,7 @@ export interface Merged {
 /** A newer result counts only for tests the newer run tried: a test it left out (not selected,
  * not run) keeps the older result. */
 const tried = (t: TestResult) =>
-  !(t.status === "skipped" && (t.skip === "selection" || t.skip === "not-run"));
+  !(t.status === "skipped" && (t.skip === "selection" || t.skip === "opt-in" || t.skip === "not-run"));
 
 interface Entry {
   cell: CellResult;

@@ -56,6 +56,11 @@ describe("resultOf: a cell's tests", () => {
   it("is partial when a test was skipped for selection or pending, success for applicability", () => {
     expect(resultOf([t("passed"), t("skipped", { skip: "applicability" })])).toBe("success");
     expect(resultOf([t("passed"), t("skipped", { skip: "selection" })])).toBe("partial");
+    // A slow test not opted in leaves the cell complete, as an inapplicable one does.
+    expect(resultOf([t("passed"), t("skipped", { skip: "opt-in" })])).toBe("success");
+    expect(
+      resultOf([t("passed"), t("skipped", { skip: "opt-in" }), t("skipped", { skip: "environment" })]),
+    ).toBe("partial");
   });
 });
 

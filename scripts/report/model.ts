@@ -14,8 +14,10 @@ export interface TestResult {
   /** Why it was skipped or errored, or the failing verdict's summary. */
   reason?: string;
   /** For skipped tests: "applicability" skips are part of full conformance, others make it partial;
-   * "not-run" marks the tests of a cell the run never reached (interrupt, --fail-fast). */
-  skip?: "applicability" | "selection" | "environment" | "pending" | "not-run";
+   * "not-run" marks the tests of a cell the run never reached (interrupt, --fail-fast); "opt-in"
+   * a slow extended test left out unless asked for (--include-slow, --test), which a default run
+   * is not less for. */
+  skip?: "applicability" | "selection" | "environment" | "pending" | "not-run" | "opt-in";
   verdicts: Verdict[];
   finding?: string;
   seconds?: number;
@@ -125,7 +127,8 @@ export function resultOf(
   if (counted.some((t) => t.status === "failed")) return "failure";
   if (cellError || counted.some((t) => t.status === "errored")) return "error";
   if (notRun) return "not-run";
-  if (counted.some((t) => t.status === "skipped" && t.skip !== "applicability")) return "partial";
+  const complete = (t: TestResult) => t.skip === "applicability" || t.skip === "opt-in";
+  if (counted.some((t) => t.status === "skipped" && !complete(t))) return "partial";
   return "success";
 }
 

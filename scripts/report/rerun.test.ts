@@ -54,7 +54,7 @@ describe("rerunSet on report data", () => {
   });
 
   it("reruns no skip the run chose, and nothing of a run that passed", () => {
-    for (const skip of ["applicability", "selection", "environment", "pending"] as const)
+    for (const skip of ["applicability", "selection", "environment", "pending", "opt-in"] as const)
       expect(needsRerun(t("X", "skipped", { skip }))).toBe(false);
     expect(needsRerun(t("X", "skipped", { skip: "not-run" }))).toBe(true);
     expect(needsRerun(t("X", "passed"))).toBe(false);
