@@ -307,6 +307,26 @@ describe("cellContext", () => {
     expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=mesh-peer");
   });
 
+  it("gives the rotation client from the rotation Prometheus's client container, with the files its sidecar rewrites", async () => {
+    api = await startApiServer({ pods: [readyPod("prometheus-0")] });
+    const seen: unknown[][] = [];
+    const t = cellContext(await file(), { exec: recordingExec(seen) });
+    const rotation = await t.rotationClient();
+    await rotation.run(["cat", rotation.tls.cert]);
+    expect(seen).toEqual([
+      ["ssc-rotation", "prometheus-0", "client", ["cat", "/etc/istio-certs/cert-chain.pem"]],
+    ]);
+    expect(rotation.tls).toEqual({
+      ca: "/etc/istio-certs/root-cert.pem",
+      cert: "/etc/istio-certs/cert-chain.pem",
+      key: "/etc/istio-certs/key.pem",
+    });
+    const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-rotation/pods"));
+    expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=prometheus");
+    // Gaps are measured in the fixtures' scrape interval.
+    expect(t.scrapeIntervalMs).toBe(5_000);
+  });
+
   it("asks the cell's API server for a dry run, and says what it answered", async () => {
     api = await startApiServer();
     const monitor = {
@@ -356,6 +376,8 @@ describe("convergeIntervalMs", () => {
   it("looks at Prometheus once per scrape interval (5s), so N passes span N scrapes", () => {
     expect(convergeIntervalMs("targetsUp")).toBe(5_000);
     expect(convergeIntervalMs("promql")).toBe(5_000);
+    // The rotation watch looks at both ends once per scrape interval too.
+    expect(convergeIntervalMs("rotation")).toBe(5_000);
   });
   it("looks every second for the HTTP and istioctl probes", () => {
     expect(convergeIntervalMs("consistency")).toBe(1_000);

@@ -21,7 +21,9 @@ const LAB_INTERVALS: Partial<Record<TimeoutName, number>> = {
   consistency: 500,
   targetsUp: 500,
   promql: 1_000,
-  rotation: 1_000,
+  // One look per rotation period of the selftest's schedule (2 s): a rotation watch needs a change
+  // between looks, not every moment, and its reads queue behind the selftest's other curls.
+  rotation: 2_000,
 };
 export const LAB_CONSECUTIVE = 2;
 

@@ -246,8 +246,35 @@ function rotateEvery(periodMs: number, step: () => Promise<void>): () => Promise
 
 /** A free block of loopback addresses: 127.B.0.N are pod IPs, 127.B.1.N the pods' own loopback. */
 const block = () => randomInt(10, 250);
+/** Blocks held by this process's labs: a test file may start several labs at once. */
+const blocksInUse = new Set<number>();
+/** Tries of another block when an address is taken (by a lab of another process). */
+const BLOCK_TRIES = 5;
+
+const addressTaken = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === "EADDRINUSE";
 
 export async function startLab(input: LabInput): Promise<Lab> {
+  for (let tries = 1; ; tries++) {
+    let b = block();
+    while (blocksInUse.has(b)) b = block();
+    blocksInUse.add(b);
+    try {
+      const lab = await startLabAt(input, b);
+      return {
+        ...lab,
+        dispose: async () => {
+          await lab.dispose();
+          blocksInUse.delete(b);
+        },
+      };
+    } catch (e) {
+      blocksInUse.delete(b);
+      if (!addressTaken(e) || tries >= BLOCK_TRIES) throw e;
+    }
+  }
+}
+
+async function startLabAt(input: LabInput, b: number): Promise<Lab> {
   const dir = await privateDir("ssc-lab");
   const stops: (() => Promise<void>)[] = [];
   const dispose = async () => {
@@ -300,7 +327,6 @@ export async function startLab(input: LabInput): Promise<Lab> {
         notAfter: new Date(Date.now() + (rotation?.lifetimeMs ?? 0)),
       });
     const rotating: { pod: RunningPod; identity: string }[] = [];
-    const b = block();
     const pods: Record<string, LabPod> = {};
     const sdPods: object[] = [];
     for (const [i, p] of input.pods.entries()) {
