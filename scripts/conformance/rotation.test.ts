@@ -348,11 +348,11 @@ describe("upSamples", () => {
     });
     const vector = await upSamples(api({ ok: true, data: { resultType: "vector", result: [] } }), TARGET, 60);
     expect(vector).toMatchObject({ ok: false, verdict: { verdict: "error" } });
-    expect(!vector.ok && vector.verdict.summary).toMatch(/returned vector, not a matrix$/);
+    expect(!vector.ok && vector.verdict.summary).toMatch(/returned vector, not a matrix: \[\]$/);
     const none = await upSamples(api({ ok: true, data: null }), TARGET, 60);
-    expect(!none.ok && none.verdict.summary).toMatch(/returned no resultType, not a matrix$/);
+    expect(!none.ok && none.verdict.summary).toMatch(/returned no resultType, not a matrix: null$/);
     const noList = await upSamples(api({ ok: true, data: { resultType: "matrix", result: {} } }), TARGET, 60);
-    expect(noList.ok).toBe(false);
+    expect(!noList.ok && noList.verdict.summary).toMatch(/returned matrix, not a matrix: \{\}$/);
     const noValues = await upSamples(
       api({ ok: true, data: { resultType: "matrix", result: [{ metric: {} }] } }),
       TARGET,

@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { describeError } from "../errors.ts";
 import { eventually } from "../probes/backoff.ts";
 import { type ClientTls, type CommandRunner, curl, describeResult, pemBlocks } from "../probes/curl.ts";
-import type { PrometheusApi } from "../probes/prometheus.ts";
+import { type PrometheusApi, queryMatrix } from "../probes/prometheus.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 import { ROTATION_TTL } from "../render/scenarios.ts";
 import { type AgentScrapeTarget, podSelector } from "./agent-scrapes.ts";
@@ -242,21 +242,9 @@ export async function upSamples(
   target: AgentScrapeTarget,
   windowS: number,
 ): Promise<{ ok: true; samples: [number, string][] } | { ok: false; verdict: Verdict }> {
-  const query = `up${podSelector(target)}[${windowS}s]`;
-  const r = await api.get(`/api/v1/query?query=${encodeURIComponent(query)}`);
-  if (!r.ok)
-    return { ok: false, verdict: error("scrape-continuity", `Prometheus API unreachable: ${r.problem}`) };
-  const data = r.data as { resultType?: string; result?: { values?: [number, string][] }[] } | null;
-  if (data?.resultType !== "matrix" || !Array.isArray(data.result)) {
-    return {
-      ok: false,
-      verdict: error(
-        "scrape-continuity",
-        `${query} returned ${data?.resultType ?? "no resultType"}, not a matrix`,
-      ),
-    };
-  }
-  return { ok: true, samples: data.result.flatMap((s) => s.values ?? []).sort((a, b) => a[0] - b[0]) };
+  const q = await queryMatrix(api, `up${podSelector(target)}[${windowS}s]`, "scrape-continuity");
+  if (!q.ok) return q;
+  return { ok: true, samples: q.series.flatMap((s) => s.values ?? []).sort((a, b) => a[0] - b[0]) };
 }
 
 /**

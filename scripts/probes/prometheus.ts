@@ -133,30 +133,44 @@ export const renderSeries = (s: Series) =>
     .map(([k, x]) => `${k}="${x}"`)
     .join(", ")}}`;
 
-/** One instant query's series, or the error verdict saying why there are none to judge (an
- * unreachable API, or a scalar or string result). */
-export async function queryVector(
+/** A range vector's series: every raw sample of the range, each with its scrape timestamp. */
+export interface MatrixSeries {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+
+/** One instant query's result when its type is one of `accept`, or the error verdict (named for
+ * `probe`) saying why there is none to judge: an unreachable API, or another result type. */
+async function queryOf<T>(
   api: PrometheusApi,
   query: string,
-): Promise<{ ok: true; series: Series[] } | { ok: false; verdict: Verdict }> {
+  accept: readonly string[],
+  probe: string,
+): Promise<{ ok: true; series: T[] } | { ok: false; verdict: Verdict }> {
   const r = await api.get(`/api/v1/query?query=${encodeURIComponent(query)}`);
-  if (!r.ok) return { ok: false, verdict: error("promql", `Prometheus API unreachable: ${r.problem}`) };
+  if (!r.ok) return { ok: false, verdict: error(probe, `Prometheus API unreachable: ${r.problem}`) };
   const data = r.data as { resultType?: string; result?: unknown } | null;
-  if (
-    !data ||
-    (data.resultType !== "vector" && data.resultType !== "matrix") ||
-    !Array.isArray(data.result)
-  ) {
+  if (!data || !accept.includes(data.resultType ?? "") || !Array.isArray(data.result)) {
     return {
       ok: false,
       verdict: error(
-        "promql",
-        `${query} returned ${data?.resultType ?? "no resultType"}, not series: ${JSON.stringify(data?.result ?? null).slice(0, 120)}`,
+        probe,
+        `${query} returned ${data?.resultType ?? "no resultType"}, not ${accept.length > 1 ? "series" : `a ${accept[0]}`}: ${JSON.stringify(data?.result ?? null).slice(0, 120)}`,
       ),
     };
   }
-  return { ok: true, series: data.result as Series[] };
+  return { ok: true, series: data.result as T[] };
 }
+
+/** One instant query's series, or the error verdict saying why there are none to judge (an
+ * unreachable API, or a scalar or string result). */
+export const queryVector = (api: PrometheusApi, query: string) =>
+  queryOf<Series>(api, query, ["vector", "matrix"], "promql");
+
+/** One range-vector query's series with their raw samples, or the error verdict (named for
+ * `probe`) saying why there are none. */
+export const queryMatrix = (api: PrometheusApi, query: string, probe: string) =>
+  queryOf<MatrixSeries>(api, query, ["matrix"], probe);
 
 /** One query: pass with at least one series, all carrying the expected labels (e.g. all
  * mutual_tls). No series is "not yet"; a scalar or string result cannot be judged: an error. */
