@@ -1,7 +1,7 @@
 import { isIPv6 } from "node:net";
 import { describeError } from "../errors.ts";
 import { probeClientCertificates } from "../probes/client-certs.ts";
-import { converge } from "../probes/converge.ts";
+import { type Convergence, converge } from "../probes/converge.ts";
 import { type CurlResult, curl } from "../probes/curl.ts";
 import {
   type EndpointCheck,
@@ -262,13 +262,14 @@ export async function targetChecks(
   ports: readonly SecurePort[] = securePorts(t),
 ): Promise<Verdict[]> {
   requireSidecar(pod);
-  const api = await securePrometheusApi(t);
-  return Promise.all(
-    ports.map((p) =>
-      probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port) }, t.converge("targetsUp")),
-    ),
-  );
+  return portsUp(await securePrometheusApi(t), pod, ports, t.converge("targetsUp"));
 }
+
+/** Each port's target of the pod UP in the Prometheus at `api`, within `convergence`. */
+const portsUp = (api: PrometheusApi, pod: PodInfo, ports: readonly SecurePort[], convergence: Convergence) =>
+  Promise.all(
+    ports.map((p) => probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port) }, convergence)),
+  );
 
 /** The documented address rewrite on an IPv6 pod (a finding): the suite's own job must have the
  * pod UP first, then the sample's job is judged (documented-rewrite.ts). One verdict: the finding's,
@@ -548,10 +549,7 @@ export async function rotationChecks(t: CellContext, pod: PodInfo): Promise<Verd
   const ports = securePorts(t);
   // UP once is enough here: it shows the target discovered and scrapeable; whether it stays UP is
   // what the continuity below judges, over every scrape (a flapping target fails there, not here).
-  const once = { ...t.converge("targetsUp"), consecutive: 1 };
-  const up = await Promise.all(
-    ports.map((p) => probeTarget(api, { job: p.job, scrapeUrl: statsUrl(pod, p.port) }, once)),
-  );
+  const up = await portsUp(api, pod, ports, { ...t.converge("targetsUp"), consecutive: 1 });
   if (up.some((v) => v.verdict !== "pass")) return up;
   const started = Date.now();
   const watch = t.converge("rotation");
