@@ -268,62 +268,40 @@ describe("cellContext", () => {
     },
   });
 
-  it("gives the mesh client from the secure Prometheus pod, with the files Istio writes", async () => {
+  it.each([
+    ["mesh client", "meshClient", "ssc-prometheus", "app=prometheus"],
+    ["mesh peer", "meshPeer", "ssc-peer", "app=mesh-peer"],
+    ["rotation client", "rotationClient", "ssc-rotation", "app=prometheus"],
+  ] as const)(
+    "gives the %s (%s) from its pod's client container, with the files its sidecar writes",
+    async (_, method, namespace, selector) => {
+      api = await startApiServer({ pods: [readyPod("pod-0")] });
+      const seen: unknown[][] = [];
+      const client = await cellContext(await file(), { exec: recordingExec(seen) })[method]();
+      expect(await client.run(["cat", "/etc/istio-certs/cert-chain.pem"])).toEqual({
+        exitCode: 0,
+        stdout: '["cat","/etc/istio-certs/cert-chain.pem"]',
+        stderr: "",
+      });
+      expect(seen).toEqual([[namespace, "pod-0", "client", ["cat", "/etc/istio-certs/cert-chain.pem"]]]);
+      expect(client.tls).toEqual({
+        ca: "/etc/istio-certs/root-cert.pem",
+        cert: "/etc/istio-certs/cert-chain.pem",
+        key: "/etc/istio-certs/key.pem",
+      });
+      const list = api.seen.find((s) => s.url.startsWith(`/api/v1/namespaces/${namespace}/pods`));
+      expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe(selector);
+    },
+  );
+
+  it("gives the mesh client the foreign CA's files beside its own, and gaps in the fixtures' scrape interval", async () => {
     api = await startApiServer({ pods: [readyPod("prometheus-0")] });
-    const seen: unknown[][] = [];
-    const client = await cellContext(await file(), { exec: recordingExec(seen) }).meshClient();
-    expect(await client.run(["curl", "--version"])).toEqual({
-      exitCode: 0,
-      stdout: '["curl","--version"]',
-      stderr: "",
-    });
-    expect(seen).toEqual([["ssc-prometheus", "prometheus-0", "client", ["curl", "--version"]]]);
-    expect(client.tls).toEqual({
-      ca: "/etc/istio-certs/root-cert.pem",
-      cert: "/etc/istio-certs/cert-chain.pem",
-      key: "/etc/istio-certs/key.pem",
-    });
-    expect(client.foreign).toEqual({
+    const t = cellContext(await file(), { exec: recordingExec([]) });
+    expect((await t.meshClient()).foreign).toEqual({
       ca: "/etc/ssc-foreign/root-cert.pem",
       cert: "/etc/ssc-foreign/cert-chain.pem",
       key: "/etc/ssc-foreign/key.pem",
     });
-    const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-prometheus/pods"));
-    expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=prometheus");
-  });
-
-  it("gives the mesh peer from its own pod's client container, with the files its sidecar writes", async () => {
-    api = await startApiServer({ pods: [readyPod("mesh-peer-0")] });
-    const seen: unknown[][] = [];
-    const peer = await cellContext(await file(), { exec: recordingExec(seen) }).meshPeer();
-    await peer.run(["true"]);
-    expect(seen).toEqual([["ssc-peer", "mesh-peer-0", "client", ["true"]]]);
-    expect(peer.tls).toEqual({
-      ca: "/etc/istio-certs/root-cert.pem",
-      cert: "/etc/istio-certs/cert-chain.pem",
-      key: "/etc/istio-certs/key.pem",
-    });
-    const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-peer/pods"));
-    expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=mesh-peer");
-  });
-
-  it("gives the rotation client from the rotation Prometheus's client container, with the files its sidecar rewrites", async () => {
-    api = await startApiServer({ pods: [readyPod("prometheus-0")] });
-    const seen: unknown[][] = [];
-    const t = cellContext(await file(), { exec: recordingExec(seen) });
-    const rotation = await t.rotationClient();
-    await rotation.run(["cat", rotation.tls.cert]);
-    expect(seen).toEqual([
-      ["ssc-rotation", "prometheus-0", "client", ["cat", "/etc/istio-certs/cert-chain.pem"]],
-    ]);
-    expect(rotation.tls).toEqual({
-      ca: "/etc/istio-certs/root-cert.pem",
-      cert: "/etc/istio-certs/cert-chain.pem",
-      key: "/etc/istio-certs/key.pem",
-    });
-    const list = api.seen.find((s) => s.url.startsWith("/api/v1/namespaces/ssc-rotation/pods"));
-    expect(new URL(list!.url, "http://x").searchParams.get("labelSelector")).toBe("app=prometheus");
-    // Gaps are measured in the fixtures' scrape interval.
     expect(t.scrapeIntervalMs).toBe(5_000);
   });
 

@@ -192,19 +192,11 @@ export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {
       return { exitCode: r.exitCode ?? 127, stdout: String(r.stdout), stderr: String(r.stderr) };
     },
     async meshClient() {
-      const pod = await ctx.pod("ssc-prometheus", "app=prometheus");
-      return { run: ctx.exec(pod, "client"), tls: files(CERT_DIR), foreign: files(FOREIGN_CERT_DIR) };
+      return { ...(await certClient("ssc-prometheus", "app=prometheus")), foreign: files(FOREIGN_CERT_DIR) };
     },
     dryRunCreate: (object) => dryRunCreate(kc, object),
-    async meshPeer() {
-      const { namespace, serviceAccount } = MESH_PEER_ACCOUNT;
-      const pod = await ctx.pod(namespace, `app=${serviceAccount}`);
-      return { run: ctx.exec(pod, "client"), tls: files(CERT_DIR) };
-    },
-    async rotationClient() {
-      const pod = await ctx.pod(ROTATION_NAMESPACE, "app=prometheus");
-      return { run: ctx.exec(pod, "client"), tls: files(CERT_DIR) };
-    },
+    meshPeer: () => certClient(MESH_PEER_ACCOUNT.namespace, `app=${MESH_PEER_ACCOUNT.serviceAccount}`),
+    rotationClient: () => certClient(ROTATION_NAMESPACE, "app=prometheus"),
     scrapeIntervalMs: parseDuration(SCRAPE.interval)!,
     async probeClient() {
       return ctx.exec(await ctx.pod("ssc-probe", "app=probe-client"), "client");
@@ -223,5 +215,10 @@ export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {
     },
     has: (capability) => hasCapability(file.istioVersion, capability),
   };
+  /** A pod's client container with the files its sidecar writes (OUTPUT_CERTS). */
+  async function certClient(namespace: string, labelSelector: string) {
+    const pod = await ctx.pod(namespace, labelSelector);
+    return { run: ctx.exec(pod, "client"), tls: files(CERT_DIR) };
+  }
   return ctx;
 }
