@@ -339,10 +339,11 @@ async function startLabAt(input: LabInput, b: number): Promise<Lab> {
       pods[p.name] = { name: p.name, ip, identity, annotations, sidecar };
       sdPods.push({ targets: [ip], labels: podLabels(p, ip, annotations) });
       if (p.down) continue;
-      const cert: KeyAndCert =
-        p.rotate && rotation
-          ? await shortLived(identity)
-          : await issueWorkload(mesh, p.wrongIdentity ? spiffeId(TRUST_DOMAIN, "other", "other") : identity);
+      // A pod rotates only in a lab that rotates.
+      const rotates = p.rotate === true && rotation !== undefined;
+      const cert: KeyAndCert = rotates
+        ? await shortLived(identity)
+        : await issueWorkload(mesh, p.wrongIdentity ? spiffeId(TRUST_DOMAIN, "other", "other") : identity);
       const pod: RunningPod = await startPod({
         name: p.name,
         namespace: LAB_NAMESPACE,
@@ -364,7 +365,7 @@ async function startLabAt(input: LabInput, b: number): Promise<Lab> {
         ...(merged(p) ? { appStats: APP_STATS } : {}),
       });
       stops.push(pod.stop);
-      if (p.rotate) rotating.push({ pod, identity });
+      if (rotates) rotating.push({ pod, identity });
     }
     let rotationClients: Lab["rotationClients"];
     if (rotation) {

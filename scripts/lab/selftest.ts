@@ -155,11 +155,13 @@ function otherProbes(
   const watchOf = (pod: string, frozen: boolean) => {
     let watch: Promise<Verdict[]> | undefined;
     return () => {
-      const rt = labCellContext(lab, {
-        pods: { [`${LAB_NAMESPACE} app=${ROTATING}`]: pod },
-        ...(frozen ? { rotationClient: lab.rotationClients!.frozen } : {}),
-      });
-      watch ??= rt.pod(LAB_NAMESPACE, `app=${ROTATING}`).then((p) => rotationChecks(rt, p));
+      watch ??= (() => {
+        const rt = labCellContext(lab, {
+          pods: { [`${LAB_NAMESPACE} app=${ROTATING}`]: pod },
+          ...(frozen ? { rotationClient: lab.rotationClients!.frozen } : {}),
+        });
+        return rt.pod(LAB_NAMESPACE, `app=${ROTATING}`).then((p) => rotationChecks(rt, p));
+      })();
       return watch;
     };
   };
