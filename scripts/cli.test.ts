@@ -131,6 +131,7 @@ describe("ssc plan at CI scale", () => {
       profile: "default",
       k8s: "1.30",
       ipFamily: "ipv4",
+      enablement: "pod",
       nodeImage:
         "kindest/node:v1.30.0@sha256:047357ac0cfea04663786a612ba1eaba9702bef25227a794b52890dd8bcd692e",
       unlisted: false,

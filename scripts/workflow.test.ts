@@ -61,6 +61,7 @@ describe(".github/workflows/conformance.yml", () => {
         SSC_ISTIO: "1.40",
         SSC_PROFILE: "default",
         SSC_IP_FAMILY: "ipv4",
+        SSC_ENABLEMENT: "pod",
         SSC_UNLISTED: "",
         GITHUB_OUTPUT: join(dir, "out"),
       });
@@ -113,6 +114,8 @@ describe(".github/workflows/conformance.yml", () => {
   it.each([
     ["its input defaults", {}, ["", "", "", ""]],
     ["IPv4 and IPv6 chosen", { SSC_IP_FAMILY: "ipv4,ipv6" }, ["-ipv6", "-ipv6", "-ipv6", "-ipv6"]],
+    // Mesh-wide cells exist only where the native ports do (1.31).
+    ["both enablements chosen", { SSC_ENABLEMENT: "pod,mesh" }, ["", "", "-meshwide", "-meshwide"]],
   ])(
     "its plan step's matrix feeds its cell step's ssc run --cell for every entry (%s)",
     async (_, given, suffixes) => {
@@ -122,11 +125,13 @@ describe(".github/workflows/conformance.yml", () => {
         SSC_ISTIO: String(inputs.istio!.default),
         SSC_PROFILE: String(inputs.profile!.default),
         SSC_IP_FAMILY: String(inputs["ip-family"]!.default),
+        SSC_ENABLEMENT: String(inputs.enablement!.default),
         SSC_UNLISTED: "",
         ...given,
       };
       expect(wf.env.SSC_ISTIO).toContain(`'${inputs.istio!.default}'`);
       expect(wf.env.SSC_IP_FAMILY).toContain(`'${inputs["ip-family"]!.default}'`);
+      expect(wf.env.SSC_ENABLEMENT).toContain(`'${inputs.enablement!.default}'`);
       const dir = await mkdtemp(join(tmpdir(), "ssc-workflow-"));
       try {
         const output = join(dir, "github-output");

@@ -15,6 +15,7 @@ import {
 import { HardenedPlaintextPortsLocalOnly, HardenedSecureTargetsUp } from "./hardened.conformance.ts";
 import { DocumentedAddressRewriteOnIpv6 } from "./ip-family.conformance.ts";
 import { LegacyGatewaySecureScrape, LegacySidecarSecureScrape } from "./legacy.conformance.ts";
+import { MeshWideSecurePortsFromMeshConfig } from "./mesh-wide.conformance.ts";
 import { MetricsMergingExposesAppMetrics, MetricsMergingOptOut } from "./metrics-merging.conformance.ts";
 import { PodMonitorFileTlsRefused } from "./prometheus-operator.conformance.ts";
 import { CertificateRotationContinuity } from "./rotation.conformance.ts";
@@ -61,6 +62,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   PrometheusSecureTargetsUp,
   MergedScrapeAgentCountsNoFailure,
   SecureJobsDoNotScrapePrometheus,
+  MeshWideSecurePortsFromMeshConfig,
   DocumentedAddressRewriteOnIpv6,
   IngressGatewaySecureMetrics,
   GatewayApiSecureMetrics,

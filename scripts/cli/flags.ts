@@ -107,6 +107,15 @@ const MATRIX_FLAGS: readonly FlagSpec[] = [
     default: ["ipv4"],
     valueName: "families",
   },
+  {
+    name: "enablement",
+    type: "string",
+    list: true,
+    description:
+      "how the native secure ports are turned on: pod (each workload's proxy config), mesh (meshConfig.defaultConfig.proxyMetadata); mesh is an extended cell whose id ends in -meshwide (Istio >= 1.31)",
+    default: ["pod"],
+    valueName: "enablements",
+  },
   ...MATRIX_OPTIONS,
   {
     name: "cell",
@@ -144,6 +153,13 @@ const ONE_CELL_FLAGS: readonly FlagSpec[] = [
     description: "the cluster's IP family: ipv4, ipv6 or dual",
     default: "ipv4",
     valueName: "family",
+  },
+  {
+    name: "enablement",
+    type: "string",
+    description: "how the native secure ports are turned on: pod or mesh (meshConfig)",
+    default: "pod",
+    valueName: "enablement",
   },
   ...MATRIX_OPTIONS,
 ];

@@ -127,6 +127,7 @@ async function withReusedCells(o: Options, workDir: string, reuse: string): Prom
     profile: [...new Set(cells.map((c) => c.profile))],
     ...(list(o, "k8s").length === 0 ? { k8s: [...new Set(cells.map((c) => c.k8s))] } : {}),
     "ip-family": [...new Set(cells.map((c) => c.ipFamily))],
+    enablement: [...new Set(cells.map((c) => c.enablement))],
     // The cross product of those axes may name cells that were never brought up: test exactly these.
     ...(list(o, "cell").length === 0 ? { cell: cells.map((c) => c.id) } : {}),
     ...(cells.some((c) => /-/.test(c.istio)) ? { "allow-unlisted-istio": true } : {}),
@@ -137,10 +138,10 @@ async function withReusedCells(o: Options, workDir: string, reuse: string): Prom
  * to run again per cell go to the planner. Choosing cells by hand beside it is a contradiction. */
 function withRerun(o: Options, set: RerunSet): Options {
   // --profile has a default; only a value other than it was chosen by hand.
-  const defaults: Record<string, string> = { profile: "default", "ip-family": "ipv4" };
+  const defaults: Record<string, string> = { profile: "default", "ip-family": "ipv4", enablement: "pod" };
   const chosen = (f: string) =>
     f in defaults ? list(o, f).join(",") !== defaults[f] && list(o, f).length > 0 : list(o, f).length > 0;
-  for (const f of ["istio", "profile", "k8s", "ip-family", "cell"]) {
+  for (const f of ["istio", "profile", "k8s", "ip-family", "enablement", "cell"]) {
     if (chosen(f)) {
       throw new UsageError(
         `--rerun-failed takes its cells from ${set.dir}; drop --${f} (narrow the tests with --test or --skip)`,
@@ -160,6 +161,7 @@ function withRerun(o: Options, set: RerunSet): Options {
     profile: uniq(axes.map((a) => a.profile)),
     k8s: uniq(axes.map((a) => a.k8s)),
     "ip-family": uniq(axes.map((a) => a.ipFamily)),
+    enablement: uniq(axes.map((a) => a.enablement)),
     cell: set.cells.map(({ cell }) => cell.id),
     ...(set.cells.some(({ cell }) => cell.unlisted) ? { "allow-unlisted-istio": true } : {}),
     // The same implementation, so `ssc report merge --prefer newest` joins the two reports.

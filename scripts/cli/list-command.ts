@@ -1,5 +1,6 @@
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { CAPABILITIES } from "../catalog/capabilities.ts";
+import { ENABLEMENTS } from "../catalog/enablements.ts";
 import { IP_FAMILIES } from "../catalog/ip-families.ts";
 import type { ConformanceTest } from "../registry/define.ts";
 import { formatOf, type Options } from "./options.ts";
@@ -11,6 +12,7 @@ export function describeGates(t: ConformanceTest): string[] {
   return [
     modes.length === 1 ? `mode ${modes[0]} only` : "",
     t.ipFamilies.length < IP_FAMILIES.length ? `ip family ${t.ipFamilies.join(", ")} only` : "",
+    t.enablements.length < ENABLEMENTS.length ? `enablement ${t.enablements.join(", ")} only` : "",
     ...t.requires.map((c) => `Istio ${CAPABILITIES[c].range} (${c})`),
     ...t.excludedBy.map((c) => `not with ${c} (Istio ${CAPABILITIES[c].range})`),
     t.slow ? "slow: opt in (--include-slow or --test)" : "",
@@ -26,6 +28,7 @@ export function listJson(tests: readonly ConformanceTest[]): unknown {
       features: t.features,
       profiles: t.profiles,
       ipFamilies: t.ipFamilies,
+      enablements: t.enablements,
       modes: Object.keys(t.scenarios),
       requires: t.requires,
       excludedBy: t.excludedBy,

@@ -30,6 +30,11 @@ function ipFamiliesOf(o: Options): string[] {
   return one === undefined ? list(o, "ip-family") : [one];
 }
 
+function enablementsOf(o: Options): string[] {
+  const one = str(o, "enablement");
+  return one === undefined ? list(o, "enablement") : [one];
+}
+
 export function planFromOptions(
   o: Options,
   placement: Partial<StepContext> = {},
@@ -45,6 +50,7 @@ export function planFromOptions(
       kubernetes: kubernetesOf(o),
       // Absent (a caller building options by hand): the default family, as the parser gives it.
       ...(ipFamiliesOf(o).length > 0 ? { ipFamilies: ipFamiliesOf(o) } : {}),
+      ...(enablementsOf(o).length > 0 ? { enablements: enablementsOf(o) } : {}),
       allowUnsupportedKubernetes: bool(o, "allow-unsupported-k8s"),
       allowUnlisted: bool(o, "allow-unlisted-istio"),
       only: list(o, "test"),
@@ -72,6 +78,7 @@ export function planJson({ cells, impossible, mirrors }: Plan): unknown {
       profile: c.profile,
       kubernetesVersion: c.kubernetesVersion,
       ipFamily: c.ipFamily,
+      enablement: c.enablement,
       nodeImage: c.nodeImage,
       kindVersion: c.kindVersion,
       secureMetricsMode: c.secureMetricsMode,
@@ -88,17 +95,19 @@ export function planJson({ cells, impossible, mirrors }: Plan): unknown {
 }
 
 /** One entry per runnable cell for a GitHub Actions `strategy.matrix`: the job runs
- * `ssc run --istio <istio> --profile <profile> --k8s <k8s> --ip-family <ipFamily> --cell <cell>`
+ * `ssc run --istio <istio> --profile <profile> --k8s <k8s> --ip-family <ipFamily>
+ * --enablement <enablement> --cell <cell>`
  * and names itself `name`. */
 export function githubMatrix({ cells }: Plan): { include: Record<string, string | boolean>[] } {
   return {
     include: cells.filter(runnable).map((c) => ({
       cell: c.id,
-      name: `${c.istioVersion} ${c.profile} k8s ${c.kubernetesVersion}${c.ipFamily === "ipv4" ? "" : ` ${c.ipFamily}`}`,
+      name: `${c.istioVersion} ${c.profile} k8s ${c.kubernetesVersion}${c.ipFamily === "ipv4" ? "" : ` ${c.ipFamily}`}${c.enablement === "pod" ? "" : " mesh-wide"}`,
       istio: c.istioVersion,
       profile: c.profile,
       k8s: minorOfPatch(c.kubernetesVersion),
       ipFamily: c.ipFamily,
+      enablement: c.enablement,
       nodeImage: c.nodeImage,
       unlisted: c.unlisted !== undefined,
     })),
@@ -123,6 +132,11 @@ export function planTable({ cells, impossible, mirrors }: Plan): string {
         `  istio ${c.istioVersion} (${c.secureMetricsMode} secure metrics), profile ${c.profile}`,
         `  kubernetes ${c.kubernetesVersion} on ${c.nodeImage} (kind ${c.kindVersion})`,
         `  ip family ${c.ipFamily}${c.ipFamily === "ipv4" ? "" : ` (extended cell: ${IP_FAMILY_NAMES[c.ipFamily]}, opt-in with --ip-family)`}`,
+        ...(c.enablement === "pod"
+          ? []
+          : [
+              `  secure ports mesh-wide (extended cell: meshConfig.defaultConfig.proxyMetadata, opt-in with --enablement)`,
+            ]),
         ...(c.unlisted ? [`  unlisted: ${c.unlisted}`] : []),
         `  ${runs} of ${c.tests.length} tests run`,
         ...(c.requests ? [`  requests ${formatAmount(c.requests.total)} (${c.requests.note})`] : []),

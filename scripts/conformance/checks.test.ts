@@ -20,6 +20,7 @@ import {
   mergedMetricsCheck,
   mergeOptOutChecks,
   meshPeerChecks,
+  meshWideChecks,
   PRECONDITION_INTERVAL_MS,
   PreconditionFailed,
   payloadChecks,
@@ -168,6 +169,7 @@ function cell(
     probeClient: async () => run,
     prometheus: (base, r) => prometheusApi(r, base, 1_000),
     trustDomain: async () => "example.org",
+    meshConfig: async () => "trustDomain: example.org\n",
     has: opts.has ?? (() => true),
   };
   return { t, seen, budgets, preconditions, istioctlCalls };
@@ -1176,5 +1178,36 @@ describe("rotationChecks", () => {
     const c = await rotating({ targets: targetsUp() });
     const bare = { ...pod, sidecar: { kind: "none", ready: false, restarts: 0 } as const };
     await expect(rotationChecks(c.t, bare)).rejects.toBeInstanceOf(PreconditionFailed);
+  });
+});
+
+describe("meshWideChecks", () => {
+  it("judges the mesh config, httpbin's annotation and the secure Prometheus's, each read from the cell", async () => {
+    const asked: string[] = [];
+    const t: CellContext = {
+      ...cell("native").t,
+      meshConfig: async () =>
+        'defaultConfig:\n  proxyMetadata:\n    ENVOY_SECURE_METRICS_PORT: "15091"\n    ENVOY_SECURE_MERGED_METRICS_PORT: "15092"\n',
+      pod: async (namespace, selector) => {
+        asked.push(`${namespace} ${selector}`);
+        return namespace === "ssc-native"
+          ? { ...pod, annotations: { "prometheus.istio.io/secure-port": "15092" } }
+          : {
+              ...pod,
+              name: "prometheus-0",
+              namespace,
+              annotations: { "prometheus.istio.io/secure-port": "15092" },
+            };
+      },
+    };
+    const verdicts = await meshWideChecks(t);
+    expect(asked.sort()).toEqual(["ssc-native app=httpbin", "ssc-prometheus app=prometheus"]);
+    expect(verdicts.map((v) => [v.probe, v.verdict])).toEqual([
+      ["mesh-config", "pass"],
+      ["mesh-wide-annotation", "pass"],
+      // The same annotation on Prometheus is the self-scrape setup this catches.
+      ["prometheus-opt-out", "fail"],
+    ]);
+    expect(verdicts[2]!.summary).toMatch(/^ssc-prometheus\/prometheus-0 carries/);
   });
 });

@@ -34,6 +34,7 @@ import {
   type ScrapeAnnotations,
 } from "./merging.ts";
 import { judgeMeshPeerScrape } from "./mesh-peer.ts";
+import { judgeMeshConfig, judgeMeshWideWorkload, judgePrometheusOptOut } from "./mesh-wide.ts";
 import { judgePermissivePort } from "./permissive-port.ts";
 import {
   BACKDATE_MS,
@@ -321,6 +322,17 @@ export async function selfScrapeChecks(t: CellContext): Promise<Verdict[]> {
   const prometheus = { namespace: me.namespace, name: me.name, ips: me.ips };
   const jobs = [SECURE_JOBS.merged, SECURE_JOBS.envoy, DOCUMENTED_JOB];
   return [await probeSelfScrape(api, prometheus, jobs, t.converge("targetsUp"))];
+}
+
+/** Mesh-wide enablement seen where it acts (mesh-wide.ts): the mesh config enables both ports, the
+ * workload that sets none got secure-port from the injector, and the secure Prometheus did not. */
+export async function meshWideChecks(t: CellContext): Promise<Verdict[]> {
+  const [mesh, workload, prometheus] = await Promise.all([
+    t.meshConfig(),
+    t.pod("ssc-native", "app=httpbin"),
+    t.pod(PROMETHEUS_ACCOUNT.namespace, "app=prometheus"),
+  ]);
+  return [judgeMeshConfig(mesh), judgeMeshWideWorkload(workload), judgePrometheusOptOut(prometheus)];
 }
 
 export interface Principal {

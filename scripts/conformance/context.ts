@@ -91,6 +91,8 @@ export interface CellContext extends CellInfo {
   probeClient(): Promise<CommandRunner>;
   prometheus(baseUrl: string, run: CommandRunner): PrometheusApi;
   trustDomain(): Promise<string>;
+  /** The istio ConfigMap's mesh key as it is (undefined when the key is absent). */
+  meshConfig(): Promise<string | undefined>;
   has(capability: Parameters<typeof hasCapability>[1]): boolean;
 }
 
@@ -202,17 +204,16 @@ export function cellContext(file: CellContextFile, deps: { exec?: ExecLike } = {
       return ctx.exec(await ctx.pod("ssc-probe", "app=probe-client"), "client");
     },
     prometheus: (baseUrl, run) => prometheusApi(run, baseUrl, timeouts.request),
-    async trustDomain() {
-      // Read from the mesh; a mesh config that cannot be read is an error, never a guess.
+    async meshConfig() {
+      // A mesh config that cannot be read is an error, never a guess.
       const cm = await core
         .readNamespacedConfigMap({ name: "istio", namespace: "istio-system" })
         .catch((e: unknown) => {
-          throw new Error(
-            `cannot read the mesh config istio-system/istio for the trust domain: ${describeError(e)}`,
-          );
+          throw new Error(`cannot read the mesh config istio-system/istio: ${describeError(e)}`);
         });
-      return trustDomainOf(cm.data?.mesh);
+      return cm.data?.mesh;
     },
+    trustDomain: async () => trustDomainOf(await ctx.meshConfig()),
     has: (capability) => hasCapability(file.istioVersion, capability),
   };
   /** A pod's client container with the files its sidecar writes (OUTPUT_CERTS). */

@@ -107,6 +107,7 @@ export function labCellContext(lab: Lab, spec: LabCellSpec): CellContext {
     // Every runner of the lab is this machine's curl: the client's own would only wait longer.
     prometheus: (baseUrl) => prometheusApi(labApiRunner, baseUrl, LAB_TIMEOUTS.request),
     trustDomain: async () => TRUST_DOMAIN,
+    meshConfig: async () => `trustDomain: ${TRUST_DOMAIN}\n`,
     has: (capability) => hasCapability(istioVersion, capability),
   };
 }

@@ -61,3 +61,35 @@ describe("the istioctl overlay", () => {
     }
   });
 });
+
+describe("mesh-wide enablement", () => {
+  const meshCell = (profile: string, ipFamily = "ipv4") =>
+    expandMatrix({ istio: ["1.31"], profiles: [profile], ipFamilies: [ipFamily], enablements: ["mesh"] })[0]!;
+
+  it("opens both secure ports for every proxy through meshConfig, as istio.io's tip installs it", () => {
+    for (const profile of ["default", "ambient"]) {
+      const s = istioInstallSettings(meshCell(profile), []);
+      expect(s.overlay.spec.meshConfig).toEqual({
+        defaultConfig: {
+          proxyMetadata: { ENVOY_SECURE_METRICS_PORT: "15091", ENVOY_SECURE_MERGED_METRICS_PORT: "15092" },
+        },
+      });
+      expect(s.notes.join(" ")).toMatch(/secure ports 15091\/15092 mesh-wide/);
+      // Hardening stays per pod: the other tests judge the plaintext ports.
+      expect(JSON.stringify(s)).not.toContain("METRICS_LOCALHOST_ACCESS_ONLY");
+    }
+    expect(istioInstallSettings(cell("1.31", "default"), []).overlay.spec.meshConfig).toBeUndefined();
+  });
+
+  it("keeps dual stack's proxyMetadata beside the ports", () => {
+    expect(istioInstallSettings(meshCell("default", "dual"), []).overlay.spec.meshConfig).toEqual({
+      defaultConfig: {
+        proxyMetadata: {
+          ISTIO_DUAL_STACK: "true",
+          ENVOY_SECURE_METRICS_PORT: "15091",
+          ENVOY_SECURE_MERGED_METRICS_PORT: "15092",
+        },
+      },
+    });
+  });
+});

@@ -2,6 +2,7 @@ import { hasCapability } from "../catalog/capabilities.ts";
 import type { Provider } from "../cluster/providers.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
+import { SECURE_PORTS_METADATA } from "../render/scenarios.ts";
 
 /** The IstioOperator overlay a cell installs with. Only settings a deployed scenario needs are
  * added, so a cell that runs one test installs no more mesh than that test requires. */
@@ -112,6 +113,20 @@ export function istioInstallSettings(
     notes.push(
       "ISTIO_DUAL_STACK=true for istiod and every proxy, istiod and ingress Services RequireDualStack: dual stack is opt-in",
     );
+  }
+  // Mesh-wide enablement, as istio.io's secure-metrics task's tip installs it: proxyMetadata is
+  // every proxy's env (injection-template.yaml L357-360@1.31.0-rc.0; istioctl renders it into the
+  // gateway Deployment), the agent opens its listeners from it (pilot-agent options.go L150-154)
+  // and the injector annotates each sidecar pod with secure-port (webhook.go L886-914). The tip's
+  // METRICS_LOCALHOST_ACCESS_ONLY stays per pod (the hardened scenario), so the other tests keep
+  // the plaintext ports they judge.
+  if (cell.enablement === "mesh") {
+    const proxyMetadata = {
+      ...overlay.spec.meshConfig?.defaultConfig.proxyMetadata,
+      ...SECURE_PORTS_METADATA,
+    };
+    overlay.spec.meshConfig = { defaultConfig: { proxyMetadata } };
+    notes.push("secure ports 15091/15092 mesh-wide: meshConfig.defaultConfig.proxyMetadata ENVOY_SECURE_*");
   }
   return { overlay, notes };
 }

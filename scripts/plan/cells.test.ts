@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { findMinor } from "../catalog/istio-releases.ts";
 import { UsageError } from "../errors.ts";
-import { expandMatrix, selectCells } from "./cells.ts";
+import { expandMatrix, parseCellId, selectCells } from "./cells.ts";
 
 const minorNum = (v: string) => Number(v.split(".")[1]);
 
@@ -152,15 +152,18 @@ describe("parseCellId", () => {
       istio: ["all", "1.31.0-rc.0", "1.26.3-solo"],
       profiles: ["default", "ambient"],
       ipFamilies: ["ipv4", "ipv6", "dual"],
+      enablements: ["pod", "mesh"],
       allowUnlisted: true,
     });
     expect(new Set(cells.map((c) => c.ipFamily))).toEqual(new Set(["ipv4", "ipv6", "dual"]));
+    expect(new Set(cells.map((c) => c.id.endsWith("-meshwide")))).toEqual(new Set([true, false]));
     for (const c of cells) {
       expect(parseCellId(c.id)).toEqual({
         istio: c.istioVersion,
         profile: c.profile,
         k8s: c.kubernetesVersion.split(".").slice(0, 2).join("."),
         ipFamily: c.ipFamily,
+        enablement: c.enablement,
       });
     }
     for (const i of impossible)
@@ -218,5 +221,59 @@ describe("the IP family axis", () => {
       "istio-1.23.6-ambient-k8s-1.30-ipv6",
       "istio-1.23.6-ambient-k8s-1.30-dual",
     ]);
+  });
+});
+
+describe("the enablement axis", () => {
+  it("keeps per-pod ids as they were and marks mesh-wide cells, after the IP family", () => {
+    const cells = expandMatrix({
+      istio: ["1.31"],
+      profiles: ["default"],
+      ipFamilies: ["ipv4", "ipv6"],
+      enablements: ["mesh", "pod", "mesh"],
+    });
+    expect(cells.map((c) => [c.id, c.enablement])).toEqual([
+      ["istio-1.31.1-default-k8s-1.36-meshwide", "mesh"],
+      ["istio-1.31.1-default-k8s-1.36", "pod"],
+      ["istio-1.31.1-default-k8s-1.36-ipv6-meshwide", "mesh"],
+      ["istio-1.31.1-default-k8s-1.36-ipv6", "pod"],
+    ]);
+    expect(expandMatrix({ istio: ["1.31"], profiles: ["default"] }).map((c) => c.enablement)).toEqual([
+      "pod",
+    ]);
+    expect(parseCellId("istio-1.31.1-default-k8s-1.36-ipv6-meshwide")).toEqual({
+      istio: "1.31.1",
+      profile: "default",
+      k8s: "1.36",
+      ipFamily: "ipv6",
+      enablement: "mesh",
+    });
+  });
+
+  it("makes a mesh-wide cell only where the native ports exist, saying why elsewhere", () => {
+    const { cells, impossible } = selectCells({
+      istio: ["1.30", "1.31"],
+      profiles: ["default"],
+      enablements: ["mesh"],
+    });
+    expect(cells.map((c) => c.id)).toEqual(["istio-1.31.1-default-k8s-1.36-meshwide"]);
+    expect(impossible).toEqual([
+      {
+        id: "istio-1.30.5-default-k8s-1.36-meshwide",
+        istioVersion: "1.30.5",
+        profile: "default",
+        kubernetes: "1.36",
+        reason:
+          "mesh-wide enablement turns on the native secure ports, which Istio 1.30.5 does not have (>= 1.31)",
+      },
+    ]);
+  });
+
+  it.each([
+    [["cluster"], /--enablement "cluster" is unknown \(accepted: pod, mesh\)/],
+    [[], /--enablement is empty/],
+  ])("rejects %j as bad input", (enablements, message) => {
+    expect(() => expandMatrix({ istio: ["1.31"], profiles: ["default"], enablements })).toThrow(UsageError);
+    expect(() => expandMatrix({ istio: ["1.31"], profiles: ["default"], enablements })).toThrow(message);
   });
 });

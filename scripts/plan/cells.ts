@@ -1,4 +1,10 @@
 import { hasCapability, type SecureMetricsMode, secureMetricsModeOf } from "../catalog/capabilities.ts";
+import {
+  DEFAULT_ENABLEMENT,
+  ENABLEMENTS,
+  type Enablement,
+  enablementSuffix,
+} from "../catalog/enablements.ts";
 import { DEFAULT_IP_FAMILY, IP_FAMILIES, type IpFamily, ipFamilySuffix } from "../catalog/ip-families.ts";
 import {
   expandIstioItem,
@@ -21,6 +27,8 @@ export interface MatrixInput extends ResolveOptions {
   allowUnsupportedKubernetes?: boolean;
   /** Cluster IP families (default: ipv4 only); ipv6 and dual are extended cells. */
   ipFamilies?: readonly string[];
+  /** How the secure ports are enabled (default: per pod only); mesh is an extended cell. */
+  enablements?: readonly string[];
 }
 
 export interface Cell {
@@ -34,6 +42,8 @@ export interface Cell {
   kindVersion: string;
   /** The cluster's IP family (kind networking.ipFamily); ipv4 unless --ip-family asks otherwise. */
   ipFamily: IpFamily;
+  /** How the native secure ports are turned on: per pod, or mesh-wide through meshConfig. */
+  enablement: Enablement;
   secureMetricsMode: SecureMetricsMode;
   /** Set for a version the catalog does not list (--allow-unlisted-istio): what was assumed. */
   unlisted?: string;
@@ -53,16 +63,16 @@ export interface MatrixSelection {
   impossible: ImpossibleCell[];
 }
 
-const cellId = (istio: string, profile: string, k8s: string, family: IpFamily) =>
-  `istio-${istio}-${profile}-k8s-${k8s}${ipFamilySuffix(family)}`;
+const cellId = (istio: string, profile: string, k8s: string, family: IpFamily, enablement: Enablement) =>
+  `istio-${istio}-${profile}-k8s-${k8s}${ipFamilySuffix(family)}${enablementSuffix(enablement)}`;
 const CELL_ID = new RegExp(
-  `^istio-(.+)-(${PROFILES.join("|")})-k8s-(\\d+\\.\\d+)(?:-(${IP_FAMILIES.filter((f) => f !== DEFAULT_IP_FAMILY).join("|")}))?$`,
+  `^istio-(.+)-(${PROFILES.join("|")})-k8s-(\\d+\\.\\d+)(?:-(${IP_FAMILIES.filter((f) => f !== DEFAULT_IP_FAMILY).join("|")}))?(-meshwide)?$`,
 );
 
 /** The axes a cell id names (the inverse of how ids are made), or undefined for another string. */
 export function parseCellId(
   id: string,
-): { istio: string; profile: string; k8s: string; ipFamily: IpFamily } | undefined {
+): { istio: string; profile: string; k8s: string; ipFamily: IpFamily; enablement: Enablement } | undefined {
   const m = CELL_ID.exec(id);
   return m
     ? {
@@ -70,6 +80,7 @@ export function parseCellId(
         profile: m[2]!,
         k8s: m[3]!,
         ipFamily: (m[4] as IpFamily | undefined) ?? DEFAULT_IP_FAMILY,
+        enablement: m[5] ? "mesh" : DEFAULT_ENABLEMENT,
       }
     : undefined;
 }
@@ -78,6 +89,12 @@ export function parseIpFamily(f: string): IpFamily {
   const v = f.trim();
   if ((IP_FAMILIES as readonly string[]).includes(v)) return v as IpFamily;
   throw new UsageError(`--ip-family "${f}" is unknown (accepted: ${IP_FAMILIES.join(", ")})`);
+}
+
+export function parseEnablement(e: string): Enablement {
+  const v = e.trim();
+  if ((ENABLEMENTS as readonly string[]).includes(v)) return v as Enablement;
+  throw new UsageError(`--enablement "${e}" is unknown (accepted: ${ENABLEMENTS.join(", ")})`);
 }
 
 function parseProfile(p: string): Profile {
@@ -141,6 +158,9 @@ export function selectCells(input: MatrixInput): MatrixSelection {
   const families = [...new Set((input.ipFamilies ?? [DEFAULT_IP_FAMILY]).map(parseIpFamily))];
   if (families.length === 0)
     throw new UsageError(`--ip-family is empty (accepted: ${IP_FAMILIES.join(", ")})`);
+  const enablements = [...new Set((input.enablements ?? [DEFAULT_ENABLEMENT]).map(parseEnablement))];
+  if (enablements.length === 0)
+    throw new UsageError(`--enablement is empty (accepted: ${ENABLEMENTS.join(", ")})`);
   const cells: Cell[] = [];
   const impossible: ImpossibleCell[] = [];
   for (const istioVersion of versions) {
@@ -152,28 +172,33 @@ export function selectCells(input: MatrixInput): MatrixSelection {
     )) {
       for (const profile of profiles) {
         for (const ipFamily of families) {
-          const id = cellId(istioVersion, profile, image.kubernetes, ipFamily);
-          const reason =
-            outside ??
-            (profile === "ambient" && !hasCapability(istioVersion, "ambient")
-              ? `profile ambient needs Istio >= 1.24 (ambient GA); ${istioVersion} is older`
-              : undefined);
-          if (reason) {
-            impossible.push({ id, istioVersion, profile, kubernetes: image.kubernetes, reason });
-            continue;
+          for (const enablement of enablements) {
+            const id = cellId(istioVersion, profile, image.kubernetes, ipFamily, enablement);
+            const reason =
+              outside ??
+              (profile === "ambient" && !hasCapability(istioVersion, "ambient")
+                ? `profile ambient needs Istio >= 1.24 (ambient GA); ${istioVersion} is older`
+                : enablement === "mesh" && !hasCapability(istioVersion, "nativeSecurePorts")
+                  ? `mesh-wide enablement turns on the native secure ports, which Istio ${istioVersion} does not have (>= 1.31)`
+                  : undefined);
+            if (reason) {
+              impossible.push({ id, istioVersion, profile, kubernetes: image.kubernetes, reason });
+              continue;
+            }
+            cells.push({
+              id,
+              istioVersion,
+              istioMinor: minorOf(istioVersion),
+              profile,
+              kubernetesVersion: image.kubernetesPatch,
+              nodeImage: image.image,
+              kindVersion: image.kind,
+              ipFamily,
+              enablement,
+              secureMetricsMode: secureMetricsModeOf(istioVersion),
+              ...(unlisted ? { unlisted } : {}),
+            });
           }
-          cells.push({
-            id,
-            istioVersion,
-            istioMinor: minorOf(istioVersion),
-            profile,
-            kubernetesVersion: image.kubernetesPatch,
-            nodeImage: image.image,
-            kindVersion: image.kind,
-            ipFamily,
-            secureMetricsMode: secureMetricsModeOf(istioVersion),
-            ...(unlisted ? { unlisted } : {}),
-          });
         }
       }
     }

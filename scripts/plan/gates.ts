@@ -1,4 +1,5 @@
 import { describeCapability as gate, hasCapability } from "../catalog/capabilities.ts";
+import { ENABLEMENT_NAMES } from "../catalog/enablements.ts";
 import type { Provider } from "../cluster/providers.ts";
 import type { ConformanceTest } from "../registry/define.ts";
 import { byoObstacle, scenarioDefinition } from "../render/scenarios.ts";
@@ -56,6 +57,9 @@ function applicability(test: ConformanceTest, cell: Cell): string | undefined {
   }
   if (!test.ipFamilies.includes(cell.ipFamily)) {
     return `runs on ${test.ipFamilies.join(", ")} clusters only; this cell is ${cell.ipFamily} (--ip-family)`;
+  }
+  if (!test.enablements.includes(cell.enablement)) {
+    return `runs with secure ports enabled ${test.enablements.map((e) => ENABLEMENT_NAMES[e]).join(", ")} only; this cell enables them ${ENABLEMENT_NAMES[cell.enablement]} (--enablement)`;
   }
   if (!test.scenarios[cell.secureMetricsMode]) {
     return cell.secureMetricsMode === "legacy"

@@ -71,6 +71,34 @@ describe("buildPlan", () => {
     });
   });
 
+  it("gates by enablement: a mesh-wide test runs in mesh-wide cells only, which get their own cluster", () => {
+    const meshOnly = defineConformanceTest({
+      id: "MeshOnly",
+      description: "d",
+      seed: "beyond",
+      features: ["MeshWideEnablement"],
+      enablements: ["mesh"],
+      scenarios: { native: ["secure-prometheus", "httpbin-native"] },
+      run: body,
+    });
+    const cells = buildPlan(
+      { istio: ["1.31"], profiles: ["default"], enablements: ["pod", "mesh"], ...ctx },
+      [...implemented, meshOnly],
+    );
+    expect(cells.map((c) => [c.id, statuses(c.tests).MeshOnly, statuses(c.tests).NativeOnly])).toEqual([
+      ["istio-1.31.1-default-k8s-1.36", "skip", "run"],
+      ["istio-1.31.1-default-k8s-1.36-meshwide", "run", "run"],
+    ]);
+    expect(cells[0]!.tests.find((t) => t.id === "MeshOnly")).toMatchObject({
+      skip: "applicability",
+      reason: "runs with secure ports enabled mesh-wide only; this cell enables them per pod (--enablement)",
+    });
+    expect(cells.map((c) => clusterName(c, "r1"))).toEqual([
+      "ssc-1.31.1-default-k1.36-r1",
+      "ssc-1.31.1-default-k1.36-meshwide-r1",
+    ]);
+  });
+
   it("deploys only what the selected tests need (--test)", () => {
     const [cell] = buildPlan(
       { istio: ["1.31"], profiles: ["default"], only: ["NativeOnly"], ...ctx },

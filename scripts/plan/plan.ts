@@ -60,7 +60,7 @@ export function planSelection(
   const unknown = chosen.filter((id) => !known.includes(id));
   if (unknown.length > 0) {
     throw new UsageError(
-      `--cell ${unknown.join(", ")}: no such cell in this plan (cells: ${known.join(", ")}); ids come from ssc plan with the same --istio, --profile, --k8s and --ip-family`,
+      `--cell ${unknown.join(", ")}: no such cell in this plan (cells: ${known.join(", ")}); ids come from ssc plan with the same --istio, --profile, --k8s, --ip-family and --enablement`,
     );
   }
   const keep = <T extends { id: string }>(cells: T[]) =>

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { gatewayApiCrdsUrl, gatewayApiVersionFor } from "../catalog/artifacts.ts";
+import { enablementSuffix } from "../catalog/enablements.ts";
 import { IP_FAMILY_NAMES, type IpFamily, ipFamilySuffix } from "../catalog/ip-families.ts";
 import { findMinor, istioctlVersionFor } from "../catalog/istio-releases.ts";
 import { k3sImageFor } from "../catalog/k3s-images.ts";
@@ -125,13 +126,13 @@ const KIND_NAME = /^[a-z0-9.-]{1,50}$/;
 
 /**
  * kind's rule for cluster names: [a-z0-9.-], warns past 50 characters (anchors.md §1.5). The name
- * carries every axis of the cell id (Istio, profile, Kubernetes minor, IP family), so two cells never share a
+ * carries every axis of the cell id (Istio, profile, Kubernetes minor, IP family, enablement), so two cells never share a
  * cluster; when that does not fit (a long pre-release or vendor tag) it is a hash of the cell id.
  * It always ends in -<run id>, which is how `ssc down --run-id` finds it.
  */
 export function clusterName(cell: Cell, runId: string): string {
   const k8s = minorOfPatch(cell.kubernetesVersion);
-  const readable = `ssc-${cell.istioVersion}-${cell.profile}-k${k8s}${ipFamilySuffix(cell.ipFamily)}-${runId}`;
+  const readable = `ssc-${cell.istioVersion}-${cell.profile}-k${k8s}${ipFamilySuffix(cell.ipFamily)}${enablementSuffix(cell.enablement)}-${runId}`;
   if (KIND_NAME.test(readable)) return readable;
   const name = `ssc-${createHash("sha256").update(cell.id).digest("hex").slice(0, 10)}-${runId}`;
   if (!KIND_NAME.test(name))

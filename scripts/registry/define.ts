@@ -1,4 +1,5 @@
 import type { Capability, SecureMetricsMode } from "../catalog/capabilities.ts";
+import { ENABLEMENTS, type Enablement } from "../catalog/enablements.ts";
 import { IP_FAMILIES, type IpFamily } from "../catalog/ip-families.ts";
 import type { Profile } from "../catalog/profiles.ts";
 import type { CellContext } from "../conformance/context.ts";
@@ -29,6 +30,8 @@ export interface ConformanceTest {
   profiles: readonly Profile[];
   /** The cluster IP families it applies to (all unless a test is about one, e.g. IPv6 addressing). */
   ipFamilies: readonly IpFamily[];
+  /** How the cell turns the secure ports on (all unless a test is about one, e.g. mesh-wide). */
+  enablements: readonly Enablement[];
   /** Capabilities the cell's Istio version must have. */
   requires: readonly Capability[];
   /** Capabilities that rule the test out (e.g. legacy workarounds collide with native ports). */
@@ -61,7 +64,15 @@ export type ConformanceTestInput = Pick<
   Partial<
     Pick<
       ConformanceTest,
-      "profiles" | "ipFamilies" | "requires" | "excludedBy" | "provisional" | "run" | "support" | "slow"
+      | "profiles"
+      | "ipFamilies"
+      | "enablements"
+      | "requires"
+      | "excludedBy"
+      | "provisional"
+      | "run"
+      | "support"
+      | "slow"
     >
   >;
 
@@ -78,6 +89,7 @@ export function defineConformanceTest(input: ConformanceTestInput): ConformanceT
   return {
     profiles: ["default", "ambient"],
     ipFamilies: IP_FAMILIES,
+    enablements: ENABLEMENTS,
     requires: [],
     excludedBy: [],
     slow: false,

@@ -15,6 +15,7 @@ export const FEATURES = {
   MetricsMerging: "application metrics merged on 15020",
   AuthorizationPolicy: "AuthorizationPolicy interplay with the secure ports",
   CertificateRotation: "secure scraping across workload certificate rotations (short SECRET_TTL)",
+  MeshWideEnablement: "secure ports enabled mesh-wide through meshConfig.defaultConfig.proxyMetadata",
 } as const;
 
 export type Feature = keyof typeof FEATURES;

@@ -12,7 +12,8 @@ import { jobNames, withFileSd } from "./prometheus-config.ts";
 import { type RenderedCell, renderCell } from "./render-cell.ts";
 import { type ObjectRef, validateObject } from "./validate.ts";
 
-// The whole matrix: every minor's latest patch, 1.31.0-rc.0, and both profiles where allowed.
+// The whole matrix: every minor's latest patch, 1.31.0-rc.0, both profiles where allowed, and both
+// enablements where the native ports exist.
 const versions = [...ISTIO_MINORS.map((m) => m.latestPatch), "1.31.0-rc.0"];
 const cells: PlannedCell[] = versions.flatMap((v) =>
   buildPlan(
@@ -23,6 +24,7 @@ const cells: PlannedCell[] = versions.flatMap((v) =>
       workDir: "w",
       // The slow tests' scenarios too: every fixture is validated, opted in or not.
       includeSlow: true,
+      enablements: ["pod", "mesh"],
     },
     CONFORMANCE_TESTS,
   ),
@@ -44,7 +46,10 @@ const find = (objs: K8sObject[], kind: string, name?: string) =>
 
 describe("every rendered object validates offline", () => {
   it("covers the whole matrix", () => {
-    expect(cells.length).toBe(versions.length * 2 - 2); // 1.22 and 1.23 have no ambient cell
+    const native = versions.filter((v) => hasCapability(v, "nativeSecurePorts")).length;
+    // 1.22 and 1.23 have no ambient cell; native versions have a mesh-wide cell per profile.
+    expect(cells.length).toBe(versions.length * 2 - 2 + native * 2);
+    expect(native).toBeGreaterThanOrEqual(2);
     expect(rendered.every((r) => r.scenarios.length > 0)).toBe(true);
   });
 
@@ -117,8 +122,8 @@ describe("structural facts per scenario", () => {
     }
   });
 
-  it("native httpbin announces secure-envoy-port by hand and sets both secure ports", () => {
-    for (const r of native) {
+  it("native httpbin announces secure-envoy-port by hand and sets both secure ports (per pod)", () => {
+    for (const r of native.filter((n) => n.cell.enablement === "pod")) {
       const a = podAnnotations(find(objectsOf(r, "httpbin-native"), "Deployment", "httpbin")!);
       expect(a["prometheus.istio.io/secure-envoy-port"]).toBe("15091");
       expect(JSON.parse(a["proxy.istio.io/config"]!).proxyMetadata).toEqual({
@@ -137,10 +142,16 @@ describe("structural facts per scenario", () => {
       }
       const meta = (name: string) =>
         JSON.parse(podAnnotations(find(objs, "Deployment", name)!)["proxy.istio.io/config"]!).proxyMetadata;
-      expect(meta("prometheus")).toEqual({ OUTPUT_CERTS: "/etc/istio-certs", SECRET_TTL: "3m" });
+      expect(meta("prometheus")).toEqual({
+        OUTPUT_CERTS: "/etc/istio-certs",
+        ENVOY_SECURE_METRICS_PORT: "0",
+        ENVOY_SECURE_MERGED_METRICS_PORT: "0",
+        SECRET_TTL: "3m",
+      });
       expect(meta("httpbin")).toEqual({
-        ENVOY_SECURE_METRICS_PORT: "15091",
-        ENVOY_SECURE_MERGED_METRICS_PORT: "15092",
+        ...(r.cell.enablement === "pod"
+          ? { ENVOY_SECURE_METRICS_PORT: "15091", ENVOY_SECURE_MERGED_METRICS_PORT: "15092" }
+          : {}),
         SECRET_TTL: "3m",
       });
       expect(new Set(objs.map((o) => o.metadata.namespace ?? o.metadata.name))).toContain("ssc-rotation");
@@ -150,7 +161,45 @@ describe("structural facts per scenario", () => {
       const secure = podAnnotations(find(objectsOf(r, "secure-prometheus"), "Deployment", "prometheus")!);
       expect(JSON.parse(secure["proxy.istio.io/config"]!).proxyMetadata).toEqual({
         OUTPUT_CERTS: "/etc/istio-certs",
+        ENVOY_SECURE_METRICS_PORT: "0",
+        ENVOY_SECURE_MERGED_METRICS_PORT: "0",
       });
+    }
+  });
+
+  it("mesh-wide cells enable the ports in the install's meshConfig and no workload repeats them; per-pod cells the reverse", () => {
+    const mesh = rendered.filter((r) => r.cell.enablement === "mesh");
+    expect(mesh.length).toBeGreaterThanOrEqual(4);
+    for (const r of rendered) {
+      const install = r.istioInstall.toJS() as {
+        spec: { meshConfig?: { defaultConfig: { proxyMetadata: Record<string, string> } } };
+      };
+      const meshWide = install.spec.meshConfig?.defaultConfig.proxyMetadata ?? {};
+      if (r.cell.enablement === "pod") {
+        expect(meshWide).not.toHaveProperty("ENVOY_SECURE_METRICS_PORT");
+        expect(meshWide).not.toHaveProperty("ENVOY_SECURE_MERGED_METRICS_PORT");
+        continue;
+      }
+      const httpbin = podAnnotations(find(objectsOf(r, "httpbin-native"), "Deployment", "httpbin")!);
+      expect(meshWide).toMatchObject({
+        ENVOY_SECURE_METRICS_PORT: "15091",
+        ENVOY_SECURE_MERGED_METRICS_PORT: "15092",
+      });
+      // httpbin's proxy config had only the ports: it is gone; the Envoy-only annotation, which
+      // nothing sets automatically, stays.
+      expect(httpbin).toEqual({
+        "prometheus.io/path": "/stats/prometheus",
+        "prometheus.istio.io/secure-envoy-port": "15091",
+      });
+      // Only the Prometheus pods turn the ports off again; no other object names them.
+      const text = JSON.stringify(
+        r.scenarios.flatMap((s) =>
+          s.objects
+            .map((d) => d.toJS() as K8sObject)
+            .filter((o) => !(o.kind === "Deployment" && o.metadata.name === "prometheus")),
+        ),
+      );
+      expect(text.match(/ENVOY_SECURE_(MERGED_)?METRICS_PORT\\":\\"1509/g) ?? []).toEqual([]);
     }
   });
 

@@ -77,24 +77,47 @@ const INJECTED = { "istio-injection": "enabled" };
  * @1.31.0-rc.0), rendered as istio-proxy's env by the injection template (L357-360). */
 const SHORT_TTL = { SECRET_TTL: ROTATION_TTL };
 
-/** The secure Prometheus's proxy config: where its agent writes its certificate files. */
-export const prometheusProxyConfig = (extra: Record<string, string> = {}) =>
-  JSON.stringify({ proxyMetadata: { OUTPUT_CERTS: CERT_DIR, ...extra } });
+/** The proxyMetadata that opens both native secure listeners (pilot-agent options.go L150-154
+ * @1.31.0-rc.0: each port read from the agent's env, 0 = off). Per pod in a workload's proxy
+ * config, or mesh-wide in meshConfig.defaultConfig (a mesh-wide cell's install overlay). */
+export const SECURE_PORTS_METADATA = {
+  ENVOY_SECURE_METRICS_PORT: String(PORTS.secureEnvoy),
+  ENVOY_SECURE_MERGED_METRICS_PORT: String(PORTS.secureMerged),
+} as const;
 
-/** Pod annotations of a workload using the native secure ports (istio-facts.md §3.2 step 4). */
+/** The secure Prometheus's proxy config: where its agent writes its certificate files, and (where
+ * the native ports exist) both secure ports off. A pod's proxyMetadata wins key by key over the mesh's defaultConfig
+ * (pkg/config/mesh/mesh.go MergeProxyConfig L146-157, mergeMap L265 @1.31.0-rc.0), so on a mesh
+ * with the ports on mesh-wide Prometheus opens no listener of its own and the injector, reading
+ * "0", gives it no secure-port annotation (webhook.go L886-914): the secure jobs never find it.
+ * On any other mesh the zeros change nothing. */
+export const prometheusProxyConfig = (native: boolean, extra: Record<string, string> = {}) =>
+  JSON.stringify({
+    proxyMetadata: {
+      OUTPUT_CERTS: CERT_DIR,
+      ...(native ? PORTS_OFF : {}),
+      ...extra,
+    },
+  });
+const PORTS_OFF = { ENVOY_SECURE_METRICS_PORT: "0", ENVOY_SECURE_MERGED_METRICS_PORT: "0" };
+
+/** Pod annotations of a workload using the native secure ports (istio-facts.md §3.2 step 4).
+ * Mesh-wide (meshWide) the ports come from meshConfig, so the pod's proxy config leaves them out
+ * and is dropped when nothing else is in it. */
 export function nativePodAnnotations(
   hardened = false,
   extra: Record<string, string> = {},
+  meshWide = false,
 ): Record<string, string> {
+  const proxyMetadata = {
+    ...(meshWide ? {} : SECURE_PORTS_METADATA),
+    ...(hardened ? { METRICS_LOCALHOST_ACCESS_ONLY: "true" } : {}),
+    ...extra,
+  };
   return {
-    "proxy.istio.io/config": JSON.stringify({
-      proxyMetadata: {
-        ENVOY_SECURE_METRICS_PORT: String(PORTS.secureEnvoy),
-        ENVOY_SECURE_MERGED_METRICS_PORT: String(PORTS.secureMerged),
-        ...(hardened ? { METRICS_LOCALHOST_ACCESS_ONLY: "true" } : {}),
-        ...extra,
-      },
-    }),
+    ...(Object.keys(proxyMetadata).length > 0
+      ? { "proxy.istio.io/config": JSON.stringify({ proxyMetadata }) }
+      : {}),
     "prometheus.io/path": "/stats/prometheus",
     // Nothing sets this one automatically (surprise 3); secure-port is set by the injector.
     "prometheus.istio.io/secure-envoy-port": String(PORTS.secureEnvoy),
@@ -167,6 +190,8 @@ export const clusterScopedName = (base: string, runId: string) => `ssc-${base}-$
 
 export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render"): ScenarioDefinition {
   const native = cell.secureMetricsMode === "native";
+  const nativePod = (hardened = false, extra: Record<string, string> = {}) =>
+    nativePodAnnotations(hardened, extra, cell.enablement === "mesh");
   const base = { patches: [], prerequisites: [] };
   switch (id) {
     case "secure-prometheus":
@@ -178,7 +203,7 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
             file: "secure-prometheus/prometheus.yaml",
             params: {
               CLUSTER_ROLE: clusterScopedName("secure-prometheus", runId),
-              PROXY_CONFIG: prometheusProxyConfig(),
+              PROXY_CONFIG: prometheusProxyConfig(native),
             },
           },
         ],
@@ -196,10 +221,10 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
             file: "secure-prometheus/prometheus.yaml",
             params: {
               CLUSTER_ROLE: clusterScopedName("rotation-prometheus", runId),
-              PROXY_CONFIG: prometheusProxyConfig(SHORT_TTL),
+              PROXY_CONFIG: prometheusProxyConfig(native, SHORT_TTL),
             },
           },
-          httpbin(nativePodAnnotations(false, SHORT_TTL)),
+          httpbin(nativePod(false, SHORT_TTL)),
         ],
         prometheusConfig: { file: "secure-prometheus/prometheus.yml" },
       };
@@ -207,14 +232,14 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
       return {
         ...base,
         namespace: { name: "ssc-native", labels: INJECTED },
-        objects: [httpbin(nativePodAnnotations())],
+        objects: [httpbin(nativePod())],
       };
     case "httpbin-hardened":
       return {
         ...base,
         namespace: { name: "ssc-hardened", labels: INJECTED },
         objects: native
-          ? [httpbin(nativePodAnnotations(true))]
+          ? [httpbin(nativePod(true))]
           : [httpbin(legacyPodAnnotations(true)), { file: "legacy-sidecar/sidecar.yaml" }],
       };
     case "legacy-sidecar":
@@ -258,18 +283,18 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
             params: { PERMISSIVE_APP: "metrics-app-permissive" },
           },
           // httpbin with the native ports, for the STRICT finding; no test uses it in legacy cells.
-          ...(native ? [httpbin(nativePodAnnotations())] : []),
+          ...(native ? [httpbin(nativePod())] : []),
           metricsApp("metrics-app", runId),
           metricsApp("metrics-app-permissive", runId),
           ...(native
             ? [
                 metricsApp(STRICT_MITIGATED.excluded, runId, {
-                  ...nativePodAnnotations(),
+                  ...nativePod(),
                   ...announceMetrics,
                   "traffic.sidecar.istio.io/excludeInboundPorts": SECURE_PORT_LIST,
                 }),
                 metricsApp(STRICT_MITIGATED.permissive, runId, {
-                  ...nativePodAnnotations(),
+                  ...nativePod(),
                   ...announceMetrics,
                 }),
                 {
@@ -300,7 +325,7 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
                   // connection to a pod outside ambient would be an "unknown" series in this
                   // namespace. The injector then merges nothing; secure-port is set all the same
                   // (webhook.go postProcessPod L752-756 @1.31.0-rc.0).
-                  { ...nativePodAnnotations(), "prometheus.io/scrape": "false" },
+                  { ...nativePod(), "prometheus.io/scrape": "false" },
                   { "sidecar.istio.io/inject": "true" },
                 ),
               ]
@@ -347,14 +372,14 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
       return {
         ...base,
         namespace: { name: "ssc-authz-deny", labels: INJECTED },
-        objects: [httpbin(nativePodAnnotations()), { file: "authz/deny-all.yaml" }],
+        objects: [httpbin(nativePod()), { file: "authz/deny-all.yaml" }],
       };
     case "authz-allow":
       return {
         ...base,
         namespace: { name: "ssc-authz-allow", labels: INJECTED },
         objects: [
-          httpbin(nativePodAnnotations()),
+          httpbin(nativePod()),
           { file: "authz/deny-all.yaml" },
           {
             file: "authz/allow-secure-ports.yaml",

@@ -65,6 +65,7 @@ function cellEntry(c: CellResult, strict: boolean) {
     profile: c.profile,
     kubernetesVersion: c.kubernetesVersion,
     ...(c.ipFamily ? { ipFamily: c.ipFamily } : {}),
+    ...(c.enablement ? { enablement: c.enablement } : {}),
     nodeImage: c.nodeImage,
     secureMetricsMode: c.secureMetricsMode,
     ...(c.unlisted ? { unlisted: c.unlisted } : {}),

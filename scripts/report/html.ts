@@ -136,6 +136,7 @@ ${facts([
   ["profile", esc(c.profile)],
   ["Kubernetes", esc(c.kubernetesVersion)],
   ["IP family", c.ipFamily ? esc(c.ipFamily) : c.provider === "existing" ? "the cluster's own" : "ipv4"],
+  ["secure ports", c.enablement === "mesh" ? "mesh-wide (meshConfig)" : "per pod"],
   ["cluster", esc(c.provider)],
   ["node image", c.nodeImage ? code(c.nodeImage) : undefined],
   ["kind", tool(c.tools.kind)],

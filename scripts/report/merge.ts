@@ -130,7 +130,7 @@ function missingCell(id: string): CellResult {
     istioVersion: axes?.istio ?? "",
     profile: axes?.profile ?? "",
     kubernetesVersion: axes?.k8s ?? "",
-    ...(axes ? { ipFamily: axes.ipFamily } : {}),
+    ...(axes ? { ipFamily: axes.ipFamily, enablement: axes.enablement } : {}),
     nodeImage: "",
     secureMetricsMode: "",
     provider: "",

@@ -1,3 +1,4 @@
+import type { Enablement } from "../catalog/enablements.ts";
 import type { IpFamily } from "../catalog/ip-families.ts";
 import { type Verdict, type VerdictKind, worstOf } from "../probes/verdict.ts";
 
@@ -46,6 +47,8 @@ export interface CellResult {
   /** The cluster's IP family; absent on the user's own cluster (its family is its own) and in
    * reports written before the axis existed (ipv4). */
   ipFamily?: IpFamily;
+  /** How the secure ports were turned on; absent in reports written before the axis (per pod). */
+  enablement?: Enablement;
   nodeImage: string;
   secureMetricsMode: string;
   /** Set for a version the catalog does not list (--allow-unlisted-istio): what was assumed. */

@@ -48,4 +48,20 @@ describe("reproduceCommands", () => {
       "ssc run --kubeconfig '<your kubeconfig>' --no-provision --istio 1.31.1 --test X",
     ]);
   });
+
+  it("for a mesh-wide cell, asks for it again (the cell id and the rendered workloads depend on it)", async () => {
+    const mesh = { ...kind, id: "istio-1.31.1-default-k8s-1.36-meshwide", enablement: "mesh" as const };
+    const c = reproduceCommands(mesh, "MeshWideSecurePortsFromMeshConfig");
+    expect(c[1]).toBe(
+      "ssc run --istio 1.31.1 --profile default --k8s 1.36 --enablement mesh --cell istio-1.31.1-default-k8s-1.36-meshwide --test MeshWideSecurePortsFromMeshConfig",
+    );
+    const r = await ssc(words(c[1]!));
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("# cell istio-1.31.1-default-k8s-1.36-meshwide");
+    expect(reproduceCommands({ ...mesh, provider: "existing" }, "X")).toEqual([
+      "ssc run --kubeconfig '<your kubeconfig>' --no-provision --istio 1.31.1 --enablement mesh --test X",
+    ]);
+    // Per pod, as every report before the axis: nothing added.
+    expect(reproduceCommands({ ...kind, enablement: "pod" }, "X")[1]).not.toContain("--enablement");
+  });
 });

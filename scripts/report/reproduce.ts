@@ -12,6 +12,8 @@ export const REPRODUCE_RUN_ID = "repro";
 export function reproduceCommands(cell: CellResult, testId: string): string[] {
   const version = ["--istio", cell.istioVersion];
   const unlisted = cell.unlisted ? ["--allow-unlisted-istio"] : [];
+  // The enablement changes what is rendered, on the user's own cluster too.
+  const enablement = cell.enablement === "mesh" ? ["--enablement", "mesh"] : [];
   if (cell.provider === "existing") {
     return [
       shellJoin([
@@ -22,6 +24,7 @@ export function reproduceCommands(cell: CellResult, testId: string): string[] {
         ...(cell.context ? ["--context", cell.context] : []),
         "--no-provision",
         ...version,
+        ...enablement,
         ...unlisted,
         "--test",
         testId,
@@ -31,7 +34,16 @@ export function reproduceCommands(cell: CellResult, testId: string): string[] {
   const k8s = cell.kubernetesVersion ? ["--k8s", minorOfPatch(cell.kubernetesVersion)] : [];
   const cluster = cell.provider === "k3s" ? ["--cluster", "k3s"] : [];
   const family = cell.ipFamily && cell.ipFamily !== "ipv4" ? ["--ip-family", cell.ipFamily] : [];
-  const axes = [...version, "--profile", cell.profile, ...k8s, ...family, ...unlisted, ...cluster];
+  const axes = [
+    ...version,
+    "--profile",
+    cell.profile,
+    ...k8s,
+    ...family,
+    ...enablement,
+    ...unlisted,
+    ...cluster,
+  ];
   return [
     "# in one go, as a CI shard runs it:",
     shellJoin(["ssc", "run", ...axes, "--cell", cell.id, "--test", testId]),

@@ -45,6 +45,7 @@ function skeleton(cell: PlannedCell, o: RunCellsOptions): CellResult {
     kubernetesVersion: cell.kubernetesVersion,
     // On the user's own cluster its family is its own; the plan's ipv4 would be a claim.
     ...(o.provider === "existing" ? {} : { ipFamily: cell.ipFamily }),
+    enablement: cell.enablement,
     nodeImage: cell.nodeImage,
     secureMetricsMode: cell.secureMetricsMode,
     ...(cell.unlisted ? { unlisted: cell.unlisted } : {}),
