@@ -65,16 +65,27 @@ describe("judgeMeshConfig", () => {
   });
 
   it("is an error when the mesh key is absent, not YAML, or has no map of metadata", () => {
-    expect(judgeMeshConfig(undefined)).toMatchObject({
+    expect(judgeMeshConfig(undefined)).toEqual({
+      probe: "mesh-config",
       verdict: "error",
       summary: "the istio ConfigMap has no mesh key",
+      evidence: [],
     });
+    expect(judgeMeshConfig("defaultConfig: [\n")).toMatchObject({ probe: "mesh-config", verdict: "error" });
     expect(judgeMeshConfig("defaultConfig: [\n").summary).toMatch(/^the mesh config is not YAML: /);
-    expect(judgeMeshConfig("").verdict).toBe("error");
-    expect(judgeMeshConfig("defaultConfig:\n  proxyMetadata: on\n")).toMatchObject({
-      verdict: "error",
-      evidence: ["defaultConfig.proxyMetadata: {}"],
-    });
+    // Empty, no defaultConfig, a null or scalar proxyMetadata: nothing enabled, said as such.
+    for (const mesh of [
+      "",
+      "trustDomain: cluster.local\n",
+      "defaultConfig:\n  proxyMetadata: null\n",
+      "defaultConfig:\n  proxyMetadata: on\n",
+    ]) {
+      expect(judgeMeshConfig(mesh), mesh).toMatchObject({
+        probe: "mesh-config",
+        verdict: "error",
+        evidence: ["defaultConfig.proxyMetadata: {}"],
+      });
+    }
   });
 });
 
@@ -144,8 +155,20 @@ describe("judgeMeshWideWorkload", () => {
     expect(judgeMeshWideWorkload(pod(envoyOnly)).summary).toContain(
       "sets ENVOY_SECURE_METRICS_PORT in its own",
     );
+    const both = {
+      "proxy.istio.io/config":
+        '{"proxyMetadata":{"ENVOY_SECURE_METRICS_PORT":"15091","ENVOY_SECURE_MERGED_METRICS_PORT":"15092"}}',
+    };
+    expect(judgeMeshWideWorkload(pod(both)).summary).toMatch(
+      /^ssc-native\/httpbin-1 sets ENVOY_SECURE_METRICS_PORT, ENVOY_SECURE_MERGED_METRICS_PORT in its own/,
+    );
+    // An empty proxy config sets nothing.
+    expect(
+      judgeMeshWideWorkload(pod({ "proxy.istio.io/config": "", "prometheus.istio.io/secure-port": "15092" }))
+        .verdict,
+    ).toBe("pass");
     const broken = judgeMeshWideWorkload(pod({ "proxy.istio.io/config": "{proxyMetadata: [" }));
-    expect(broken.verdict).toBe("error");
+    expect(broken).toMatchObject({ probe: "mesh-wide-annotation", verdict: "error", evidence: [] });
     expect(broken.summary).toMatch(/^ssc-native\/httpbin-1's proxy.istio.io\/config is not YAML: /);
   });
 });

@@ -351,6 +351,8 @@ describe("upSamples", () => {
     expect(!vector.ok && vector.verdict.summary).toMatch(/returned vector, not a matrix: \[\]$/);
     const none = await upSamples(api({ ok: true, data: null }), TARGET, 60);
     expect(!none.ok && none.verdict.summary).toMatch(/returned no resultType, not a matrix: null$/);
+    const untyped = await upSamples(api({ ok: true, data: { result: [] } }), TARGET, 60);
+    expect(!untyped.ok && untyped.verdict.summary).toMatch(/returned no resultType, not a matrix: \[\]$/);
     const noList = await upSamples(api({ ok: true, data: { resultType: "matrix", result: {} } }), TARGET, 60);
     expect(!noList.ok && noList.verdict.summary).toMatch(/returned matrix, not a matrix: \{\}$/);
     const noValues = await upSamples(

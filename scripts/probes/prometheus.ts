@@ -150,7 +150,7 @@ async function queryOf<T>(
   const r = await api.get(`/api/v1/query?query=${encodeURIComponent(query)}`);
   if (!r.ok) return { ok: false, verdict: error(probe, `Prometheus API unreachable: ${r.problem}`) };
   const data = r.data as { resultType?: string; result?: unknown } | null;
-  if (!data || !accept.includes(data.resultType ?? "") || !Array.isArray(data.result)) {
+  if (!data || !accept.some((a) => a === data.resultType) || !Array.isArray(data.result)) {
     return {
       ok: false,
       verdict: error(

@@ -90,6 +90,7 @@ export const SECURE_PORTS_METADATA = {
  * (pkg/config/mesh/mesh.go MergeProxyConfig L146-157, mergeMap L265 @1.31.0-rc.0), so on a mesh
  * with the ports on mesh-wide Prometheus opens no listener of its own and the injector, reading
  * "0", gives it no secure-port annotation (webhook.go L886-914): the secure jobs never find it.
+ * "0" is off in the bootstrap too (pkg/bootstrap/option/instances.go L255-269 skips the option).
  * On any other mesh the zeros change nothing. */
 export const prometheusProxyConfig = (native: boolean, extra: Record<string, string> = {}) =>
   JSON.stringify({
