@@ -43,6 +43,7 @@ import {
   SecureScrapeUnderStrictMtls,
   ServiceMonitorScrapeUnderStrict,
 } from "./strict-mtls.conformance.ts";
+import { SamplePrometheusScrapesAsDocumented } from "./upstream-sample.conformance.ts";
 
 // Every declared test, in the catalog order of DESIGN.md. Importing the declaration files is cheap
 // (no vitest, no Kubernetes client), so `ssc list` and `ssc plan` read the records a run executes.
@@ -63,6 +64,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   MergedScrapeAgentCountsNoFailure,
   SecureJobsDoNotScrapePrometheus,
   MeshWideSecurePortsFromMeshConfig,
+  SamplePrometheusScrapesAsDocumented,
   DocumentedAddressRewriteOnIpv6,
   IngressGatewaySecureMetrics,
   GatewayApiSecureMetrics,

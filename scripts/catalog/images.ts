@@ -31,3 +31,27 @@ export const PROBE_CLIENT = {
 export const PROMETHEUS_OPERATOR_VERSION = "v0.93.0";
 export const prometheusOperatorBundleUrl = (v: string = PROMETHEUS_OPERATOR_VERSION) =>
   `https://github.com/prometheus-operator/prometheus-operator/releases/download/${v}/bundle.yaml`;
+
+// istio/istio's own secure Prometheus, applied unchanged from the cell's release tag (issue 15,
+// item 5; catalog-facts.md §6): samples/addons/extras/prometheus-secure-metrics.yaml, first in 1.31
+// (31c59e7, #60602). It deploys into istio-system with cluster-scoped names of its own, so it runs
+// on the suite's own clusters only. Fetched through github.com (its /raw/ path redirects to the
+// file), so --mirror serves it as it serves the tools. Its images, read at 1.31.0-rc.0 (L553, L574), for the plan's
+// image list; a later tag may move them.
+export const SAMPLE_PROMETHEUS_FILE = "samples/addons/extras/prometheus-secure-metrics.yaml";
+export const samplePrometheusUrl = (istioVersion: string) =>
+  `https://github.com/istio/istio/raw/${istioVersion}/${SAMPLE_PROMETHEUS_FILE}`;
+export const SAMPLE_PROMETHEUS_IMAGES = [
+  "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.89.0",
+  "docker.io/prom/prometheus:v3.10.0",
+] as const;
+/** The SHA-256 of the sample at the tags read here; other tags are pinned on first use. */
+export const SAMPLE_PROMETHEUS_SHA256: Readonly<Record<string, string>> = {
+  "1.31.0-rc.0": "8633f92ee967efc096f14d369ef0a0c3c670f86b4aa5e9916cfab38d40f73bed",
+};
+/** Where the sample's Prometheus answers: its Service in istio-system (L484-506 @1.31.0-rc.0). */
+export const SAMPLE_PROMETHEUS = {
+  namespace: "istio-system",
+  selector: "app.kubernetes.io/name=prometheus,app.kubernetes.io/component=server",
+  url: "http://prometheus.istio-system:9090",
+} as const;

@@ -27,6 +27,7 @@ import {
   permissivePortCheck,
   rotationChecks,
   SECURE_JOBS,
+  samplePrometheusChecks,
   securePortAnnotationChecks,
   securePorts,
   secureRows,
@@ -360,6 +361,7 @@ describe("the sidecar precondition", () => {
       () => localhostOnlyChecks(c.t, without),
       () => listenerChecks(c.t, without, secureListenerExpectations(false, [])),
       () => strictScrapeCheck(c.t, without, pod),
+      () => samplePrometheusChecks(c.t, without),
     ];
     for (const b of blocks) {
       await expect(b()).rejects.toThrow(
@@ -1209,5 +1211,71 @@ describe("meshWideChecks", () => {
       ["prometheus-opt-out", "fail"],
     ]);
     expect(verdicts[2]!.summary).toMatch(/^ssc-prometheus\/prometheus-0 carries/);
+  });
+});
+
+describe("samplePrometheusChecks", () => {
+  const up = (job: string, url: string) => ({
+    scrapePool: job,
+    scrapeUrl: url,
+    health: "up",
+    lastError: "",
+    lastScrape: "t",
+    labels: { job },
+  });
+  const sample: PodInfo = {
+    ...pod,
+    name: "prometheus-7c9",
+    namespace: "istio-system",
+    ip: "10.0.0.9",
+    ips: ["10.0.0.9"],
+  };
+  const run = (activeTargets: object[]) => {
+    const c = cell("native", { targets: { activeTargets } });
+    const asked: string[] = [];
+    const t: CellContext = {
+      ...c.t,
+      pod: async (namespace, selector) => {
+        asked.push(`${namespace} ${selector}`);
+        return sample;
+      },
+    };
+    return { c, t, asked };
+  };
+
+  it("asks the sample's Service in istio-system from the probe client: httpbin's ports UP in its jobs, not itself", async () => {
+    const { c, t, asked } = run([
+      up(SECURE_JOBS.envoy, "https://10.0.0.5:15091/stats/prometheus"),
+      up(SECURE_JOBS.merged, "https://10.0.0.5:15092/stats/prometheus"),
+    ]);
+    const v = await samplePrometheusChecks(t, pod);
+    expect(v.map((x) => [x.probe, x.verdict])).toEqual([
+      ["targets", "pass"],
+      ["targets", "pass"],
+      ["self-scrape", "pass"],
+    ]);
+    expect(new Set(urlsOf(c.seen))).toEqual(
+      new Set([
+        "http://prometheus.istio-system:9090/api/v1/targets?state=any",
+        "http://prometheus.istio-system:9090/api/v1/targets?state=active",
+      ]),
+    );
+    expect(asked).toEqual([
+      "istio-system app.kubernetes.io/name=prometheus,app.kubernetes.io/component=server",
+    ]);
+    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp"]));
+  });
+
+  it("fails when the sample's own pod is an UP target of its secure jobs", async () => {
+    const { t } = run([
+      up(SECURE_JOBS.envoy, "https://10.0.0.5:15091/stats/prometheus"),
+      up(SECURE_JOBS.merged, "https://10.0.0.5:15092/stats/prometheus"),
+      up(SECURE_JOBS.merged, "https://10.0.0.9:15092/stats/prometheus"),
+    ]);
+    const v = await samplePrometheusChecks(t, pod);
+    expect(v.map((x) => x.verdict)).toEqual(["pass", "pass", "fail"]);
+    expect(v[2]!.summary).toMatch(
+      /^Prometheus scrapes itself: 1 UP target\(s\) of the secure jobs are its own pod istio-system\/prometheus-7c9/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { isIPv6 } from "node:net";
+import { SAMPLE_PROMETHEUS } from "../catalog/images.ts";
 import { describeError } from "../errors.ts";
 import { probeClientCertificates } from "../probes/client-certs.ts";
 import { type Convergence, converge } from "../probes/converge.ts";
@@ -322,6 +323,24 @@ export async function selfScrapeChecks(t: CellContext): Promise<Verdict[]> {
   const prometheus = { namespace: me.namespace, name: me.name, ips: me.ips };
   const jobs = [SECURE_JOBS.merged, SECURE_JOBS.envoy, DOCUMENTED_JOB];
   return [await probeSelfScrape(api, prometheus, jobs, t.converge("targetsUp"))];
+}
+
+/** Istio's own sample Prometheus, unchanged (catalog-facts.md §6), read through the probe client
+ * (outside the mesh: the sample's inbound is the mesh's default PERMISSIVE): the pod's secure ports
+ * UP in the sample's two secure jobs, whose names are the suite's, and no UP target of those jobs
+ * its own pod. */
+export async function samplePrometheusChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  requireSidecar(pod);
+  const api = t.prometheus(SAMPLE_PROMETHEUS.url, await t.probeClient());
+  const up = await portsUp(api, pod, securePorts(t), t.converge("targetsUp"));
+  const me = await t.pod(SAMPLE_PROMETHEUS.namespace, SAMPLE_PROMETHEUS.selector);
+  const self = await probeSelfScrape(
+    api,
+    { namespace: me.namespace, name: me.name, ips: me.ips },
+    [SECURE_JOBS.merged, SECURE_JOBS.envoy],
+    t.converge("targetsUp"),
+  );
+  return [...up, self];
 }
 
 /** Mesh-wide enablement seen where it acts (mesh-wide.ts): the mesh config enables both ports, the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
-import { IMAGES, PROBE_CLIENT } from "../catalog/images.ts";
+import { IMAGES, PROBE_CLIENT, SAMPLE_PROMETHEUS_IMAGES } from "../catalog/images.ts";
 import { renderCell } from "../render/render-cell.ts";
 import { cellImages, registryOf } from "./images.ts";
 import { planSelection } from "./plan.ts";
@@ -41,6 +41,11 @@ describe("cellImages", () => {
       const named = [...text.matchAll(/^\s*(?:- )?image: "?([^"\s]+)"?$/gm)].map((m) => m[1]);
       expect(named.length, cell.id).toBeGreaterThan(0);
       for (const image of named) expect(images, cell.id).toContain(image);
+      // Istio's sample Prometheus is remote: its images are the ones read off it at 1.31.0-rc.0.
+      const sample = cell.scenarios.includes("sample-prometheus");
+      expect(sample, cell.id).toBe(cell.secureMetricsMode === "native");
+      for (const image of SAMPLE_PROMETHEUS_IMAGES) if (sample) expect(images, cell.id).toContain(image);
+      if (!sample) expect(images, cell.id).not.toContain(SAMPLE_PROMETHEUS_IMAGES[0]);
       expect(new Set(images).size).toBe(images.length);
     }
   });

@@ -1,4 +1,10 @@
-import { IMAGES, PROBE_CLIENT, PROMETHEUS_OPERATOR_VERSION } from "../catalog/images.ts";
+import {
+  IMAGES,
+  PROBE_CLIENT,
+  PROMETHEUS_OPERATOR_VERSION,
+  SAMPLE_PROMETHEUS_FILE,
+  SAMPLE_PROMETHEUS_IMAGES,
+} from "../catalog/images.ts";
 import { type RegistryMirror, sourceOf } from "../cluster/mirrors.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
 import { plannedScenario } from "../render/render-cell.ts";
@@ -99,6 +105,9 @@ function scenarioImages(id: ScenarioId, cell: PlannedCell, runId: string): reado
     for (const doc of s.objects) imagesIn(doc.toJS(), found);
     if (s.prerequisites.some((p) => p.url.includes("prometheus-operator"))) {
       for (const i of OPERATOR_IMAGES) found.add(i);
+    }
+    if (s.prerequisites.some((p) => p.url.endsWith(SAMPLE_PROMETHEUS_FILE))) {
+      for (const i of SAMPLE_PROMETHEUS_IMAGES) found.add(i);
     }
     images = [...found];
     imagesCache.set(key, images);

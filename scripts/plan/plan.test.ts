@@ -99,6 +99,33 @@ describe("buildPlan", () => {
     ]);
   });
 
+  it("applies Istio's sample Prometheus from the cell's tag, with the digest the suite knows for it", () => {
+    const cells = buildPlan(
+      {
+        istio: ["1.31.0-rc.0", "1.31"],
+        profiles: ["default"],
+        only: ["SamplePrometheusScrapesAsDocumented"],
+        ...ctx,
+      },
+      CONFORMANCE_TESTS,
+    );
+    const steps = cells.map((c) => c.steps.find((s) => s.id === "deploy-sample-prometheus-prerequisite-1")!);
+    expect(steps.map((s) => s.action)).toEqual([
+      {
+        type: "apply-url",
+        url: "https://github.com/istio/istio/raw/1.31.0-rc.0/samples/addons/extras/prometheus-secure-metrics.yaml",
+        sha256: "8633f92ee967efc096f14d369ef0a0c3c670f86b4aa5e9916cfab38d40f73bed",
+      },
+      // A tag read nowhere here: pinned on first use, as the other remote manifests are.
+      {
+        type: "apply-url",
+        url: "https://github.com/istio/istio/raw/1.31.1/samples/addons/extras/prometheus-secure-metrics.yaml",
+      },
+    ]);
+    for (const c of cells)
+      expect([...c.scenarios].sort()).toEqual(["httpbin-native", "probe-client", "sample-prometheus"]);
+  });
+
   it("deploys only what the selected tests need (--test)", () => {
     const [cell] = buildPlan(
       { istio: ["1.31"], profiles: ["default"], only: ["NativeOnly"], ...ctx },

@@ -1,3 +1,4 @@
+import { SAMPLE_PROMETHEUS_FILE } from "../catalog/images.ts";
 import {
   CONFIG_RELOADER_REQUESTS,
   K3S_SYSTEM_REQUESTS,
@@ -110,6 +111,10 @@ function scenarioParts(s: RenderedScenario, proxy: Amount): Part[] {
   const part = (name: string, a: Amount) => parts.push({ name, ...a });
   if (s.prerequisites.some((p) => p.url.includes("prometheus-operator"))) {
     part(PROMETHEUS_OPERATOR_REQUESTS.name, amount(PROMETHEUS_OPERATOR_REQUESTS));
+  }
+  // Istio's sample Prometheus requests nothing itself; its injected sidecar does.
+  if (s.prerequisites.some((p) => p.url.endsWith(SAMPLE_PROMETHEUS_FILE))) {
+    part("Deployment istio-system/prometheus (Istio's sample)", proxy);
   }
   const objects = s.objects.map((d) => d.toJS() as Obj);
   const nsLabels = objects.find((o) => o.kind === "Namespace")?.metadata?.labels ?? {};

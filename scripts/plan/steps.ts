@@ -36,7 +36,7 @@ export type Action =
   | { type: "k3s-start"; image: string }
   | { type: "connect" }
   | { type: "detect-istio" }
-  | { type: "apply-url"; url: string }
+  | { type: "apply-url"; url: string; sha256?: string }
   | { type: "require-crds"; group: string }
   | { type: "istio-install" }
   | { type: "wait-istio"; ingressGateway: boolean }
@@ -457,7 +457,7 @@ function deploySteps(
     description: `${p.description}; server-side apply, then watch until established`,
     // What runs: the --mirror copy when one is given (the pin is still the upstream URL's).
     argv: [...kubectl, ...SERVER_SIDE_APPLY, "-f", sourceUrl(p.url, mirror)],
-    action: { type: "apply-url", url: p.url },
+    action: { type: "apply-url", url: p.url, ...(p.sha256 ? { sha256: p.sha256 } : {}) },
   }));
   if (def.namespace || def.objects.length > 0) {
     steps.push({

@@ -18,6 +18,8 @@ export const SCENARIOS = {
   "authz-allow": "httpbin (native ports) under a deny-all plus an ALLOW on ports 15091/15092",
   "mesh-peer": "a mesh workload that is not Prometheus, its sidecar writing its own certificate files",
   "probe-client": "a client pod outside the mesh holding no-cert and foreign-CA clients",
+  "sample-prometheus":
+    "istio/istio's samples/addons/extras/prometheus-secure-metrics.yaml, unchanged from the cell's release tag (istio-system)",
   rotation:
     "a secure Prometheus and an httpbin (native ports) whose sidecars ask for 3m certificates (SECRET_TTL), rotating about every 90 s",
 } as const;

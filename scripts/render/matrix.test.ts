@@ -203,6 +203,29 @@ describe("structural facts per scenario", () => {
     }
   });
 
+  it("the sample scenario is Istio's own file at the cell's tag, unchanged: no object of the suite's, its digest where known", () => {
+    let known = 0;
+    for (const r of rendered) {
+      const s = r.scenarios.find((x) => x.id === "sample-prometheus");
+      if (r.cell.secureMetricsMode !== "native" || r.cell.enablement !== "pod") {
+        expect(s).toBeUndefined();
+        continue;
+      }
+      expect(s!.objects).toEqual([]);
+      expect(s!.patches).toEqual([]);
+      const [p, ...more] = s!.prerequisites;
+      expect(more).toEqual([]);
+      expect(p!.url).toBe(
+        `https://github.com/istio/istio/raw/${r.cell.istioVersion}/samples/addons/extras/prometheus-secure-metrics.yaml`,
+      );
+      if (r.cell.istioVersion === "1.31.0-rc.0") {
+        known++;
+        expect(p!.sha256).toBe("8633f92ee967efc096f14d369ef0a0c3c670f86b4aa5e9916cfab38d40f73bed");
+      } else expect(p!.sha256).toBeUndefined();
+    }
+    expect(known).toBe(2);
+  });
+
   it("hardening sets METRICS_LOCALHOST_ACCESS_ONLY, and no cell below 1.23 renders it", () => {
     for (const r of rendered) {
       const dep = find(objectsOf(r, "httpbin-hardened"), "Deployment", "httpbin");
@@ -266,8 +289,10 @@ describe("structural facts per scenario", () => {
           ENVOY_SECURE_MERGED_METRICS_PORT: "15092",
         },
       });
-      const docs = find(objectsOf(r, "gateway-api-docs-path"), "Gateway")!;
-      expect(JSON.stringify(docs.spec)).toContain("proxy.istio.io/config");
+      // The docs' path is a per-pod finding: mesh-wide, meshConfig opens every gateway's ports.
+      const docs = find(objectsOf(r, "gateway-api-docs-path"), "Gateway");
+      if (r.cell.enablement === "mesh") expect(docs).toBeUndefined();
+      else expect(JSON.stringify(docs!.spec)).toContain("proxy.istio.io/config");
     }
   });
 

@@ -8,7 +8,13 @@ import type { Provider } from "../cluster/providers.ts";
 import { istioInstallSettings } from "../mesh/install-options.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
-import { commonParams, type PatchTarget, patchFileName, scenarioDefinition } from "./scenarios.ts";
+import {
+  commonParams,
+  type PatchTarget,
+  patchFileName,
+  type ScenarioDefinition,
+  scenarioDefinition,
+} from "./scenarios.ts";
 import { type Params, renderTemplate } from "./template.ts";
 
 export const FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures");
@@ -26,7 +32,7 @@ export interface RenderedScenario {
   objects: Document[];
   patches: RenderedPatch[];
   prometheusConfig?: string;
-  prerequisites: { description: string; url: string }[];
+  prerequisites: ScenarioDefinition["prerequisites"];
 }
 
 export interface RenderedCell {

@@ -1,4 +1,11 @@
-import { IMAGES, PROBE_CLIENT, PROMETHEUS_VERSION, prometheusOperatorBundleUrl } from "../catalog/images.ts";
+import {
+  IMAGES,
+  PROBE_CLIENT,
+  PROMETHEUS_VERSION,
+  prometheusOperatorBundleUrl,
+  SAMPLE_PROMETHEUS_SHA256,
+  samplePrometheusUrl,
+} from "../catalog/images.ts";
 import { ownerLabels } from "../cluster/ownership.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
@@ -59,7 +66,8 @@ export interface ScenarioDefinition {
   /** A Prometheus configuration, written as prometheus.yml and as the ConfigMap "prometheus". */
   prometheusConfig?: TemplateUse;
   /** Remote manifests applied before the scenario's own objects (e.g. an operator bundle). */
-  prerequisites: { description: string; url: string }[];
+  /** sha256: the digest the manifest must have, where the suite knows it (else pinned on first use). */
+  prerequisites: { description: string; url: string; sha256?: string }[];
   /** Secrets the suite makes at run time (key material never lands in a rendered file). */
   runtimeSecrets?: { name: string; content: "foreign-client" }[];
 }
@@ -397,6 +405,21 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
         namespace: { name: MESH_PEER_ACCOUNT.namespace, labels: {} },
         objects: [{ file: "mesh-peer/mesh-peer.yaml", params: { PEER: MESH_PEER_ACCOUNT.serviceAccount } }],
       };
+    case "sample-prometheus": {
+      // Unchanged: nothing of the suite's is added, so it is what istio.io's task deploys.
+      const sha256 = SAMPLE_PROMETHEUS_SHA256[cell.istioVersion];
+      return {
+        ...base,
+        objects: [],
+        prerequisites: [
+          {
+            description: `istio/istio ${cell.istioVersion} samples/addons/extras/prometheus-secure-metrics.yaml, unchanged`,
+            url: samplePrometheusUrl(cell.istioVersion),
+            ...(sha256 ? { sha256 } : {}),
+          },
+        ],
+      };
+    }
     case "probe-client":
       return {
         ...base,

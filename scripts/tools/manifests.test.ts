@@ -51,3 +51,20 @@ describe("fetchPinned on first use by runs at once", () => {
       );
   });
 });
+
+describe("fetchPinned with the digest the suite knows", () => {
+  it("takes only that content, on first use too, and pins nothing it refused", async () => {
+    cache = await mkdtemp(join(tmpdir(), "ssc-pin-"));
+    const mirror = await serve(["kind: A\n"]);
+    const url = "https://github.com/istio/istio/raw/1.31.0-rc.0/samples/x.yaml";
+    const { createHash } = await import("node:crypto");
+    const a = createHash("sha256").update("kind: A\n").digest("hex");
+    const o = { mirror, timeoutMs: 5_000, cacheDir: cache, log: () => {} };
+    await expect(fetchPinned(url, { ...o, sha256: "0".repeat(64) })).rejects.toThrow(
+      `SHA-256 mismatch for ${url}: expected ${"0".repeat(64)} (the suite's pin), got ${a}`,
+    );
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(join(cache, "manifests"))).toBe(false);
+    expect(await fetchPinned(url, { ...o, sha256: a })).toBe("kind: A\n");
+  });
+});

@@ -15,6 +15,8 @@ export interface ManifestFetch {
   signal?: AbortSignal;
   log: (line: string) => void;
   cacheDir?: string;
+  /** The digest the suite knows for this URL: anything else is refused, first use included. */
+  sha256?: string;
 }
 
 /** Writes the first pin, whole (a temp file hard-linked into place) and only if no other run
@@ -54,6 +56,11 @@ export async function fetchPinned(url: string, o: ManifestFetch): Promise<string
   if (!res.ok) throw new InfrastructureError(`downloading ${from} failed: HTTP ${res.status}`);
   const text = await res.text();
   const digest = createHash("sha256").update(text).digest("hex");
+  if (o.sha256 !== undefined && o.sha256 !== digest) {
+    throw new InfrastructureError(
+      `SHA-256 mismatch for ${url}: expected ${o.sha256} (the suite's pin), got ${digest}`,
+    );
+  }
   if (!existsSync(pin) && (await pinFirst(dir, pin, digest))) {
     o.log(`pinned ${url} at sha256 ${digest} (first use)`);
     return text;
