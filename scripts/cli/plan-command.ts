@@ -19,20 +19,10 @@ export function newRunId(): string {
   return randomBytes(3).toString("hex");
 }
 
-/** --k8s is a list for a matrix and one value for `ssc up`. */
-function kubernetesOf(o: Options): string[] {
-  const one = str(o, "k8s");
-  return one === undefined ? list(o, "k8s") : [one];
-}
-
-function ipFamiliesOf(o: Options): string[] {
-  const one = str(o, "ip-family");
-  return one === undefined ? list(o, "ip-family") : [one];
-}
-
-function enablementsOf(o: Options): string[] {
-  const one = str(o, "enablement");
-  return one === undefined ? list(o, "enablement") : [one];
+/** --k8s, --ip-family and --enablement are lists for a matrix and one value for `ssc up`. */
+function oneOrList(o: Options, flag: string): string[] {
+  const one = str(o, flag);
+  return one === undefined ? list(o, flag) : [one];
 }
 
 export function planFromOptions(
@@ -47,10 +37,10 @@ export function planFromOptions(
       ...placement,
       istio: list(o, "istio").length > 0 ? list(o, "istio") : ["latest"],
       profiles: list(o, "profile"),
-      kubernetes: kubernetesOf(o),
+      kubernetes: oneOrList(o, "k8s"),
       // Absent (a caller building options by hand): the default family, as the parser gives it.
-      ...(ipFamiliesOf(o).length > 0 ? { ipFamilies: ipFamiliesOf(o) } : {}),
-      ...(enablementsOf(o).length > 0 ? { enablements: enablementsOf(o) } : {}),
+      ...(oneOrList(o, "ip-family").length > 0 ? { ipFamilies: oneOrList(o, "ip-family") } : {}),
+      ...(oneOrList(o, "enablement").length > 0 ? { enablements: oneOrList(o, "enablement") } : {}),
       allowUnsupportedKubernetes: bool(o, "allow-unsupported-k8s"),
       allowUnlisted: bool(o, "allow-unlisted-istio"),
       only: list(o, "test"),

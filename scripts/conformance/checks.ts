@@ -320,9 +320,8 @@ export async function mergeOptOutChecks(
 export async function selfScrapeChecks(t: CellContext): Promise<Verdict[]> {
   const api = await securePrometheusApi(t);
   const me = await t.pod(PROMETHEUS_ACCOUNT.namespace, "app=prometheus");
-  const prometheus = { namespace: me.namespace, name: me.name, ips: me.ips };
   const jobs = [SECURE_JOBS.merged, SECURE_JOBS.envoy, DOCUMENTED_JOB];
-  return [await probeSelfScrape(api, prometheus, jobs, t.converge("targetsUp"))];
+  return [await probeSelfScrape(api, me, jobs, t.converge("targetsUp"))];
 }
 
 /** Istio's own sample Prometheus, unchanged (catalog-facts.md §6), read through the probe client
@@ -336,7 +335,7 @@ export async function samplePrometheusChecks(t: CellContext, pod: PodInfo): Prom
   const me = await t.pod(SAMPLE_PROMETHEUS.namespace, SAMPLE_PROMETHEUS.selector);
   const self = await probeSelfScrape(
     api,
-    { namespace: me.namespace, name: me.name, ips: me.ips },
+    me,
     [SECURE_JOBS.merged, SECURE_JOBS.envoy],
     t.converge("targetsUp"),
   );

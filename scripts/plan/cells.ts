@@ -85,23 +85,18 @@ export function parseCellId(
     : undefined;
 }
 
-export function parseIpFamily(f: string): IpFamily {
-  const v = f.trim();
-  if ((IP_FAMILIES as readonly string[]).includes(v)) return v as IpFamily;
-  throw new UsageError(`--ip-family "${f}" is unknown (accepted: ${IP_FAMILIES.join(", ")})`);
-}
-
-export function parseEnablement(e: string): Enablement {
-  const v = e.trim();
-  if ((ENABLEMENTS as readonly string[]).includes(v)) return v as Enablement;
-  throw new UsageError(`--enablement "${e}" is unknown (accepted: ${ENABLEMENTS.join(", ")})`);
-}
-
-function parseProfile(p: string): Profile {
-  const v = p.trim();
-  if ((PROFILES as readonly string[]).includes(v)) return v as Profile;
-  throw new UsageError(`profile "${p}" is unknown (accepted: ${PROFILES.join(", ")})`);
-}
+/** One item of an axis given by name (a profile, an IP family, an enablement); anything else is
+ * bad input naming what is accepted. */
+const oneOf =
+  <T extends string>(label: string, allowed: readonly T[]) =>
+  (given: string): T => {
+    const v = given.trim();
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    throw new UsageError(`${label} "${given}" is unknown (accepted: ${allowed.join(", ")})`);
+  };
+const parseIpFamily = oneOf<IpFamily>("--ip-family", IP_FAMILIES);
+const parseEnablement = oneOf<Enablement>("--enablement", ENABLEMENTS);
+const parseProfile = oneOf<Profile>("profile", PROFILES);
 
 /** A --k8s item as a minor with a pinned node image; anything else is bad input on its own. */
 function parseKubernetes(k: string): KindNodeImage {
