@@ -126,6 +126,23 @@ describe("buildPlan", () => {
       expect([...c.scenarios].sort()).toEqual(["httpbin-native", "probe-client", "sample-prometheus"]);
   });
 
+  it("takes a vendor build's sample from its semver core's tag: istio/istio has no tag 1.31.0-solo", () => {
+    const [cell] = buildPlan(
+      {
+        istio: ["1.31.0-solo"],
+        profiles: ["default"],
+        only: ["SamplePrometheusScrapesAsDocumented"],
+        allowUnlisted: true,
+        ...ctx,
+      },
+      CONFORMANCE_TESTS,
+    );
+    expect(cell!.steps.find((s) => s.id === "deploy-sample-prometheus-prerequisite-1")!.action).toEqual({
+      type: "apply-url",
+      url: "https://github.com/istio/istio/raw/1.31.0/samples/addons/extras/prometheus-secure-metrics.yaml",
+    });
+  });
+
   it("deploys only what the selected tests need (--test)", () => {
     const [cell] = buildPlan(
       { istio: ["1.31"], profiles: ["default"], only: ["NativeOnly"], ...ctx },

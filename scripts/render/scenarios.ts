@@ -6,6 +6,7 @@ import {
   SAMPLE_PROMETHEUS_SHA256,
   samplePrometheusUrl,
 } from "../catalog/images.ts";
+import { coreOf } from "../catalog/istio-releases.ts";
 import { ownerLabels } from "../cluster/ownership.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
@@ -406,15 +407,18 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
         objects: [{ file: "mesh-peer/mesh-peer.yaml", params: { PEER: MESH_PEER_ACCOUNT.serviceAccount } }],
       };
     case "sample-prometheus": {
-      // Unchanged: nothing of the suite's is added, so it is what istio.io's task deploys.
-      const sha256 = SAMPLE_PROMETHEUS_SHA256[cell.istioVersion];
+      // Unchanged: nothing of the suite's is added, so it is what istio.io's task deploys. A vendor
+      // build (1.31.1-solo) has no istio/istio tag: its semver core's sample is the one it ships, as
+      // its semver core's istioctl is the one that reads it (istio-releases.ts).
+      const tag = coreOf(cell.istioVersion);
+      const sha256 = SAMPLE_PROMETHEUS_SHA256[tag];
       return {
         ...base,
         objects: [],
         prerequisites: [
           {
-            description: `istio/istio ${cell.istioVersion} samples/addons/extras/prometheus-secure-metrics.yaml, unchanged`,
-            url: samplePrometheusUrl(cell.istioVersion),
+            description: `istio/istio ${tag} samples/addons/extras/prometheus-secure-metrics.yaml, unchanged`,
+            url: samplePrometheusUrl(tag),
             ...(sha256 ? { sha256 } : {}),
           },
         ],
