@@ -10,7 +10,7 @@ export const SamplePrometheusScrapesAsDocumented = defineConformanceTest({
   description:
     "istio/istio's samples/addons/extras/prometheus-secure-metrics.yaml, applied unchanged from the cell's release tag (a vendor build's semver core; its SHA-256 checked where known, else pinned on first use), scrapes httpbin's 15091 and 15092 UP in its two secure jobs, and no UP target of those jobs is its own pod; it installs into istio-system, so only on clusters the suite makes",
   seed: "beyond",
-  features: ["PrometheusSecureJobs", "SidecarSecureMetrics"],
+  features: ["PrometheusSecureJobs", "SidecarSecureMetrics", "UpstreamSamples"],
   // The sample is a setup the docs offer, not a property every mesh must have.
   support: "extended",
   // Mesh-wide, the injector annotates the sample's own pod too (catalog-facts.md §4): a case of

@@ -31,6 +31,12 @@ export const PROBE_CLIENT = {
 export const PROMETHEUS_OPERATOR_VERSION = "v0.93.0";
 export const prometheusOperatorBundleUrl = (v: string = PROMETHEUS_OPERATOR_VERSION) =>
   `https://github.com/prometheus-operator/prometheus-operator/releases/download/${v}/bundle.yaml`;
+/** The images the bundle's Deployment runs (its container and the config reloader it injects into
+ * every Prometheus pod), at the release the scenario installs. */
+export const OPERATOR_IMAGES = [
+  `quay.io/prometheus-operator/prometheus-operator:${PROMETHEUS_OPERATOR_VERSION}`,
+  `quay.io/prometheus-operator/prometheus-config-reloader:${PROMETHEUS_OPERATOR_VERSION}`,
+] as const;
 
 // istio/istio's own secure Prometheus, applied unchanged from the cell's release tag (issue 15,
 // item 5; catalog-facts.md §6): samples/addons/extras/prometheus-secure-metrics.yaml, first in 1.31

@@ -27,7 +27,6 @@ import {
   SidecarSecureScrapeMtls,
 } from "../../suites/sidecar-secure-metrics.conformance.ts";
 import { SecureMergedScrapeUnderStrictMitigated } from "../../suites/strict-mtls.conformance.ts";
-import { SamplePrometheusScrapesAsDocumented } from "../../suites/upstream-sample.conformance.ts";
 import { thrownVerdict } from "../conformance/checks.ts";
 import type { ProcessResult } from "../probes/curl.ts";
 import type { Verdict } from "../probes/verdict.ts";
@@ -117,6 +116,9 @@ const CASES: Case[] = [
 ];
 
 // Features whose tests the lab can serve: native secure ports on a sidecar, and their negatives.
+// Not UpstreamSamples: Istio's sample Prometheus, unchanged, discovers pods through
+// kubernetes_sd_configs, which Debian's Prometheus lacks (lab-notes.md). Its probes (targets UP,
+// self-scrape) are the ones the lab's faults already prove, under the suite's own jobs.
 const LAB_FEATURES = new Set([
   "SidecarSecureMetrics",
   "PrometheusSecureJobs",
@@ -172,16 +174,8 @@ async function statusWith(
 
 describe("the suites' bodies on the lab", () => {
   it("cover every lab-served test of the catalog that runs in native cells", () => {
-    // SamplePrometheusScrapesAsDocumented's subject is Istio's file as it is, whose jobs discover
-    // pods through kubernetes_sd_configs, which Debian's Prometheus lacks (lab-notes.md): the lab
-    // cannot run it unchanged. Its probes (targets UP, self-scrape) are the ones the lab's faults
-    // already prove, under the suite's own jobs.
     const served = CONFORMANCE_TESTS.filter(
-      (t) =>
-        t.run &&
-        t.scenarios.native &&
-        t.features.every((f) => LAB_FEATURES.has(f)) &&
-        t.id !== SamplePrometheusScrapesAsDocumented.id,
+      (t) => t.run && t.scenarios.native && t.features.every((f) => LAB_FEATURES.has(f)),
     ).map((t) => t.id);
     // MergedScrapeAgentCountsNoFailure is served too: its MetricsMerging is the agent's own
     // counters, which the lab's pods write, not an app's metrics. So is

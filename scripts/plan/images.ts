@@ -1,10 +1,4 @@
-import {
-  IMAGES,
-  PROBE_CLIENT,
-  PROMETHEUS_OPERATOR_VERSION,
-  SAMPLE_PROMETHEUS_FILE,
-  SAMPLE_PROMETHEUS_IMAGES,
-} from "../catalog/images.ts";
+import { IMAGES, OPERATOR_IMAGES, PROBE_CLIENT } from "../catalog/images.ts";
 import { type RegistryMirror, sourceOf } from "../cluster/mirrors.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
 import { plannedScenario } from "../render/render-cell.ts";
@@ -61,13 +55,6 @@ function imagesIn(value: unknown, out: Set<string>): void {
   for (const v of Object.values(value)) imagesIn(v, out);
 }
 
-/** The images the operator bundle's Deployment runs (its container and the config reloader it
- * injects into every Prometheus pod), at the release the scenario installs. */
-const OPERATOR_IMAGES = [
-  `quay.io/prometheus-operator/prometheus-operator:${PROMETHEUS_OPERATOR_VERSION}`,
-  `quay.io/prometheus-operator/prometheus-config-reloader:${PROMETHEUS_OPERATOR_VERSION}`,
-];
-
 const COMPONENT_OF: Record<string, string> = {
   [PROBE_CLIENT.image]: "probe client",
   [IMAGES.httpbin]: "httpbin",
@@ -103,12 +90,8 @@ function scenarioImages(id: ScenarioId, cell: PlannedCell, runId: string): reado
     const s = plannedScenario(id, cell, runId);
     const found = new Set<string>();
     for (const doc of s.objects) imagesIn(doc.toJS(), found);
-    if (s.prerequisites.some((p) => p.url.includes("prometheus-operator"))) {
-      for (const i of OPERATOR_IMAGES) found.add(i);
-    }
-    if (s.prerequisites.some((p) => p.url.endsWith(SAMPLE_PROMETHEUS_FILE))) {
-      for (const i of SAMPLE_PROMETHEUS_IMAGES) found.add(i);
-    }
+    // A remote manifest is not rendered here: its images are stated beside it.
+    for (const p of s.prerequisites) for (const i of p.images) found.add(i);
     images = [...found];
     imagesCache.set(key, images);
   }

@@ -80,6 +80,17 @@ describe("a cell's requests", () => {
       cpuMillis: 70,
       memoryMiB: 218,
     });
+    // Remote manifests: their pods' requests are stated beside their URLs; the sample's sidecar only.
+    expect(part("prometheus-operator")).toEqual({
+      name: "prometheus-operator",
+      cpuMillis: 100,
+      memoryMiB: 100,
+    });
+    expect(part("Deployment istio-system/prometheus (Istio's sample)")).toEqual({
+      name: "Deployment istio-system/prometheus (Istio's sample)",
+      cpuMillis: 10,
+      memoryMiB: 40,
+    });
     const [ambient] = buildPlan(
       { istio: ["1.31"], profiles: ["ambient"], runId: "r", workDir: "w" },
       CONFORMANCE_TESTS,

@@ -1,9 +1,7 @@
-import { SAMPLE_PROMETHEUS_FILE } from "../catalog/images.ts";
 import {
   CONFIG_RELOADER_REQUESTS,
   K3S_SYSTEM_REQUESTS,
   KIND_SYSTEM_REQUESTS,
-  PROMETHEUS_OPERATOR_REQUESTS,
 } from "../catalog/system-requests.ts";
 import type { Provider } from "../cluster/providers.ts";
 import {
@@ -109,12 +107,9 @@ type Part = Amount & { name: string };
 function scenarioParts(s: RenderedScenario, proxy: Amount): Part[] {
   const parts: Part[] = [];
   const part = (name: string, a: Amount) => parts.push({ name, ...a });
-  if (s.prerequisites.some((p) => p.url.includes("prometheus-operator"))) {
-    part(PROMETHEUS_OPERATOR_REQUESTS.name, amount(PROMETHEUS_OPERATOR_REQUESTS));
-  }
-  // Istio's sample Prometheus requests nothing itself; its injected sidecar does.
-  if (s.prerequisites.some((p) => p.url.endsWith(SAMPLE_PROMETHEUS_FILE))) {
-    part("Deployment istio-system/prometheus (Istio's sample)", proxy);
+  // A remote manifest is not rendered here: its pods' requests are stated beside it.
+  for (const pod of s.prerequisites.flatMap((p) => p.pods)) {
+    part(pod.name, pod.sidecar ? add(amount(pod), proxy) : amount(pod));
   }
   const objects = s.objects.map((d) => d.toJS() as Obj);
   const nsLabels = objects.find((o) => o.kind === "Namespace")?.metadata?.labels ?? {};

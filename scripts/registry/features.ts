@@ -16,6 +16,7 @@ export const FEATURES = {
   AuthorizationPolicy: "AuthorizationPolicy interplay with the secure ports",
   CertificateRotation: "secure scraping across workload certificate rotations (short SECRET_TTL)",
   MeshWideEnablement: "secure ports enabled mesh-wide through meshConfig.defaultConfig.proxyMetadata",
+  UpstreamSamples: "Istio's own samples/addons, applied unchanged from the release tag",
 } as const;
 
 export type Feature = keyof typeof FEATURES;

@@ -1,12 +1,15 @@
 import {
   IMAGES,
+  OPERATOR_IMAGES,
   PROBE_CLIENT,
   PROMETHEUS_VERSION,
   prometheusOperatorBundleUrl,
+  SAMPLE_PROMETHEUS_IMAGES,
   SAMPLE_PROMETHEUS_SHA256,
   samplePrometheusUrl,
 } from "../catalog/images.ts";
 import { coreOf } from "../catalog/istio-releases.ts";
+import { type NamedRequests, PROMETHEUS_OPERATOR_REQUESTS } from "../catalog/system-requests.ts";
 import { ownerLabels } from "../cluster/ownership.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
@@ -60,6 +63,18 @@ export interface TemplateUse {
   params?: Params;
 }
 
+/** A remote manifest applied before a scenario's own objects. The suite does not render it, so what
+ * the plan needs from it (images to pull, pods to schedule) is stated here, beside its URL. */
+export interface Prerequisite {
+  description: string;
+  url: string;
+  /** The digest the manifest must have, where the suite knows it (else pinned on first use). */
+  sha256?: string;
+  images: readonly string[];
+  /** Its pods' requests, and whether Istio injects a sidecar into them. */
+  pods: readonly (NamedRequests & { sidecar: boolean })[];
+}
+
 export interface ScenarioDefinition {
   namespace?: { name: string; labels: Record<string, string> };
   objects: TemplateUse[];
@@ -67,8 +82,7 @@ export interface ScenarioDefinition {
   /** A Prometheus configuration, written as prometheus.yml and as the ConfigMap "prometheus". */
   prometheusConfig?: TemplateUse;
   /** Remote manifests applied before the scenario's own objects (e.g. an operator bundle). */
-  /** sha256: the digest the manifest must have, where the suite knows it (else pinned on first use). */
-  prerequisites: { description: string; url: string; sha256?: string }[];
+  prerequisites: Prerequisite[];
   /** Secrets the suite makes at run time (key material never lands in a rendered file). */
   runtimeSecrets?: { name: string; content: "foreign-client" }[];
 }
@@ -81,6 +95,13 @@ const INGRESS_GATEWAY: PatchTarget = {
 };
 
 const INJECTED = { "istio-injection": "enabled" };
+
+/** Istio's sample Prometheus's containers request nothing (L553-620 @1.31.0-rc.0). */
+const SAMPLE_PROMETHEUS_POD = {
+  name: "Deployment istio-system/prometheus (Istio's sample)",
+  cpu: "0",
+  memory: "0",
+};
 
 /** proxyMetadata a pod of the rotation scenario adds: the agent's SECRET_TTL (options.go L76-86
  * @1.31.0-rc.0), rendered as istio-proxy's env by the injection template (L357-360). */
@@ -109,7 +130,8 @@ export const prometheusProxyConfig = (native: boolean, extra: Record<string, str
       ...extra,
     },
   });
-const PORTS_OFF = { ENVOY_SECURE_METRICS_PORT: "0", ENVOY_SECURE_MERGED_METRICS_PORT: "0" };
+/** Every key that opens a secure listener, set to "0". */
+const PORTS_OFF = Object.fromEntries(Object.keys(SECURE_PORTS_METADATA).map((k) => [k, "0"]));
 
 /** Pod annotations of a workload using the native secure ports (istio-facts.md §3.2 step 4).
  * Mesh-wide (meshWide) the ports come from meshConfig, so the pod's proxy config leaves them out
@@ -363,7 +385,12 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
           },
         ],
         prerequisites: [
-          { description: "prometheus-operator CRDs and operator", url: prometheusOperatorBundleUrl() },
+          {
+            description: "prometheus-operator CRDs and operator",
+            url: prometheusOperatorBundleUrl(),
+            images: OPERATOR_IMAGES,
+            pods: [{ ...PROMETHEUS_OPERATOR_REQUESTS, sidecar: false }],
+          },
         ],
       };
     case "metrics-merging":
@@ -420,6 +447,9 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
             description: `istio/istio ${tag} samples/addons/extras/prometheus-secure-metrics.yaml, unchanged`,
             url: samplePrometheusUrl(tag),
             ...(sha256 ? { sha256 } : {}),
+            images: SAMPLE_PROMETHEUS_IMAGES,
+            // It requests nothing itself; its injected sidecar does.
+            pods: [{ ...SAMPLE_PROMETHEUS_POD, sidecar: true }],
           },
         ],
       };
