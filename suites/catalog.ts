@@ -43,7 +43,10 @@ import {
   SecureScrapeUnderStrictMtls,
   ServiceMonitorScrapeUnderStrict,
 } from "./strict-mtls.conformance.ts";
-import { SamplePrometheusScrapesAsDocumented } from "./upstream-sample.conformance.ts";
+import {
+  SamplePrometheusScrapesAsDocumented,
+  SamplePrometheusScrapesItselfMeshWide,
+} from "./upstream-sample.conformance.ts";
 
 // Every declared test, in the catalog order of DESIGN.md. Importing the declaration files is cheap
 // (no vitest, no Kubernetes client), so `ssc list` and `ssc plan` read the records a run executes.
@@ -65,6 +68,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   SecureJobsDoNotScrapePrometheus,
   MeshWideSecurePortsFromMeshConfig,
   SamplePrometheusScrapesAsDocumented,
+  SamplePrometheusScrapesItselfMeshWide,
   DocumentedAddressRewriteOnIpv6,
   IngressGatewaySecureMetrics,
   GatewayApiSecureMetrics,

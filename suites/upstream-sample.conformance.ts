@@ -1,4 +1,5 @@
-import { samplePrometheusChecks } from "../scripts/conformance/checks.ts";
+import { sampleMeshWideChecks, samplePrometheusChecks } from "../scripts/conformance/checks.ts";
+import { SAMPLE_MESH_WIDE_PREDICTION } from "../scripts/conformance/sample-mesh-wide.ts";
 import { defineConformanceTest } from "../scripts/registry/define.ts";
 
 // Istio's own secure Prometheus sample, deployed as istio.io's task deploys it: unchanged, from the
@@ -16,8 +17,25 @@ export const SamplePrometheusScrapesAsDocumented = defineConformanceTest({
   // Mesh-wide, the injector annotates the sample's own pod too (catalog-facts.md §4): a case of
   // its own, with its own prediction, not this one's.
   enablements: ["pod"],
+  // The sample's "$1:$2" rewrite on an IPv6 pod is DocumentedAddressRewriteOnIpv6's finding.
+  ipFamilies: ["ipv4", "dual"],
   scenarios: { native: ["sample-prometheus", "httpbin-native", "probe-client"] },
   run: async (t) => ({
     verdicts: await samplePrometheusChecks(t, await t.pod("ssc-native", "app=httpbin")),
   }),
+});
+
+export const SamplePrometheusScrapesItselfMeshWide = defineConformanceTest({
+  id: "SamplePrometheusScrapesItselfMeshWide",
+  description: `finding: with the secure ports on mesh-wide, Istio's sample Prometheus, applied unchanged, lists its own pod UP in istio-secure-merged-metrics, and its UP target httpbin:15091 serves metrics without the requests httpbin answered just before; httpbin's own series in that payload contradict it. Predicted: ${SAMPLE_MESH_WIDE_PREDICTION}`,
+  seed: "finding",
+  features: ["PrometheusSecureJobs", "MeshWideEnablement", "UpstreamSamples"],
+  enablements: ["mesh"],
+  ipFamilies: ["ipv4", "dual"],
+  requires: ["secureMetricsPortAutoAnnotation"],
+  scenarios: { native: ["sample-prometheus", "httpbin-native", "probe-client"] },
+  run: async (t) => {
+    const verdicts = await sampleMeshWideChecks(t, await t.pod("ssc-native", "app=httpbin"));
+    return { verdicts, finding: verdicts.map((v) => v.summary).join("; ") };
+  },
 });

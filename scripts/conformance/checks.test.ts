@@ -3,6 +3,7 @@ import { type CertificateAuthority, createCa, issueWorkload, spiffeId } from "..
 import type { CommandRunner, ProcessResult } from "../probes/curl.ts";
 import { secureListenerExpectations } from "../probes/istioctl-output.ts";
 import { prometheusApi } from "../probes/prometheus.ts";
+import { error } from "../probes/verdict.ts";
 import { curlAnswer, curlFailure } from "../testing/curl-output.ts";
 import { DEFAULT_TIMEOUTS, type TimeoutName } from "../timeouts.ts";
 import {
@@ -27,6 +28,7 @@ import {
   permissivePortCheck,
   rotationChecks,
   SECURE_JOBS,
+  sampleMeshWideChecks,
   samplePrometheusChecks,
   securePortAnnotationChecks,
   securePorts,
@@ -362,6 +364,7 @@ describe("the sidecar precondition", () => {
       () => listenerChecks(c.t, without, secureListenerExpectations(false, [])),
       () => strictScrapeCheck(c.t, without, pod),
       () => samplePrometheusChecks(c.t, without),
+      () => sampleMeshWideChecks(c.t, without),
     ];
     for (const b of blocks) {
       await expect(b()).rejects.toThrow(
@@ -1277,5 +1280,116 @@ describe("samplePrometheusChecks", () => {
     expect(v[2]!.summary).toMatch(
       /^Prometheus scrapes itself: 1 UP target\(s\) of the secure jobs are its own pod istio-system\/prometheus-7c9/,
     );
+  });
+});
+
+describe("sampleMeshWideChecks", () => {
+  const up = (job: string, url: string) => ({
+    scrapePool: job,
+    scrapeUrl: url,
+    health: "up",
+    lastError: "",
+    lastScrape: "t",
+    labels: { job },
+  });
+  const sample: PodInfo = {
+    ...pod,
+    name: "prometheus-7c9",
+    namespace: "istio-system",
+    ip: "10.0.0.9",
+    ips: ["10.0.0.9"],
+  };
+  const APP = "http://10.0.0.5:8080/get";
+  const TARGETS = [
+    up(SECURE_JOBS.envoy, "https://10.0.0.5:15091/stats/prometheus"),
+    up(SECURE_JOBS.merged, "https://10.0.0.5:15092/stats/prometheus"),
+    up(SECURE_JOBS.merged, "https://10.0.0.9:15092/stats/prometheus"),
+  ];
+  const run = (s: { app?: ProcessResult; served?: string; targets?: object[] } = {}) => {
+    let scraped = 100;
+    const c = cell("native", {
+      targets: { activeTargets: s.targets ?? TARGETS },
+      urls: { [APP]: s.app ?? answer("{}", 200) },
+      query: (q) =>
+        q.startsWith("timestamp(")
+          ? { resultType: "vector", result: [{ metric: {}, value: [0, String((scraped += 15))] }] }
+          : {
+              resultType: "vector",
+              result: [
+                {
+                  metric: {
+                    destination_workload_namespace: s.served ?? "istio-system",
+                    destination_workload: "prometheus",
+                  },
+                  value: [0, "4"],
+                },
+              ],
+            },
+    });
+    const t: CellContext = { ...c.t, pod: async () => sample };
+    return { c, t };
+  };
+
+  it("holds the prediction: httpbin's targets UP, the sample's own pod UP in its merged job, and a payload without httpbin's requests", async () => {
+    const { c, t } = run();
+    const v = await sampleMeshWideChecks(t, pod);
+    expect(v.map((x) => [x.probe, x.verdict])).toEqual([
+      ["targets", "pass"],
+      ["targets", "pass"],
+      ["self-scrape", "pass"],
+      ["sample-scrape-origin", "pass"],
+    ]);
+    expect(v[2]!.summary).toMatch(
+      /^as predicted, Prometheus scrapes itself: 1 UP target\(s\) .* istio-system\/prometheus-7c9/,
+    );
+    expect(v[3]!.summary).toMatch(
+      /^as predicted, job istio-secure-envoy-metrics, instance 10\.0\.0\.5:15091 is UP yet 1 scrape\(s\) made after the workload served 3 request\(s\)/,
+    );
+    // Three requests to httpbin's own port from the probe client, then the sample's API through it.
+    expect(urlsOf(c.seen).filter((u) => u === APP)).toHaveLength(3);
+    expect(
+      urlsOf(c.seen).filter((u) => !u?.startsWith("http://prometheus.istio-system:9090/") && u !== APP),
+    ).toEqual([]);
+    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp", "promql"]));
+  });
+
+  it("is contradicted when the sample does not scrape itself, or its httpbin target carries httpbin's requests", async () => {
+    const own = await sampleMeshWideChecks(run({ targets: TARGETS.slice(0, 2) }).t, pod);
+    expect(own.map((x) => x.verdict)).toEqual(["pass", "pass", "fail", "pass"]);
+    expect(own[2]!.summary).toMatch(
+      /^finding contradicted: none of the 1 UP target\(s\) of istio-secure-merged-metrics/,
+    );
+    const genuine = await sampleMeshWideChecks(run({ served: "ssc-native" }).t, pod);
+    expect(genuine.map((x) => x.verdict)).toEqual(["pass", "pass", "pass", "fail"]);
+    expect(genuine[3]!.summary).toMatch(
+      /^finding contradicted: the sample's scrape of job istio-secure-envoy-metrics, instance 10\.0\.0\.5:15091 reached/,
+    );
+  });
+
+  it("cannot tell whose metrics the sample stores when httpbin answers none of the requests", async () => {
+    const { c, t } = run({ app: failed(7, "curl: (7) Failed to connect") });
+    const v = await sampleMeshWideChecks(t, pod);
+    expect(v[3]).toEqual(
+      error(
+        "sample-scrape-origin",
+        "http://10.0.0.5:8080/get answered none of 3 requests (curl: (7) Failed to connect): whose metrics the sample stores cannot be told",
+      ),
+    );
+    expect(c.budgets).not.toContain("promql");
+  });
+
+  it("looks for the requests that were answered: one 200 of three is enough", async () => {
+    let n = 0;
+    const { t } = run();
+    const flaky: CellContext = {
+      ...t,
+      probeClient: async () => {
+        const inner = await t.probeClient();
+        return async (argv) =>
+          argv.at(-1) === APP && n++ > 0 ? failed(28, "curl: (28) timed out") : inner(argv);
+      },
+    };
+    const v = await sampleMeshWideChecks(flaky, pod);
+    expect(v[3]!.summary).toMatch(/after the workload served 1 request\(s\)/);
   });
 });

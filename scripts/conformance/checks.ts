@@ -47,7 +47,8 @@ import {
   upSamples,
   watchRotation,
 } from "./rotation.ts";
-import { probeSelfScrape } from "./self-scrape.ts";
+import { expectSelfScrape, probeScrapeOrigin } from "./sample-mesh-wide.ts";
+import { observeSelfScrape, probeSelfScrape } from "./self-scrape.ts";
 
 // Building blocks the suites compose, so suites/ stays declarations and assertions. Every block
 // returns verdicts from the probes the lab proves; nothing here decides pass or fail by itself.
@@ -340,6 +341,39 @@ export async function samplePrometheusChecks(t: CellContext, pod: PodInfo): Prom
     t.converge("targetsUp"),
   );
   return [...up, self];
+}
+
+/** Istio's sample, unchanged, on a mesh with the ports on mesh-wide (sample-mesh-wide.ts, a
+ * finding): the workload's targets UP in the sample's jobs, the sample's own pod among its merged
+ * job's UP targets, and, after the workload answered requests, scrapes of its envoy target that
+ * carry none of them. */
+export async function sampleMeshWideChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
+  requireSidecar(pod);
+  const client = await t.probeClient();
+  const api = t.prometheus(SAMPLE_PROMETHEUS.url, client);
+  const [me, up] = await Promise.all([
+    t.pod(SAMPLE_PROMETHEUS.namespace, SAMPLE_PROMETHEUS.selector),
+    portsUp(api, pod, securePorts(t), t.converge("targetsUp")),
+  ]);
+  const self = converge(
+    async () => expectSelfScrape(await observeSelfScrape(api, me, [SECURE_JOBS.merged])),
+    t.converge("targetsUp"),
+  );
+  const app = `http://${hostPort(pod.ip, PORTS.httpbin)}/get`;
+  const answers = await Promise.all(
+    [1, 2, 3].map(() => curl(client, { url: app, timeoutMs: t.timeouts.request })),
+  );
+  const requests = answers.filter((a) => a.status === 200).length;
+  // The sample's "$1:$2" rewrite: the instance label it writes (IPv4 cells only, as the test's gate).
+  const target = { job: SECURE_JOBS.envoy, instance: `${pod.ip}:${PORTS.secureEnvoy}` };
+  const origin =
+    requests === 0
+      ? error(
+          "sample-scrape-origin",
+          `${app} answered none of ${answers.length} requests (${answers[0]!.message}): whose metrics the sample stores cannot be told`,
+        )
+      : await probeScrapeOrigin(api, target, { namespace: pod.namespace, requests }, t.converge("promql"));
+  return [...up, await self, origin];
 }
 
 /** Mesh-wide enablement seen where it acts (mesh-wide.ts): the mesh config enables both ports, the

@@ -70,15 +70,22 @@ export function judgeSelfScrape(data: unknown, prometheus: PrometheusPod, jobs: 
   );
 }
 
+/** One look at the targets API, judged by judgeSelfScrape. */
+export async function observeSelfScrape(
+  api: PrometheusApi,
+  prometheus: PrometheusPod,
+  jobs: readonly string[],
+): Promise<Verdict> {
+  const r = await api.get("/api/v1/targets?state=active");
+  if (!r.ok) return error("self-scrape", `Prometheus API unreachable: ${r.problem}`);
+  return judgeSelfScrape(r.data, prometheus, jobs);
+}
+
 export function probeSelfScrape(
   api: PrometheusApi,
   prometheus: PrometheusPod,
   jobs: readonly string[],
   convergence: Convergence,
 ): Promise<Verdict> {
-  return converge(async () => {
-    const r = await api.get("/api/v1/targets?state=active");
-    if (!r.ok) return error("self-scrape", `Prometheus API unreachable: ${r.problem}`);
-    return judgeSelfScrape(r.data, prometheus, jobs);
-  }, convergence);
+  return converge(() => observeSelfScrape(api, prometheus, jobs), convergence);
 }

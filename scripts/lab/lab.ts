@@ -137,10 +137,13 @@ export interface Lab {
   dispose(): Promise<void>;
 }
 
-const ENVOY_STATS = `# TYPE envoy_server_live gauge
+/** A lab pod's Envoy stats; its requests are counted as a workload's own Envoy counts the ones it
+ * served: destination side, naming its own namespace and workload (what the scrape-origin probe
+ * reads to tell whose Envoy answered a scrape). */
+const envoyStats = (workload: string) => `# TYPE envoy_server_live gauge
 envoy_server_live 1
 # TYPE istio_requests_total counter
-istio_requests_total{response_code="200",reporter="destination"} 7
+istio_requests_total{response_code="200",reporter="destination",destination_workload_namespace="${LAB_NAMESPACE}",destination_workload="${workload}"} 7
 `;
 
 /** What the app beside each lab pod's sidecar serves: the fixtures' metrics app is a Prometheus
@@ -361,7 +364,7 @@ async function startLabAt(input: LabInput, b: number): Promise<Lab> {
             ? { serverCertOverride: await forgedByWorkload(mesh, identity) }
             : {}),
         },
-        envoyStats: ENVOY_STATS,
+        envoyStats: envoyStats(p.name),
         ...(merged(p) ? { appStats: APP_STATS } : {}),
       });
       stops.push(pod.stop);

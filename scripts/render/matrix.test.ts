@@ -207,7 +207,7 @@ describe("structural facts per scenario", () => {
     let known = 0;
     for (const r of rendered) {
       const s = r.scenarios.find((x) => x.id === "sample-prometheus");
-      if (r.cell.secureMetricsMode !== "native" || r.cell.enablement !== "pod") {
+      if (r.cell.secureMetricsMode !== "native" || r.cell.ipFamily === "ipv6") {
         expect(s).toBeUndefined();
         continue;
       }
@@ -223,7 +223,8 @@ describe("structural facts per scenario", () => {
         expect(p!.sha256).toBe("8633f92ee967efc096f14d369ef0a0c3c670f86b4aa5e9916cfab38d40f73bed");
       } else expect(p!.sha256).toBeUndefined();
     }
-    expect(known).toBe(2);
+    // rc.0: default and ambient, per pod and mesh-wide.
+    expect(known).toBe(4);
   });
 
   it("hardening sets METRICS_LOCALHOST_ACCESS_ONLY, and no cell below 1.23 renders it", () => {
