@@ -30,6 +30,10 @@ describe("judgeScrapeOrigin", () => {
         ["destination workloads in the payload: istio-system/prometheus"],
       ),
     );
+    expect(
+      judgeScrapeOrigin(look({ servedFor: [sample, { namespace: "ssc-probe", workload: "x" }] }), state)
+        .summary,
+    ).toContain("another Envoy answered (istio-system/prometheus, ssc-probe/x)");
     expect(judgeScrapeOrigin(look({}), state).summary).toContain(
       "another Envoy answered (no destination series at all)",
     );
@@ -165,6 +169,17 @@ describe("probeScrapeOrigin", () => {
     );
   });
 
+  it("cannot tell while the API cannot be read", async () => {
+    const v = await probeScrapeOrigin(
+      scripted(() => undefined),
+      TARGET,
+      { namespace: "ssc-native", requests: 1 },
+      convergence,
+    );
+    expect(v).toMatchObject({ verdict: "error", probe: "promql" });
+    expect(v.summary).toMatch(/^Prometheus API unreachable: HTTP 503 \(still so after/);
+  });
+
   it("is contradicted by the workload's own series, and says so at the deadline", async () => {
     let t = 100;
     const api = scripted((q) =>
@@ -178,6 +193,16 @@ describe("probeScrapeOrigin", () => {
     const v = await probeScrapeOrigin(api, TARGET, { namespace: "ssc-native", requests: 3 }, convergence);
     expect(v.verdict).toBe("fail");
     expect(v.summary).toMatch(/^finding contradicted: .*reached the workload's own Envoy/);
+  });
+});
+
+describe("the prediction", () => {
+  it("names the mechanism, its precedent and the opt-out the suite's own Prometheus uses", () => {
+    expect(SAMPLE_MESH_WIDE_PREDICTION).toMatch(
+      /^with the secure ports on mesh-wide, the unchanged sample scrapes itself/,
+    );
+    expect(SAMPLE_MESH_WIDE_PREDICTION).toContain("cf. istio#31301");
+    expect(SAMPLE_MESH_WIDE_PREDICTION).toContain('both ports set to "0" in its own proxyMetadata');
   });
 });
 

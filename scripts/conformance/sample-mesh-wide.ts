@@ -119,6 +119,7 @@ export function probeScrapeOrigin(
     const o = await observeOrigin(api, target);
     if (!o.ok) return o.verdict;
     const at = o.look.upAt;
+    // Stryker disable next-line ConditionalExpression: equivalent, undefined compares false and ??= keeps undefined
     if (at !== undefined) {
       first ??= at;
       if (at > first) scrapes.add(at);
