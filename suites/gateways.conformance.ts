@@ -29,7 +29,7 @@ async function gatewayChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
 export const IngressGatewaySecureMetrics = defineConformanceTest({
   id: "IngressGatewaySecureMetrics",
   description:
-    "classic istio-ingressgateway: secure listeners present, mTLS scrape 200, plaintext rejected, Prometheus target UP",
+    "classic istio-ingressgateway: secure listeners present, mTLS scrape 200, plaintext rejected, Prometheus target UP; in mesh-wide cells its ports come from the mesh config alone, rendered into its env by the gateway chart",
   seed: "000",
   features: ["IngressGateway", "SecureScrapeNegative", "PrometheusSecureJobs"],
   scenarios: { native: ["secure-prometheus", "ingress-gateway-native"] },
@@ -41,7 +41,7 @@ export const IngressGatewaySecureMetrics = defineConformanceTest({
 export const GatewayApiSecureMetrics = defineConformanceTest({
   id: "GatewayApiSecureMetrics",
   description:
-    "Gateway API gateway with the secure ports set through a ProxyConfig: listeners, mTLS 200, plaintext rejected, target UP",
+    "Gateway API gateway with the secure ports set through a ProxyConfig (in mesh-wide cells by the mesh config alone): listeners, mTLS 200, plaintext rejected, target UP",
   seed: "000",
   features: ["GatewayAPI", "SecureScrapeNegative", "PrometheusSecureJobs"],
   scenarios: { native: ["secure-prometheus", "gateway-api-native"] },

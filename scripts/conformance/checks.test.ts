@@ -1307,12 +1307,16 @@ describe("sampleMeshWideChecks", () => {
   ];
   const run = (s: { app?: ProcessResult; served?: string; targets?: object[] } = {}) => {
     let scraped = 100;
+    const nextScrape = () => {
+      scraped += 15;
+      return String(scraped);
+    };
     const c = cell("native", {
       targets: { activeTargets: s.targets ?? TARGETS },
       urls: { [APP]: s.app ?? answer("{}", 200) },
       query: (q) =>
         q.startsWith("timestamp(")
-          ? { resultType: "vector", result: [{ metric: {}, value: [0, String((scraped += 15))] }] }
+          ? { resultType: "vector", result: [{ metric: {}, value: [0, nextScrape()] }] }
           : {
               resultType: "vector",
               result: [

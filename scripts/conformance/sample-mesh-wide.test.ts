@@ -182,9 +182,13 @@ describe("probeScrapeOrigin", () => {
 
   it("is contradicted by the workload's own series, and says so at the deadline", async () => {
     let t = 100;
+    const nextScrape = () => {
+      t += 15;
+      return String(t);
+    };
     const api = scripted((q) =>
       q.startsWith("timestamp(")
-        ? vector({ metric: {}, value: [0, String((t += 15))] })
+        ? vector({ metric: {}, value: [0, nextScrape()] })
         : vector({
             metric: { destination_workload_namespace: "ssc-native", destination_workload: "httpbin" },
             value: [0, "3"],

@@ -5,8 +5,10 @@ export const SCENARIOS = {
   "secure-prometheus": "Prometheus with an Istio sidecar writing mTLS client certs (OUTPUT_CERTS)",
   "httpbin-native": "httpbin with ENVOY_SECURE_METRICS_PORT=15091 and ENVOY_SECURE_MERGED_METRICS_PORT=15092",
   "httpbin-hardened": "httpbin with METRICS_LOCALHOST_ACCESS_ONLY (plus the mode's secure-port setup)",
-  "ingress-gateway-native": "classic istio-ingressgateway patched with the secure ports",
-  "gateway-api-native": "a Gateway API gateway given the secure ports through a ProxyConfig",
+  "ingress-gateway-native":
+    "classic istio-ingressgateway patched with the secure ports (mesh-wide: their annotations only)",
+  "gateway-api-native":
+    "a Gateway API gateway given the secure ports through a ProxyConfig (mesh-wide: by the mesh config alone)",
   "gateway-api-docs-path": "a Gateway API gateway configured the docs' way (spec.infrastructure.annotations)",
   "legacy-sidecar": "pre-1.31: Sidecar ingress 15091 -> 127.0.0.1:15020",
   "legacy-gateway": "pre-1.31: Gateway ISTIO_MUTUAL 15091 + ServiceEntry + VirtualService",

@@ -178,6 +178,15 @@ describe("structural facts per scenario", () => {
       if (r.cell.enablement === "pod") {
         expect(meshWide).not.toHaveProperty("ENVOY_SECURE_METRICS_PORT");
         expect(meshWide).not.toHaveProperty("ENVOY_SECURE_MERGED_METRICS_PORT");
+        const patch = r.scenarios.find((s) => s.id === "ingress-gateway-native")?.patches[0]?.doc.toJS() as
+          | { spec: { template: { spec: { containers: { env: object[] }[] } } } }
+          | undefined;
+        if (r.cell.secureMetricsMode === "legacy") expect(patch).toBeUndefined();
+        else
+          expect(patch!.spec.template.spec.containers[0]!.env).toEqual([
+            { name: "ENVOY_SECURE_METRICS_PORT", value: "15091" },
+            { name: "ENVOY_SECURE_MERGED_METRICS_PORT", value: "15092" },
+          ]);
         continue;
       }
       const httpbin = podAnnotations(find(objectsOf(r, "httpbin-native"), "Deployment", "httpbin")!);
@@ -191,15 +200,29 @@ describe("structural facts per scenario", () => {
         "prometheus.io/path": "/stats/prometheus",
         "prometheus.istio.io/secure-envoy-port": "15091",
       });
-      // Only the Prometheus pods turn the ports off again; no other object names them.
+      // Only the Prometheus pods turn the ports off again; no other object or patch names them:
+      // not httpbin's proxy config, the ingress gateway's env or the Gateway API ProxyConfig.
       const text = JSON.stringify(
         r.scenarios.flatMap((s) =>
-          s.objects
+          [...s.objects, ...s.patches.map((p) => p.doc)]
             .map((d) => d.toJS() as K8sObject)
             .filter((o) => !(o.kind === "Deployment" && o.metadata.name === "prometheus")),
         ),
       );
-      expect(text.match(/ENVOY_SECURE_(MERGED_)?METRICS_PORT\\":\\"1509/g) ?? []).toEqual([]);
+      expect(text).not.toContain("ENVOY_SECURE_");
+      const gateway = r.scenarios.find((s) => s.id === "ingress-gateway-native")!.patches[0]!.doc.toJS();
+      expect(gateway).toEqual({
+        spec: {
+          template: {
+            metadata: {
+              annotations: {
+                "prometheus.istio.io/secure-port": "15092",
+                "prometheus.istio.io/secure-envoy-port": "15091",
+              },
+            },
+          },
+        },
+      });
     }
   });
 
@@ -280,20 +303,26 @@ describe("structural facts per scenario", () => {
     }
   });
 
-  it("Gateway API gets the ports through a ProxyConfig; the docs' path is kept separately", () => {
+  it("Gateway API gets the ports through a ProxyConfig, applied first, or mesh-wide from the mesh config alone; the docs' path is kept separately", () => {
     for (const r of native) {
-      const pc = find(objectsOf(r, "gateway-api-native"), "ProxyConfig")!;
-      expect(pc.spec).toMatchObject({
+      const objects = objectsOf(r, "gateway-api-native");
+      const pc = find(objects, "ProxyConfig");
+      // The docs' path is a per-pod finding: mesh-wide, meshConfig opens every gateway's ports.
+      const docs = find(objectsOf(r, "gateway-api-docs-path"), "Gateway");
+      if (r.cell.enablement === "mesh") {
+        expect(objects.map((o) => o.kind)).toEqual(["Namespace", "Gateway"]);
+        expect(docs).toBeUndefined();
+        continue;
+      }
+      expect(objects.map((o) => o.kind)).toEqual(["Namespace", "ProxyConfig", "Gateway"]);
+      expect(pc!.spec).toMatchObject({
         selector: { matchLabels: { "gateway.networking.k8s.io/gateway-name": "secure-gateway" } },
         environmentVariables: {
           ENVOY_SECURE_METRICS_PORT: "15091",
           ENVOY_SECURE_MERGED_METRICS_PORT: "15092",
         },
       });
-      // The docs' path is a per-pod finding: mesh-wide, meshConfig opens every gateway's ports.
-      const docs = find(objectsOf(r, "gateway-api-docs-path"), "Gateway");
-      if (r.cell.enablement === "mesh") expect(docs).toBeUndefined();
-      else expect(JSON.stringify(docs!.spec)).toContain("proxy.istio.io/config");
+      expect(JSON.stringify(docs!.spec)).toContain("proxy.istio.io/config");
     }
   });
 

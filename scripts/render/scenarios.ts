@@ -222,8 +222,9 @@ export const clusterScopedName = (base: string, runId: string) => `ssc-${base}-$
 
 export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render"): ScenarioDefinition {
   const native = cell.secureMetricsMode === "native";
+  const meshWide = cell.enablement === "mesh";
   const nativePod = (hardened = false, extra: Record<string, string> = {}) =>
-    nativePodAnnotations(hardened, extra, cell.enablement === "mesh");
+    nativePodAnnotations(hardened, extra, meshWide);
   const base = { patches: [], prerequisites: [] };
   switch (id) {
     case "secure-prometheus":
@@ -280,18 +281,30 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
         namespace: { name: "ssc-legacy", labels: INJECTED },
         objects: [httpbin(legacyPodAnnotations()), { file: "legacy-sidecar/sidecar.yaml" }],
       };
+    // Mesh-wide, both gateways take the ports from the mesh config alone, so their tests show
+    // mesh-wide enablement reaching gateways; the annotations stay, as nothing sets them on gateways.
     case "ingress-gateway-native":
       return {
         ...base,
         objects: [],
-        patches: [{ file: "ingress-gateway-native/patch.yaml", target: INGRESS_GATEWAY }],
+        patches: [
+          {
+            file: `ingress-gateway-native/${meshWide ? "patch-meshwide" : "patch"}.yaml`,
+            target: INGRESS_GATEWAY,
+          },
+        ],
       };
-    case "gateway-api-native":
+    case "gateway-api-native": {
+      const params = { GATEWAY_NAME: "secure-gateway" };
       return {
         ...base,
         namespace: { name: "ssc-gateway-api", labels: {} },
-        objects: [{ file: "gateway-api-native/gateway.yaml", params: { GATEWAY_NAME: "secure-gateway" } }],
+        objects: [
+          ...(meshWide ? [] : [{ file: "gateway-api-native/proxy-config.yaml", params }]),
+          { file: "gateway-api-native/gateway.yaml", params },
+        ],
       };
+    }
     case "gateway-api-docs-path":
       return {
         ...base,
