@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { CONFORMANCE_TESTS } from "../../suites/catalog.ts";
 import { hasCapability } from "../catalog/capabilities.ts";
 import { ISTIO_MINORS } from "../catalog/istio-releases.ts";
@@ -157,6 +158,18 @@ describe("structural facts per scenario", () => {
       expect(new Set(objs.map((o) => o.metadata.namespace ?? o.metadata.name))).toContain("ssc-rotation");
       // Its ClusterRole is its own: two Prometheus deployments never share cluster-scoped names.
       expect(find(objs, "ClusterRole")!.metadata.name).toBe("ssc-rotation-prometheus-t");
+      // Its jobs discover its own namespace only; the other tests' secure Prometheus, the whole cell.
+      const discovery = (id: string) =>
+        (
+          parseYaml(r.scenarios.find((s) => s.id === id)!.prometheusConfig!) as {
+            scrape_configs: { kubernetes_sd_configs?: object[] }[];
+          }
+        ).scrape_configs.map((j) => j.kubernetes_sd_configs);
+      const rotation = discovery("rotation");
+      expect(rotation.length).toBeGreaterThanOrEqual(2);
+      for (const sd of rotation)
+        expect(sd).toEqual([{ role: "pod", namespaces: { names: ["ssc-rotation"] } }]);
+      for (const sd of discovery("secure-prometheus")) expect(sd).toEqual([{ role: "pod" }]);
       // The other tests' secure Prometheus keeps Istio's default lifetime.
       const secure = podAnnotations(find(objectsOf(r, "secure-prometheus"), "Deployment", "prometheus")!);
       expect(JSON.parse(secure["proxy.istio.io/config"]!).proxyMetadata).toEqual({

@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
+import { type Document, isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
 
 /**
  * Debian's Prometheus and promtool are built without Kubernetes service discovery, and reject any
@@ -18,6 +18,18 @@ export function withFileSd(configText: string, sdFileOf: (jobName: string) => st
     job.set("file_sd_configs", doc.createNode([{ files: [sdFileOf(name)], refresh_interval: "1s" }]));
   }
   return String(doc);
+}
+
+/** Limits every job's Kubernetes discovery to these namespaces (kubernetes_sd_config `namespaces`),
+ * so a Prometheus that judges only its own workloads neither watches nor scrapes the rest. */
+export function scopeDiscovery(doc: Document, namespaces: readonly string[]): void {
+  const jobs = doc.get("scrape_configs");
+  if (!isSeq(jobs)) throw new Error("prometheus configuration has no scrape_configs list");
+  for (const job of jobs.items) {
+    const sd = isMap(job) ? job.get("kubernetes_sd_configs") : undefined;
+    if (!isSeq(sd)) continue;
+    for (const c of sd.items) if (isMap(c)) c.set("namespaces", doc.createNode({ names: [...namespaces] }));
+  }
 }
 
 /** Job names in order, for assertions on rendered configurations. */

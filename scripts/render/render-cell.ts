@@ -8,6 +8,7 @@ import type { Provider } from "../cluster/providers.ts";
 import { istioInstallSettings } from "../mesh/install-options.ts";
 import type { Cell } from "../plan/cells.ts";
 import type { ScenarioId } from "../registry/scenarios.ts";
+import { scopeDiscovery } from "./prometheus-config.ts";
 import {
   commonParams,
   type PatchTarget,
@@ -73,6 +74,7 @@ export function renderScenario(
   let prometheusConfig: string | undefined;
   if (def.prometheusConfig) {
     const [doc] = render(def.prometheusConfig.file, { ...common, ...def.prometheusConfig.params });
+    if (def.prometheusConfig.discover) scopeDiscovery(doc!, def.prometheusConfig.discover);
     prometheusConfig = String(doc);
     // The scrape configuration travels as the ConfigMap the Prometheus pod mounts.
     const configMap = new Document({

@@ -80,7 +80,10 @@ export interface ScenarioDefinition {
   objects: TemplateUse[];
   patches: (TemplateUse & { target: PatchTarget })[];
   /** A Prometheus configuration, written as prometheus.yml and as the ConfigMap "prometheus". */
-  prometheusConfig?: TemplateUse;
+  prometheusConfig?: TemplateUse & {
+    /** The namespaces its jobs discover pods in (default: all). */
+    discover?: readonly string[];
+  };
   /** Remote manifests applied before the scenario's own objects (e.g. an operator bundle). */
   prerequisites: Prerequisite[];
   /** Secrets the suite makes at run time (key material never lands in a rendered file). */
@@ -259,7 +262,8 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
           },
           httpbin(nativePod(false, SHORT_TTL)),
         ],
-        prometheusConfig: { file: "secure-prometheus/prometheus.yml" },
+        // It judges only its own httpbin: discovering the whole cell would scrape every secure target.
+        prometheusConfig: { file: "secure-prometheus/prometheus.yml", discover: [ROTATION_NAMESPACE] },
       };
     case "httpbin-native":
       return {
