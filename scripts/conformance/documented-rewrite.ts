@@ -1,6 +1,6 @@
 import { isIPv6 } from "node:net";
 import { type Convergence, converge } from "../probes/converge.ts";
-import type { PrometheusApi } from "../probes/prometheus.ts";
+import type { PrometheusApi, TargetsData } from "../probes/prometheus.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 
 // Finding: the documented secure jobs on an IPv6 pod. istio/istio's
@@ -17,19 +17,6 @@ export const DOCUMENTED_JOB = "istio-secure-merged-metrics-as-documented";
 
 export const DOCUMENTED_REWRITE_PREDICTION =
   'the documented "$1:$2" address rewrite writes an IPv6 pod as "fd00::5:15092" (no brackets). Prometheus still scrapes it UP (Go takes the last colon as the port\'s), but its instance label is no host:port and the targets API reports "too many colons in address" beside health up (prometheus#8623); the suite\'s jobs add a [$1]:$2 rule';
-
-/** Prometheus always sends scrapeUrl and labels with an active target. */
-interface ApiTarget {
-  scrapePool?: string;
-  scrapeUrl: string;
-  health?: string;
-  lastError?: string;
-  labels?: Record<string, string>;
-}
-interface ApiDropped {
-  scrapePool?: string;
-  discoveredLabels?: Record<string, string>;
-}
 
 export interface RewritePod {
   namespace: string;
@@ -54,7 +41,7 @@ export function judgeDocumentedRewrite(data: unknown, pod: RewritePod, own: Verd
       own.evidence,
     );
   }
-  const d = (data ?? {}) as { activeTargets?: ApiTarget[] | null; droppedTargets?: ApiDropped[] | null };
+  const d = (data ?? {}) as TargetsData;
   // Stryker disable next-line ArrayDeclaration: equivalent, a stand-in element has no pool to match
   const mine = (d.activeTargets ?? []).filter(
     (x) =>

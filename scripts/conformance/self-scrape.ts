@@ -1,5 +1,5 @@
 import { type Convergence, converge } from "../probes/converge.ts";
-import type { PrometheusApi } from "../probes/prometheus.ts";
+import type { PrometheusApi, TargetsData } from "../probes/prometheus.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
 
 // No secure job's UP target may be the secure Prometheus itself. Enabled mesh-wide (meshConfig
@@ -17,13 +17,6 @@ export interface PrometheusPod {
   ips: readonly string[];
 }
 
-interface ApiTarget {
-  scrapePool?: string;
-  scrapeUrl: string;
-  health?: string;
-  labels?: Record<string, string>;
-}
-
 /** The host of a scrape URL, IPv6 brackets removed; Prometheus may write an IPv6 one bare. */
 export function scrapeHost(url: string): string {
   // Stryker disable next-line Regex: equivalent, a later "x://" is past the first "/" split off
@@ -36,7 +29,7 @@ export function scrapeHost(url: string): string {
  * (by its pod label or by its IP); pass when the jobs have UP targets and none is; with no UP
  * target at all nothing can be said (not yet, then an error). */
 export function judgeSelfScrape(data: unknown, prometheus: PrometheusPod, jobs: readonly string[]): Verdict {
-  const d = (data ?? {}) as { activeTargets?: ApiTarget[] | null };
+  const d = (data ?? {}) as TargetsData;
   // Stryker disable next-line ArrayDeclaration: equivalent, a stand-in element has no pool to match
   const up = (d.activeTargets ?? []).filter(
     // Stryker disable next-line StringLiteral: equivalent, no job is named by the stand-in either

@@ -26,7 +26,8 @@ export function prometheusApi(run: CommandRunner, baseUrl: string, timeoutMs: nu
   };
 }
 
-interface ActiveTarget {
+/** An active target as /api/v1/targets sends it (Prometheus's HTTP API docs). */
+export interface ActiveTarget {
   scrapePool?: string;
   scrapeUrl: string;
   health: "up" | "down" | "unknown";
@@ -35,13 +36,13 @@ interface ActiveTarget {
   labels: Record<string, string>;
 }
 
-interface DroppedTarget {
+export interface DroppedTarget {
   scrapePool?: string;
   discoveredLabels: Record<string, string>;
 }
 
 /** /api/v1/targets data as Prometheus sends it; every list may be missing or null. */
-interface TargetsData {
+export interface TargetsData {
   activeTargets?: ActiveTarget[] | null;
   droppedTargets?: DroppedTarget[] | null;
 }
