@@ -1,3 +1,5 @@
+import sampleDigests from "./data/sample-prometheus-sha256.json" with { type: "json" };
+
 // Container images the fixtures run, pinned by tag to the versions Istio's own samples use at
 // HEAD (istio-facts.md §1.1-1.3). An air-gapped kind setup must pre-load exactly these.
 export const IMAGES = {
@@ -51,10 +53,9 @@ export const SAMPLE_PROMETHEUS_IMAGES = [
   "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.89.0",
   "docker.io/prom/prometheus:v3.10.0",
 ] as const;
-/** The SHA-256 of the sample at the tags read here; other tags are pinned on first use. */
-export const SAMPLE_PROMETHEUS_SHA256: Readonly<Record<string, string>> = {
-  "1.31.0-rc.0": "8633f92ee967efc096f14d369ef0a0c3c670f86b4aa5e9916cfab38d40f73bed",
-};
+/** The sample's SHA-256 per tag, recorded by `npm run catalog:update` (data/sample-prometheus-sha256.json);
+ * a tag not recorded yet is pinned on first use. */
+export const SAMPLE_PROMETHEUS_SHA256: Readonly<Record<string, string>> = sampleDigests;
 /** Where the sample's Prometheus answers: its Service in istio-system (L484-506 @1.31.0-rc.0). */
 export const SAMPLE_PROMETHEUS = {
   namespace: "istio-system",

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,14 @@ import istioMinors from "./data/istio-minors.json" with { type: "json" };
 import kindImages from "./data/kind-node-images.json" with { type: "json" };
 import type { IstioMinor } from "./istio-releases.ts";
 import type { KindNodeImageRecord } from "./kind-images.ts";
-import { defaultImageOf, type GitHubRelease, updateIstioMinors, updateKindImages } from "./update-catalog.ts";
+import {
+  defaultImageOf,
+  type GitHubRelease,
+  recordSampleDigests,
+  sampleTags,
+  updateIstioMinors,
+  updateKindImages,
+} from "./update-catalog.ts";
 
 // `npm run catalog:update` offline: recorded responses shaped like GitHub's REST API ("List
 // releases") and kind's image.go, under testdata/ laid out by URL (these machines cannot reach GitHub).
@@ -104,6 +112,32 @@ describe("catalog update: kind", () => {
   });
 });
 
+describe("catalog update: Istio's sample Prometheus digests", () => {
+  const RC0 = "8633f92ee967efc096f14d369ef0a0c3c670f86b4aa5e9916cfab38d40f73bed";
+
+  it("wants every listed tag from the first minor that ships the sample", () => {
+    expect(sampleTags(istioMinors as IstioMinor[])).toEqual(["1.31.0-alpha.0", "1.31.0-rc.0", "1.31.1"]);
+  });
+
+  it("records a fetched tag's SHA-256, keeps what is recorded, and sorts by version", () => {
+    const { data, notes } = recordSampleDigests(
+      { "1.31.0-rc.0": RC0 },
+      new Map([
+        ["1.31.1", "a"],
+        ["1.31.0-rc.0", "changed"],
+        ["1.31.0-alpha.0", ""],
+      ]),
+    );
+    const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+    expect(data).toEqual({ "1.31.0-alpha.0": sha(""), "1.31.0-rc.0": RC0, "1.31.1": sha("a") });
+    expect(Object.keys(data)).toEqual(["1.31.0-alpha.0", "1.31.0-rc.0", "1.31.1"]);
+    expect(notes).toEqual([
+      `istio 1.31.1: sample prometheus-secure-metrics.yaml sha256 ${sha("a")}`,
+      `istio 1.31.0-alpha.0: sample prometheus-secure-metrics.yaml sha256 ${sha("")}`,
+    ]);
+  });
+});
+
 describe("npm run catalog:update (zx), offline on the recorded responses", () => {
   it("rewrites the data files with what changed, and --check says the catalog is behind", async () => {
     const data = await mkdtemp(join(tmpdir(), "ssc-catalog-"));
@@ -114,7 +148,9 @@ describe("npm run catalog:update (zx), offline on the recorded responses", () =>
         reject: false,
       });
       expect(check.exitCode).toBe(1);
-      expect(check.stdout).toMatch(/catalog is behind: istio-minors\.json, kind-node-images\.json/);
+      expect(check.stdout).toMatch(
+        /catalog is behind: istio-minors\.json, kind-node-images\.json, sample-prometheus-sha256\.json/,
+      );
       const run = await execa(process.execPath, [script, "--from", TESTDATA, "--data", data], {
         reject: false,
       });
@@ -122,6 +158,13 @@ describe("npm run catalog:update (zx), offline on the recorded responses", () =>
       expect(run.stdout).toContain("istio 1.31: latest patch 1.31.1 -> 1.31.2");
       const minors = JSON.parse(await readFile(join(data, "istio-minors.json"), "utf8")) as IstioMinor[];
       expect(minors.find((m) => m.minor === "1.31")!.latestPatch).toBe("1.31.2");
+      // The patch it replaced and the new one, both read from the recorded responses (stand-ins).
+      const digests = JSON.parse(await readFile(join(data, "sample-prometheus-sha256.json"), "utf8"));
+      expect(Object.keys(digests)).toEqual(["1.31.0-alpha.0", "1.31.0-rc.0", "1.31.1", "1.31.2"]);
+      expect(digests["1.31.2"]).toBe(digests["1.31.0-rc.0"]);
+      expect(run.stdout).toContain(
+        `istio 1.31.2: sample prometheus-secure-metrics.yaml sha256 ${digests["1.31.2"]}`,
+      );
       const again = await execa(process.execPath, [script, "--from", TESTDATA, "--data", data, "--check"], {
         reject: false,
       });

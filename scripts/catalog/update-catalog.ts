@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import semver from "semver";
 import type { IstioMinor } from "./istio-releases.ts";
 import type { KindNodeImageRecord } from "./kind-images.ts";
@@ -79,6 +80,35 @@ export function updateIstioMinors(
     .map((m) => ({ ...m, preReleases: [...m.preReleases].sort(semver.compare) }))
     .sort((a, b) => compareMinors(a.minor, b.minor));
   return { data, notes };
+}
+
+/** The first minor whose tags carry samples/addons/extras/prometheus-secure-metrics.yaml (31c59e7,
+ * #60602; first tag 1.31.0-alpha.0). */
+const FIRST_SAMPLE_MINOR = "1.31";
+
+/** The tags whose sample Prometheus the catalog should know the digest of: each listed minor's
+ * latest patch and pre-releases, from the first minor that ships the sample. */
+export function sampleTags(minors: readonly IstioMinor[]): string[] {
+  return minors
+    .filter((m) => compareMinors(m.minor, FIRST_SAMPLE_MINOR) >= 0)
+    .flatMap((m) => [...m.preReleases, m.latestPatch]);
+}
+
+/** Records the SHA-256 of each fetched sample; a recorded digest is never replaced (a tag's file
+ * does not change), so only the tags not recorded yet are fetched. */
+export function recordSampleDigests(
+  current: Readonly<Record<string, string>>,
+  fetched: ReadonlyMap<string, string>,
+): { data: Record<string, string>; notes: string[] } {
+  const data = { ...current };
+  const notes: string[] = [];
+  for (const [tag, text] of fetched) {
+    if (tag in data) continue;
+    data[tag] = createHash("sha256").update(text).digest("hex");
+    notes.push(`istio ${tag}: sample prometheus-secure-metrics.yaml sha256 ${data[tag]}`);
+  }
+  const sorted = Object.fromEntries(Object.entries(data).sort(([a], [b]) => semver.compare(a, b)));
+  return { data: sorted, notes };
 }
 
 // The quoted constant: a digest of any other length is no digest.

@@ -5,10 +5,13 @@
 // --from <dir>, a folder of recorded responses laid out by URL. --check writes nothing and exits 1
 // when the catalog is behind.
 import { echo, fetch, fs, parseArgv, path } from "zx";
+import { SAMPLE_PROMETHEUS_FILE } from "./images.ts";
 import type { IstioMinor } from "./istio-releases.ts";
 import type { KindNodeImageRecord } from "./kind-images.ts";
 import {
   type GitHubRelease,
+  recordSampleDigests,
+  sampleTags,
   updateIstioMinors,
   updateKindImages,
   usableKindReleases,
@@ -74,17 +77,31 @@ async function update(): Promise<number> {
     );
   }
   const kind = updateKindImages(kindCurrent, kindReleases, imageGo);
+  // Istio's sample Prometheus, applied unchanged by the sample-prometheus scenario: its digest per
+  // tag, so a cell checks it instead of pinning it on first use.
+  const samplesCurrent = await read<Record<string, string>>("sample-prometheus-sha256.json");
+  const samples = new Map<string, string>();
+  // The tags listed before and after: a patch the update replaces is still one a user may name.
+  const tags = new Set(sampleTags([...istioCurrent, ...istio.data]));
+  for (const tag of [...tags].filter((t) => !(t in samplesCurrent))) {
+    samples.set(
+      tag,
+      await get(`https://raw.githubusercontent.com/istio/istio/${tag}/${SAMPLE_PROMETHEUS_FILE}`),
+    );
+  }
+  const sample = recordSampleDigests(samplesCurrent, samples);
 
   const changed: string[] = [];
   for (const [file, data, was] of [
     ["istio-minors.json", istio.data, istioCurrent],
     ["kind-node-images.json", kind.data, kindCurrent],
+    ["sample-prometheus-sha256.json", sample.data, samplesCurrent],
   ] as const) {
     if (JSON.stringify(data) === JSON.stringify(was)) continue;
     changed.push(file);
     if (!args.check) await fs.writeFile(path.join(DATA, file), `${JSON.stringify(data, null, 2)}\n`);
   }
-  for (const n of [...istio.notes, ...kind.notes]) echo(`  ${n}`);
+  for (const n of [...istio.notes, ...kind.notes, ...sample.notes]) echo(`  ${n}`);
   echo(
     changed.length === 0
       ? "catalog is current"
