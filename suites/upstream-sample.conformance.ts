@@ -9,7 +9,7 @@ import { defineConformanceTest } from "../scripts/registry/define.ts";
 export const SamplePrometheusScrapesAsDocumented = defineConformanceTest({
   id: "SamplePrometheusScrapesAsDocumented",
   description:
-    "istio/istio's samples/addons/extras/prometheus-secure-metrics.yaml, applied unchanged from the cell's release tag (a vendor build's semver core; its SHA-256 checked where known, else pinned on first use), scrapes httpbin's 15091 and 15092 UP in its two secure jobs, and no UP target of those jobs is its own pod; it installs into istio-system, so only on clusters the suite makes",
+    "istio/istio's samples/addons/extras/prometheus-secure-metrics.yaml, applied unchanged from the cell's release tag (a vendor build's semver core; its SHA-256 checked where known, else pinned on first use), scrapes httpbin's 15091 and 15092 UP in its two secure jobs, no UP target of those jobs is its own pod, and what it stores from httpbin's 15091 counts the requests httpbin answered just before (httpbin's own Envoy answered); it installs into istio-system, so only on clusters the suite makes",
   seed: "beyond",
   features: ["PrometheusSecureJobs", "SidecarSecureMetrics", "UpstreamSamples"],
   // The sample is a setup the docs offer, not a property every mesh must have.

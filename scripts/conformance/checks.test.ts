@@ -30,6 +30,7 @@ import {
   SECURE_JOBS,
   sampleMeshWideChecks,
   samplePrometheusChecks,
+  scrapeOriginCheck,
   securePortAnnotationChecks,
   securePorts,
   secureRows,
@@ -365,6 +366,7 @@ describe("the sidecar precondition", () => {
       () => strictScrapeCheck(c.t, without, pod),
       () => samplePrometheusChecks(c.t, without),
       () => sampleMeshWideChecks(c.t, without),
+      () => scrapeOriginCheck(c.t, without, 1),
     ];
     for (const b of blocks) {
       await expect(b()).rejects.toThrow(
@@ -1217,73 +1219,7 @@ describe("meshWideChecks", () => {
   });
 });
 
-describe("samplePrometheusChecks", () => {
-  const up = (job: string, url: string) => ({
-    scrapePool: job,
-    scrapeUrl: url,
-    health: "up",
-    lastError: "",
-    lastScrape: "t",
-    labels: { job },
-  });
-  const sample: PodInfo = {
-    ...pod,
-    name: "prometheus-7c9",
-    namespace: "istio-system",
-    ip: "10.0.0.9",
-    ips: ["10.0.0.9"],
-  };
-  const run = (activeTargets: object[]) => {
-    const c = cell("native", { targets: { activeTargets } });
-    const asked: string[] = [];
-    const t: CellContext = {
-      ...c.t,
-      pod: async (namespace, selector) => {
-        asked.push(`${namespace} ${selector}`);
-        return sample;
-      },
-    };
-    return { c, t, asked };
-  };
-
-  it("asks the sample's Service in istio-system from the probe client: httpbin's ports UP in its jobs, not itself", async () => {
-    const { c, t, asked } = run([
-      up(SECURE_JOBS.envoy, "https://10.0.0.5:15091/stats/prometheus"),
-      up(SECURE_JOBS.merged, "https://10.0.0.5:15092/stats/prometheus"),
-    ]);
-    const v = await samplePrometheusChecks(t, pod);
-    expect(v.map((x) => [x.probe, x.verdict])).toEqual([
-      ["targets", "pass"],
-      ["targets", "pass"],
-      ["self-scrape", "pass"],
-    ]);
-    expect(new Set(urlsOf(c.seen))).toEqual(
-      new Set([
-        "http://prometheus.istio-system:9090/api/v1/targets?state=any",
-        "http://prometheus.istio-system:9090/api/v1/targets?state=active",
-      ]),
-    );
-    expect(asked).toEqual([
-      "istio-system app.kubernetes.io/name=prometheus,app.kubernetes.io/component=server",
-    ]);
-    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp"]));
-  });
-
-  it("fails when the sample's own pod is an UP target of its secure jobs", async () => {
-    const { t } = run([
-      up(SECURE_JOBS.envoy, "https://10.0.0.5:15091/stats/prometheus"),
-      up(SECURE_JOBS.merged, "https://10.0.0.5:15092/stats/prometheus"),
-      up(SECURE_JOBS.merged, "https://10.0.0.9:15092/stats/prometheus"),
-    ]);
-    const v = await samplePrometheusChecks(t, pod);
-    expect(v.map((x) => x.verdict)).toEqual(["pass", "pass", "fail"]);
-    expect(v[2]!.summary).toMatch(
-      /^Prometheus scrapes itself: 1 UP target\(s\) of the secure jobs are its own pod istio-system\/prometheus-7c9/,
-    );
-  });
-});
-
-describe("sampleMeshWideChecks", () => {
+describe("Istio's sample Prometheus: samplePrometheusChecks and sampleMeshWideChecks", () => {
   const up = (job: string, url: string) => ({
     scrapePool: job,
     scrapeUrl: url,
@@ -1300,19 +1236,21 @@ describe("sampleMeshWideChecks", () => {
     ips: ["10.0.0.9"],
   };
   const APP = "http://10.0.0.5:8080/get";
-  const TARGETS = [
+  const HTTPBIN = [
     up(SECURE_JOBS.envoy, "https://10.0.0.5:15091/stats/prometheus"),
     up(SECURE_JOBS.merged, "https://10.0.0.5:15092/stats/prometheus"),
-    up(SECURE_JOBS.merged, "https://10.0.0.9:15092/stats/prometheus"),
   ];
-  const run = (s: { app?: ProcessResult; served?: string; targets?: object[] } = {}) => {
+  const SELF = up(SECURE_JOBS.merged, "https://10.0.0.9:15092/stats/prometheus");
+  /** A cell whose sample lists these targets, whose httpbin answers `app`, and whose stored envoy
+   * payload names the requests served in `served` (a namespace), one scrape every 15 s. */
+  const run = (s: { targets: object[]; app?: ProcessResult; served: string }) => {
     let scraped = 100;
     const nextScrape = () => {
       scraped += 15;
       return String(scraped);
     };
     const c = cell("native", {
-      targets: { activeTargets: s.targets ?? TARGETS },
+      targets: { activeTargets: s.targets },
       urls: { [APP]: s.app ?? answer("{}", 200) },
       query: (q) =>
         q.startsWith("timestamp(")
@@ -1321,70 +1259,121 @@ describe("sampleMeshWideChecks", () => {
               resultType: "vector",
               result: [
                 {
-                  metric: {
-                    destination_workload_namespace: s.served ?? "istio-system",
-                    destination_workload: "prometheus",
-                  },
+                  metric: { destination_workload_namespace: s.served, destination_workload: "w" },
                   value: [0, "4"],
                 },
               ],
             },
     });
-    const t: CellContext = { ...c.t, pod: async () => sample };
-    return { c, t };
+    const asked: string[] = [];
+    const t: CellContext = {
+      ...c.t,
+      pod: async (namespace, selector) => {
+        asked.push(`${namespace} ${selector}`);
+        return sample;
+      },
+    };
+    return { c, t, asked };
   };
 
-  it("holds the prediction: httpbin's targets UP, the sample's own pod UP in its merged job, and a payload without httpbin's requests", async () => {
-    const { c, t } = run();
+  it("per pod: asks the sample's Service from the probe client; httpbin's ports UP, not itself, httpbin's own payload", async () => {
+    const { c, t, asked } = run({ targets: HTTPBIN, served: "ssc-native" });
+    const v = await samplePrometheusChecks(t, pod);
+    expect(v.map((x) => [x.probe, x.verdict])).toEqual([
+      ["targets", "pass"],
+      ["targets", "pass"],
+      ["self-scrape", "pass"],
+      ["scrape-origin", "pass"],
+    ]);
+    expect(v[3]!.summary).toBe(
+      "job istio-secure-envoy-metrics, instance 10.0.0.5:15091 serves the workload's own metrics: its payload counts requests served in ssc-native",
+    );
+    // Three requests to httpbin's own port, then the sample's API, all from the probe client.
+    const urls = urlsOf(c.seen);
+    expect(urls.filter((u) => u === APP)).toHaveLength(3);
+    expect(new Set(urls.filter((u) => u !== APP && !u!.includes("/api/v1/query?")))).toEqual(
+      new Set([
+        "http://prometheus.istio-system:9090/api/v1/targets?state=any",
+        "http://prometheus.istio-system:9090/api/v1/targets?state=active",
+      ]),
+    );
+    expect(urls.every((u) => u === APP || u!.startsWith("http://prometheus.istio-system:9090/api/v1/"))).toBe(
+      true,
+    );
+    expect(asked).toEqual([
+      "istio-system app.kubernetes.io/name=prometheus,app.kubernetes.io/component=server",
+    ]);
+    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp", "promql"]));
+  });
+
+  it("per pod: fails when the sample scrapes its own pod, or stores another Envoy's payload for httpbin", async () => {
+    const self = await samplePrometheusChecks(
+      run({ targets: [...HTTPBIN, SELF], served: "ssc-native" }).t,
+      pod,
+    );
+    expect(self.map((x) => x.verdict)).toEqual(["pass", "pass", "fail", "pass"]);
+    expect(self[2]!.summary).toMatch(
+      /^Prometheus scrapes itself: 1 UP target\(s\) of the secure jobs are its own pod istio-system\/prometheus-7c9/,
+    );
+    const foreign = await samplePrometheusChecks(run({ targets: HTTPBIN, served: "istio-system" }).t, pod);
+    expect(foreign.map((x) => x.verdict)).toEqual(["pass", "pass", "pass", "fail"]);
+    expect(foreign[3]!.summary).toMatch(/carry none of them: another Envoy answered \(istio-system\/w\)/);
+  });
+
+  it("mesh-wide: holds the prediction when the sample scrapes itself and stores another Envoy's payload for httpbin", async () => {
+    const { t } = run({ targets: [...HTTPBIN, SELF], served: "istio-system" });
     const v = await sampleMeshWideChecks(t, pod);
     expect(v.map((x) => [x.probe, x.verdict])).toEqual([
       ["targets", "pass"],
       ["targets", "pass"],
       ["self-scrape", "pass"],
-      ["sample-scrape-origin", "pass"],
+      ["scrape-origin", "pass"],
     ]);
     expect(v[2]!.summary).toMatch(
       /^as predicted, Prometheus scrapes itself: 1 UP target\(s\) .* istio-system\/prometheus-7c9/,
     );
     expect(v[3]!.summary).toMatch(
-      /^as predicted, job istio-secure-envoy-metrics, instance 10\.0\.0\.5:15091 is UP yet 1 scrape\(s\) made after the workload served 3 request\(s\)/,
+      /^as predicted, job istio-secure-envoy-metrics, instance 10\.0\.0\.5:15091 is UP, yet 1 scrape\(s\) made after the workload served 3 request\(s\)/,
     );
-    // Three requests to httpbin's own port from the probe client, then the sample's API through it.
-    expect(urlsOf(c.seen).filter((u) => u === APP)).toHaveLength(3);
-    expect(
-      urlsOf(c.seen).filter((u) => !u?.startsWith("http://prometheus.istio-system:9090/") && u !== APP),
-    ).toEqual([]);
-    expect(new Set(c.budgets)).toEqual(new Set(["targetsUp", "promql"]));
   });
 
-  it("is contradicted when the sample does not scrape itself, or its httpbin target carries httpbin's requests", async () => {
-    const own = await sampleMeshWideChecks(run({ targets: TARGETS.slice(0, 2) }).t, pod);
+  it("mesh-wide: is contradicted when the sample does not scrape itself, or stores httpbin's own payload", async () => {
+    const own = await sampleMeshWideChecks(run({ targets: HTTPBIN, served: "istio-system" }).t, pod);
     expect(own.map((x) => x.verdict)).toEqual(["pass", "pass", "fail", "pass"]);
     expect(own[2]!.summary).toMatch(
       /^finding contradicted: none of the 1 UP target\(s\) of istio-secure-merged-metrics/,
     );
-    const genuine = await sampleMeshWideChecks(run({ served: "ssc-native" }).t, pod);
+    const genuine = await sampleMeshWideChecks(
+      run({ targets: [...HTTPBIN, SELF], served: "ssc-native" }).t,
+      pod,
+    );
     expect(genuine.map((x) => x.verdict)).toEqual(["pass", "pass", "pass", "fail"]);
     expect(genuine[3]!.summary).toMatch(
-      /^finding contradicted: the sample's scrape of job istio-secure-envoy-metrics, instance 10\.0\.0\.5:15091 reached/,
+      /^finding contradicted: job istio-secure-envoy-metrics, instance 10\.0\.0\.5:15091 serves the workload's own metrics/,
     );
   });
 
-  it("cannot tell whose metrics the sample stores when httpbin answers none of the requests", async () => {
-    const { c, t } = run({ app: failed(7, "curl: (7) Failed to connect") });
-    const v = await sampleMeshWideChecks(t, pod);
-    expect(v[3]).toEqual(
-      error(
-        "sample-scrape-origin",
-        "http://10.0.0.5:8080/get answered none of 3 requests (curl: (7) Failed to connect): whose metrics the sample stores cannot be told",
-      ),
-    );
-    expect(c.budgets).not.toContain("promql");
+  it("cannot tell whose payload the sample stores when httpbin answers none of the requests", async () => {
+    for (const checks of [samplePrometheusChecks, sampleMeshWideChecks]) {
+      const { c, t } = run({
+        targets: [...HTTPBIN, SELF],
+        served: "ssc-native",
+        app: failed(7, "curl: (7) Failed to connect"),
+      });
+      const v = await checks(t, pod);
+      expect(v[3]).toEqual(
+        error(
+          "scrape-origin",
+          "http://10.0.0.5:8080/get answered none of 3 requests (curl: (7) Failed to connect): whose metrics Prometheus stores cannot be told",
+        ),
+      );
+      expect(c.budgets).not.toContain("promql");
+    }
   });
 
   it("looks for the requests that were answered: one 200 of three is enough", async () => {
     let n = 0;
-    const { t } = run();
+    const { t } = run({ targets: HTTPBIN, served: "istio-system" });
     const flaky: CellContext = {
       ...t,
       probeClient: async () => {
@@ -1393,7 +1382,39 @@ describe("sampleMeshWideChecks", () => {
           argv.at(-1) === APP && n++ > 0 ? failed(28, "curl: (28) timed out") : inner(argv);
       },
     };
-    const v = await sampleMeshWideChecks(flaky, pod);
+    const v = await samplePrometheusChecks(flaky, pod);
     expect(v[3]!.summary).toMatch(/after the workload served 1 request\(s\)/);
+  });
+});
+
+describe("scrapeOriginCheck", () => {
+  it("asks the secure Prometheus about the pod's 15091 target in the envoy job, an IPv6 one bracketed", async () => {
+    const asked: string[] = [];
+    const c = cell("native", {
+      query: (q) => {
+        asked.push(q);
+        return q.startsWith("timestamp(")
+          ? { resultType: "vector", result: [{ metric: {}, value: [0, "100"] }] }
+          : {
+              resultType: "vector",
+              result: [
+                {
+                  metric: { destination_workload_namespace: "ssc-native", destination_workload: "httpbin" },
+                  value: [0, "7"],
+                },
+              ],
+            };
+      },
+    });
+    const v4 = await scrapeOriginCheck(c.t, pod, 1);
+    expect(v4).toMatchObject({ probe: "scrape-origin", verdict: "pass" });
+    const v6 = await scrapeOriginCheck(c.t, { ...pod, ip: "fd00::5", ips: ["fd00::5"] }, 1);
+    expect(v6.verdict).toBe("pass");
+    expect(asked.filter((q) => q.startsWith("timestamp("))).toEqual([
+      'timestamp(up{job="istio-secure-envoy-metrics",instance="10.0.0.5:15091"} == 1)',
+      'timestamp(up{job="istio-secure-envoy-metrics",instance="[fd00::5]:15091"} == 1)',
+    ]);
+    expect(urlsOf(c.seen).every((u) => u!.startsWith("http://127.0.0.1:9090/api/v1/query?"))).toBe(true);
+    expect(c.budgets).toEqual(["promql", "promql"]);
   });
 });

@@ -3,7 +3,7 @@ import { SAMPLE_PROMETHEUS } from "../catalog/images.ts";
 import { describeError } from "../errors.ts";
 import { probeClientCertificates } from "../probes/client-certs.ts";
 import { type Convergence, converge } from "../probes/converge.ts";
-import { type CurlResult, curl } from "../probes/curl.ts";
+import { type CommandRunner, type CurlResult, curl } from "../probes/curl.ts";
 import {
   type EndpointCheck,
   endpointProbes,
@@ -47,7 +47,8 @@ import {
   upSamples,
   watchRotation,
 } from "./rotation.ts";
-import { expectSelfScrape, probeScrapeOrigin } from "./sample-mesh-wide.ts";
+import { asPredicted } from "./sample-mesh-wide.ts";
+import { originLooks, probeScrapeOrigin } from "./scrape-origin.ts";
 import { observeSelfScrape, probeSelfScrape } from "./self-scrape.ts";
 
 // Building blocks the suites compose, so suites/ stays declarations and assertions. Every block
@@ -327,26 +328,24 @@ export async function selfScrapeChecks(t: CellContext): Promise<Verdict[]> {
 
 /** Istio's own sample Prometheus, unchanged (catalog-facts.md §6), read through the probe client
  * (outside the mesh: the sample's inbound is the mesh's default PERMISSIVE): the pod's secure ports
- * UP in the sample's two secure jobs, whose names are the suite's, and no UP target of those jobs
- * its own pod. */
+ * UP in the sample's two secure jobs, whose names are the suite's, no UP target of those jobs its
+ * own pod, and what it stored from the pod's 15091 the pod's own Envoy's. */
 export async function samplePrometheusChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
   requireSidecar(pod);
-  const api = t.prometheus(SAMPLE_PROMETHEUS.url, await t.probeClient());
+  const client = await t.probeClient();
+  const api = t.prometheus(SAMPLE_PROMETHEUS.url, client);
   const up = await portsUp(api, pod, securePorts(t), t.converge("targetsUp"));
   const me = await t.pod(SAMPLE_PROMETHEUS.namespace, SAMPLE_PROMETHEUS.selector);
-  const self = await probeSelfScrape(
-    api,
-    me,
-    [SECURE_JOBS.merged, SECURE_JOBS.envoy],
-    t.converge("targetsUp"),
-  );
-  return [...up, self];
+  const [self, origin] = await Promise.all([
+    probeSelfScrape(api, me, [SECURE_JOBS.merged, SECURE_JOBS.envoy], t.converge("targetsUp")),
+    originCheck(t, api, client, pod),
+  ]);
+  return [...up, self, origin];
 }
 
 /** Istio's sample, unchanged, on a mesh with the ports on mesh-wide (sample-mesh-wide.ts, a
- * finding): the workload's targets UP in the sample's jobs, the sample's own pod among its merged
- * job's UP targets, and, after the workload answered requests, scrapes of its envoy target that
- * carry none of them. */
+ * finding): the workload's targets UP in the sample's jobs, then the self-scrape and scrape-origin
+ * probes, whose failures are the prediction holding. */
 export async function sampleMeshWideChecks(t: CellContext, pod: PodInfo): Promise<Verdict[]> {
   requireSidecar(pod);
   const client = await t.probeClient();
@@ -355,25 +354,64 @@ export async function sampleMeshWideChecks(t: CellContext, pod: PodInfo): Promis
     t.pod(SAMPLE_PROMETHEUS.namespace, SAMPLE_PROMETHEUS.selector),
     portsUp(api, pod, securePorts(t), t.converge("targetsUp")),
   ]);
-  const self = converge(
-    async () => expectSelfScrape(await observeSelfScrape(api, me, [SECURE_JOBS.merged])),
-    t.converge("targetsUp"),
-  );
+  const [self, origin] = await Promise.all([
+    converge(
+      async () => asPredicted(await observeSelfScrape(api, me, [SECURE_JOBS.merged])),
+      t.converge("targetsUp"),
+    ),
+    originCheck(t, api, client, pod, asPredicted),
+  ]);
+  return [...up, self, origin];
+}
+
+/** The pod's app (httpbin's 8080) answers three requests from `client`, so its Envoy counts them on
+ * the destination side: the count answered, or the error saying none was. */
+async function serveRequests(t: CellContext, client: CommandRunner, pod: PodInfo): Promise<number | Verdict> {
   const app = `http://${hostPort(pod.ip, PORTS.httpbin)}/get`;
   const answers = await Promise.all(
     [1, 2, 3].map(() => curl(client, { url: app, timeoutMs: t.timeouts.request })),
   );
-  const requests = answers.filter((a) => a.status === 200).length;
-  // The sample's "$1:$2" rewrite: the instance label it writes (IPv4 cells only, as the test's gate).
-  const target = { job: SECURE_JOBS.envoy, instance: `${pod.ip}:${PORTS.secureEnvoy}` };
-  const origin =
-    requests === 0
-      ? error(
-          "sample-scrape-origin",
-          `${app} answered none of ${answers.length} requests (${answers[0]!.message}): whose metrics the sample stores cannot be told`,
-        )
-      : await probeScrapeOrigin(api, target, { namespace: pod.namespace, requests }, t.converge("promql"));
-  return [...up, await self, origin];
+  const served = answers.filter((a) => a.status === 200).length;
+  if (served > 0) return served;
+  return error(
+    "scrape-origin",
+    `${app} answered none of ${answers.length} requests (${answers[0]!.message}): whose metrics Prometheus stores cannot be told`,
+  );
+}
+
+/** After the pod served requests, whose Envoy answered the scrapes of its 15091 that the Prometheus
+ * at `api` stored (scrape-origin.ts), its verdict read through `as`. */
+async function originCheck(
+  t: CellContext,
+  api: PrometheusApi,
+  client: CommandRunner,
+  pod: PodInfo,
+  as: (v: Verdict) => Verdict = (v) => v,
+): Promise<Verdict> {
+  const served = await serveRequests(t, client, pod);
+  if (typeof served !== "number") return served;
+  const looks = originLooks(api, envoyTarget(pod), { namespace: pod.namespace, requests: served });
+  return converge(async () => as(await looks()), t.converge("promql"));
+}
+
+/** The pod's 15091 target as Prometheus labels it: job and the instance its rewrite writes. */
+const envoyTarget = (pod: PodInfo) => ({
+  job: SECURE_JOBS.envoy,
+  instance: hostPort(pod.ip, PORTS.secureEnvoy),
+});
+
+/** The secure Prometheus stored the pod's own Envoy's metrics from its 15091 (scrape-origin.ts),
+ * the pod having served `requests` already: the lab's pods count requests in their Envoy stats and
+ * serve no app port. */
+export async function scrapeOriginCheck(t: CellContext, pod: PodInfo, requests: number): Promise<Verdict> {
+  requireSidecar(pod);
+  const target = envoyTarget(pod);
+  return probeScrapeOrigin(
+    await securePrometheusApi(t),
+    target,
+    { namespace: pod.namespace, requests },
+    t.converge("promql"),
+  );
 }
 
 /** Mesh-wide enablement seen where it acts (mesh-wide.ts): the mesh config enables both ports, the

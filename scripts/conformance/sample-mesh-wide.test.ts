@@ -1,204 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PrometheusApi } from "../probes/prometheus.ts";
 import { error, fail, pass } from "../probes/verdict.ts";
-import {
-  expectSelfScrape,
-  judgeScrapeOrigin,
-  type OriginLook,
-  observeOrigin,
-  probeScrapeOrigin,
-  SAMPLE_MESH_WIDE_PREDICTION,
-} from "./sample-mesh-wide.ts";
-
-const state = {
-  where: "job j, instance 10.0.0.5:15091",
-  namespace: "ssc-native",
-  requests: 3,
-  newerScrapes: 1,
-};
-const sample = { namespace: "istio-system", workload: "prometheus" };
-const httpbin = { namespace: "ssc-native", workload: "httpbin" };
-const look = (o: Partial<OriginLook>): OriginLook => ({ upAt: 1_700_000_015, servedFor: [], ...o });
-
-describe("judgeScrapeOrigin", () => {
-  it("holds the prediction when a scrape made after the requests carries none of them, naming whose it does carry", () => {
-    const v = judgeScrapeOrigin(look({ servedFor: [sample] }), state);
-    expect(v).toEqual(
-      pass(
-        "sample-scrape-origin",
-        `as predicted, job j, instance 10.0.0.5:15091 is UP yet 1 scrape(s) made after the workload served 3 request(s) carry none of its requests: another Envoy answered (istio-system/prometheus): ${SAMPLE_MESH_WIDE_PREDICTION}`,
-        ["destination workloads in the payload: istio-system/prometheus"],
-      ),
-    );
-    expect(
-      judgeScrapeOrigin(look({ servedFor: [sample, { namespace: "ssc-probe", workload: "x" }] }), state)
-        .summary,
-    ).toContain("another Envoy answered (istio-system/prometheus, ssc-probe/x)");
-    expect(judgeScrapeOrigin(look({}), state).summary).toContain(
-      "another Envoy answered (no destination series at all)",
-    );
-    expect(judgeScrapeOrigin(look({}), state).evidence).toEqual([
-      "destination workloads in the payload: (none)",
-    ]);
-  });
-
-  it("is contradicted by any series of the workload's namespace, UP or not, beside others", () => {
-    for (const upAt of [1_700_000_015, undefined]) {
-      const v = judgeScrapeOrigin(look({ upAt, servedFor: [sample, httpbin] }), {
-        ...state,
-        newerScrapes: 0,
-      });
-      expect(v).toEqual(
-        fail(
-          "sample-scrape-origin",
-          `finding contradicted: the sample's scrape of job j, instance 10.0.0.5:15091 reached the workload's own Envoy (its payload counts requests served in ssc-native); predicted: ${SAMPLE_MESH_WIDE_PREDICTION}`,
-          ["destination workloads in the payload: istio-system/prometheus, ssc-native/httpbin"],
-        ),
-      );
-    }
-  });
-
-  it("cannot tell while the target is not UP, or before a scrape newer than the first look", () => {
-    expect(judgeScrapeOrigin(look({ upAt: undefined, servedFor: [sample] }), state)).toEqual(
-      error("sample-scrape-origin", "job j, instance 10.0.0.5:15091 is not UP: its payload cannot be judged"),
-    );
-    expect(judgeScrapeOrigin(look({ servedFor: [sample] }), { ...state, newerScrapes: 0 })).toEqual(
-      error(
-        "sample-scrape-origin",
-        "job j, instance 10.0.0.5:15091: 0 of 1 scrape(s) made after the workload served 3 request(s)",
-        ["destination workloads in the payload: istio-system/prometheus"],
-      ),
-    );
-  });
-});
-
-/** A Prometheus API answering instant queries as Prometheus's API docs show them (resultType
- * vector, value [time, "string"]), from a script per query. */
-function scripted(answer: (query: string) => unknown): PrometheusApi & { asked: string[] } {
-  const asked: string[] = [];
-  return {
-    asked,
-    async get(path) {
-      const query = new URLSearchParams(path.slice(path.indexOf("?") + 1)).get("query")!;
-      asked.push(query);
-      const data = answer(query);
-      return data === undefined ? { ok: false, problem: "HTTP 503" } : { ok: true, data };
-    },
-  };
-}
-const vector = (...result: object[]) => ({ resultType: "vector", result });
-const TARGET = { job: "istio-secure-envoy-metrics", instance: "10.0.0.5:15091" };
-
-describe("observeOrigin", () => {
-  it("asks for the target's last UP scrape time and the workloads its destination-side request series name", async () => {
-    const api = scripted((q) =>
-      q.startsWith("timestamp(")
-        ? vector({
-            metric: { instance: "10.0.0.5:15091", job: TARGET.job },
-            value: [1435781451.781, "1435781450.5"],
-          })
-        : vector(
-            {
-              metric: { destination_workload_namespace: "istio-system", destination_workload: "prometheus" },
-              value: [1435781451.781, "12"],
-            },
-            { metric: {}, value: [1435781451.781, "1"] },
-          ),
-    );
-    expect(await observeOrigin(api, TARGET)).toEqual({
-      ok: true,
-      look: {
-        upAt: 1435781450.5,
-        servedFor: [sample, { namespace: "", workload: "" }],
-      },
-    });
-    expect(api.asked).toEqual([
-      'timestamp(up{job="istio-secure-envoy-metrics",instance="10.0.0.5:15091"} == 1)',
-      'sum by (destination_workload_namespace, destination_workload) (istio_requests_total{job="istio-secure-envoy-metrics",instance="10.0.0.5:15091",reporter="destination"})',
-    ]);
-  });
-
-  it("reads a target that is not UP as no scrape time", async () => {
-    const o = await observeOrigin(
-      scripted(() => vector()),
-      TARGET,
-    );
-    expect(o).toEqual({ ok: true, look: { upAt: undefined, servedFor: [] } });
-  });
-
-  it("passes on the verdict of either query that cannot be read", async () => {
-    for (const broken of ["timestamp(", "sum by"]) {
-      const o = await observeOrigin(
-        scripted((q) => (q.startsWith(broken) ? undefined : vector())),
-        TARGET,
-      );
-      expect(o).toEqual({
-        ok: false,
-        verdict: error("promql", "Prometheus API unreachable: HTTP 503"),
-      });
-    }
-  });
-});
-
-describe("probeScrapeOrigin", () => {
-  const convergence = { consecutive: 1, timeout: { name: "promql", ms: 400 }, intervalMs: 10 };
-
-  it("counts only scrapes newer than the first one it saw UP: the first may predate the requests", async () => {
-    const times = [undefined, 100, 100, 115];
-    const api = scripted((q) => {
-      if (!q.startsWith("timestamp(")) return vector({ metric: sample, value: [0, "1"] });
-      const t = times.length > 1 ? times.shift() : times[0];
-      return t === undefined ? vector() : vector({ metric: {}, value: [0, String(t)] });
-    });
-    const v = await probeScrapeOrigin(api, TARGET, { namespace: "ssc-native", requests: 2 }, convergence);
-    expect(v.verdict).toBe("pass");
-    expect(v.summary).toMatch(
-      /^as predicted, job istio-secure-envoy-metrics, instance 10\.0\.0\.5:15091 is UP yet 1 scrape\(s\) made after the workload served 2 request\(s\)/,
-    );
-    expect(v.attempts).toBe(4);
-  });
-
-  it("never passes on the first scrape alone, however often it is seen", async () => {
-    const api = scripted((q) =>
-      q.startsWith("timestamp(") ? vector({ metric: {}, value: [0, "100"] }) : vector(),
-    );
-    const v = await probeScrapeOrigin(api, TARGET, { namespace: "ssc-native", requests: 1 }, convergence);
-    expect(v.verdict).toBe("error");
-    expect(v.summary).toMatch(
-      /0 of 1 scrape\(s\) made after the workload served 1 request\(s\) \(still so after/,
-    );
-  });
-
-  it("cannot tell while the API cannot be read", async () => {
-    const v = await probeScrapeOrigin(
-      scripted(() => undefined),
-      TARGET,
-      { namespace: "ssc-native", requests: 1 },
-      convergence,
-    );
-    expect(v).toMatchObject({ verdict: "error", probe: "promql" });
-    expect(v.summary).toMatch(/^Prometheus API unreachable: HTTP 503 \(still so after/);
-  });
-
-  it("is contradicted by the workload's own series, and says so at the deadline", async () => {
-    let t = 100;
-    const nextScrape = () => {
-      t += 15;
-      return String(t);
-    };
-    const api = scripted((q) =>
-      q.startsWith("timestamp(")
-        ? vector({ metric: {}, value: [0, nextScrape()] })
-        : vector({
-            metric: { destination_workload_namespace: "ssc-native", destination_workload: "httpbin" },
-            value: [0, "3"],
-          }),
-    );
-    const v = await probeScrapeOrigin(api, TARGET, { namespace: "ssc-native", requests: 3 }, convergence);
-    expect(v.verdict).toBe("fail");
-    expect(v.summary).toMatch(/^finding contradicted: .*reached the workload's own Envoy/);
-  });
-});
+import { asPredicted, SAMPLE_MESH_WIDE_PREDICTION } from "./sample-mesh-wide.ts";
 
 describe("the prediction", () => {
   it("names the mechanism, its precedent and the opt-out the suite's own Prometheus uses", () => {
@@ -210,21 +12,25 @@ describe("the prediction", () => {
   });
 });
 
-describe("expectSelfScrape", () => {
-  it("turns the self-scrape probe's failure into the prediction holding, and its pass into a contradiction", () => {
+describe("asPredicted", () => {
+  it("reads a probe's failure as the prediction holding, its pass as a contradiction, an error as it is", () => {
     const selfFound = fail("self-scrape", "Prometheus scrapes itself: 1 UP target(s)", ["ev"]);
-    expect(expectSelfScrape(selfFound)).toEqual(
-      pass("self-scrape", "as predicted, Prometheus scrapes itself: 1 UP target(s)", ["ev"]),
-    );
-    const none = pass("self-scrape", "none of the 2 UP target(s) is Prometheus's own pod", ["e2"]);
-    expect(expectSelfScrape(none)).toEqual(
-      fail(
+    expect(asPredicted(selfFound)).toEqual(
+      pass(
         "self-scrape",
-        `finding contradicted: none of the 2 UP target(s) is Prometheus's own pod; predicted: ${SAMPLE_MESH_WIDE_PREDICTION}`,
+        `as predicted, Prometheus scrapes itself: 1 UP target(s): ${SAMPLE_MESH_WIDE_PREDICTION}`,
+        ["ev"],
+      ),
+    );
+    const none = pass("scrape-origin", "x serves the workload's own metrics", ["e2"]);
+    expect(asPredicted(none)).toEqual(
+      fail(
+        "scrape-origin",
+        `finding contradicted: x serves the workload's own metrics; predicted: ${SAMPLE_MESH_WIDE_PREDICTION}`,
         ["e2"],
       ),
     );
     const cannot = error("self-scrape", "no UP target");
-    expect(expectSelfScrape(cannot)).toBe(cannot);
+    expect(asPredicted(cannot)).toBe(cannot);
   });
 });

@@ -18,6 +18,7 @@ export const POD_PROBES = [
   "sidecar",
   "agent-scrapes",
   "merged-app",
+  "scrape-origin",
 ] as const;
 export const OTHER_PROBES = [
   "client-certs",
@@ -131,7 +132,8 @@ export const FAULTS: readonly Fault[] = [
     description: "the pod lacks prometheus.istio.io/secure-envoy-port, so the envoy job never lists it",
     catches: "targets-envoy",
     pod: { withoutSecureEnvoyPort: true },
-    expect: { "targets-envoy": "fail" },
+    // Never scraped by the envoy job: whose metrics it stored cannot be told.
+    expect: { "targets-envoy": "fail", "scrape-origin": "error" },
   },
   {
     id: "prometheus-without-client-certs",
@@ -155,6 +157,14 @@ export const FAULTS: readonly Fault[] = [
     catches: "self-scrape",
     probe: "self-scrape",
     expect: { "self-scrape": "fail" },
+  },
+  {
+    id: "scrape-answered-by-another-envoy",
+    description:
+      "the pod's secure ports serve another Envoy's metrics (istio-system/prometheus's, as a scraper's own sidecar answering for every target would, istio#31301): UP, well-formed, and not the pod's",
+    catches: "scrape-origin",
+    pod: { statsOf: { namespace: "istio-system", workload: "prometheus" } },
+    expect: { "scrape-origin": "fail" },
   },
   {
     id: "app-not-merged",
@@ -207,6 +217,8 @@ export const FAULTS: readonly Fault[] = [
       "targets-merged": "fail",
       "targets-envoy": "fail",
       payload: "error",
+      // Never UP: whose metrics Prometheus stored cannot be told.
+      "scrape-origin": "error",
       ...NO_LIVENESS,
     },
   },
@@ -295,6 +307,7 @@ export const FAULTS: readonly Fault[] = [
       "mesh-peer": "error",
       "agent-scrapes": "error",
       "merged-app": "error",
+      "scrape-origin": "error",
     },
   },
   {
@@ -340,7 +353,7 @@ export const FAULTS: readonly Fault[] = [
   {
     id: "rotation-scrape-outage",
     description:
-      "the target's secure listeners fail Prometheus's next scrape (503) after each certificate rotation",
+      "the target's secure listeners fail Prometheus's next scrape (503) after every second certificate rotation",
     catches: "scrape-continuity",
     probe: "scrape-continuity",
     expect: { "scrape-continuity": "fail" },

@@ -64,6 +64,9 @@ export interface LabPodInput {
   sidecar?: SidecarState;
   /** Its server certificate is short-lived and replaced every rotation period (LabInput.rotation). */
   rotate?: boolean;
+  /** Its ports serve another Envoy's stats, the requests counted naming that workload (as a
+   * scraper's own sidecar answering for every target would, istio#31301). */
+  statsOf?: { namespace: string; workload: string };
 }
 
 /** Short-lived certificates replaced on a schedule, as an agent with a short SECRET_TTL replaces
@@ -140,10 +143,10 @@ export interface Lab {
 /** A lab pod's Envoy stats; its requests are counted as a workload's own Envoy counts the ones it
  * served: destination side, naming its own namespace and workload (what the scrape-origin probe
  * reads to tell whose Envoy answered a scrape). */
-const envoyStats = (workload: string) => `# TYPE envoy_server_live gauge
+const envoyStats = (w: { namespace: string; workload: string }) => `# TYPE envoy_server_live gauge
 envoy_server_live 1
 # TYPE istio_requests_total counter
-istio_requests_total{response_code="200",reporter="destination",destination_workload_namespace="${LAB_NAMESPACE}",destination_workload="${workload}"} 7
+istio_requests_total{response_code="200",reporter="destination",destination_workload_namespace="${w.namespace}",destination_workload="${w.workload}"} 7
 `;
 
 /** What the app beside each lab pod's sidecar serves: the fixtures' metrics app is a Prometheus
@@ -364,7 +367,7 @@ async function startLabAt(input: LabInput, b: number): Promise<Lab> {
             ? { serverCertOverride: await forgedByWorkload(mesh, identity) }
             : {}),
         },
-        envoyStats: envoyStats(p.name),
+        envoyStats: envoyStats(p.statsOf ?? { namespace: LAB_NAMESPACE, workload: p.name }),
         ...(merged(p) ? { appStats: APP_STATS } : {}),
       });
       stops.push(pod.stop);

@@ -44,10 +44,12 @@ export interface PodFaults {
   /** The secure listeners accept only a client certificate carrying this SPIFFE id (a SAN check
    * Istio's listeners do not have): any other mesh identity is cut off after the handshake. */
   onlyClientIdentity?: string;
-  /** After each certificate rotation, each of Prometheus's connections to the secure listeners has
-   * its next scrape answered 503, as a listener that drops its traffic while it swaps certificates
-   * would. Per connection (each scrape job keeps its own) and counted, not timed: a timed window
-   * can miss every scrape of a job, or catch them all, when their phases lock. */
+  /** After every second certificate rotation, each of Prometheus's connections to the secure
+   * listeners has its next scrape answered 503, as a listener that drops its traffic while it swaps
+   * certificates would. Per connection (each scrape job keeps its own) and counted, not timed: a
+   * timed window can miss every scrape of a job, or catch them all, when their phases lock. Every
+   * second one, not each: when a loaded machine stretches the 1 s scrapes towards the 2 s rotations,
+   * each scrape would follow a rotation and the target would never show UP at all. */
   failScrapeAfterRotation?: boolean;
 }
 
@@ -144,7 +146,8 @@ export async function startPod(spec: PodSpec): Promise<RunningPod> {
     if (!f.failScrapeAfterRotation || !req.headers["user-agent"]?.startsWith("Prometheus/")) return false;
     const last = seen.get(req.socket) ?? rotations;
     seen.set(req.socket, rotations);
-    return last < rotations;
+    // A rotation to an even count since this connection's last scrape.
+    return last < rotations && (rotations % 2 === 0 || last < rotations - 1);
   };
   const secure =
     (routes: string[], upstream: number) => (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -15,6 +15,7 @@ import {
   payloadChecks,
   rotationChecks,
   SECURE_JOBS,
+  scrapeOriginCheck,
   securePorts,
   selfScrapeChecks,
   sidecarCheck,
@@ -91,7 +92,7 @@ const FAULT_NS = "ssc-ambient-faulty";
 const OTHER_IDENTITY_NS = "ssc-ambient-other-identity";
 const SCRAPE_INTERVAL_S = 1;
 /** Pods whose server certificates rotate on the lab's schedule: a healthy one, and one whose
- * listeners fail the scrape after each rotation (the continuity probe's fault). */
+ * listeners fail the scrape after every second rotation (the continuity probe's fault). */
 const ROTATING = "rotating";
 const ROTATING_OUTAGE = "rotating-outage";
 /** The lab's rotation schedule: as an agent does at half a certificate's life with some room, a
@@ -130,6 +131,8 @@ function podProbes(t: CellContext, pod: LabPod): Record<(typeof POD_PROBES)[numb
     sidecar: async () => sidecarCheck(await target()),
     "agent-scrapes": worst("agent-scrapes", (p) => agentScrapeChecks(t, p)),
     "merged-app": worst("merged-app", (p) => mergedAppSeriesChecks(t, p)),
+    // The lab's Envoy stats count requests served already; its pods serve no app port to ask.
+    "scrape-origin": worst("scrape-origin", async (p) => [await scrapeOriginCheck(t, p, 1)]),
   };
 }
 
