@@ -1321,8 +1321,10 @@ describe("Istio's sample Prometheus: samplePrometheusChecks and sampleMeshWideCh
   });
 
   it("mesh-wide: holds the prediction when the sample scrapes itself and stores another Envoy's payload for httpbin", async () => {
-    const { t } = run({ targets: [...HTTPBIN, SELF], served: "istio-system" });
+    const { c, t } = run({ targets: [...HTTPBIN, SELF], served: "istio-system" });
     const v = await sampleMeshWideChecks(t, pod);
+    // Targets UP and the self-scrape under targetsUp, whose payload under promql.
+    expect([...c.budgets].sort()).toEqual(["promql", "targetsUp", "targetsUp"]);
     expect(v.map((x) => [x.probe, x.verdict])).toEqual([
       ["targets", "pass"],
       ["targets", "pass"],
