@@ -8,7 +8,7 @@ import {
 } from "../scripts/conformance/checks.ts";
 import { probeAllSeries } from "../scripts/probes/prometheus.ts";
 import { anyMode, defineConformanceTest } from "../scripts/registry/define.ts";
-import { AMBIENT_SIDECAR_APP, ISTIO_NAMESPACE } from "../scripts/render/scenarios.ts";
+import { AMBIENT_PROMETHEUS_URL, AMBIENT_SIDECAR_APP, ISTIO_NAMESPACE } from "../scripts/render/scenarios.ts";
 
 // Seed 001, ambient. A sidecar pod is never captured by ztunnel, so mutual_tls from
 // source_workload="prometheus" needs a sidecar-less Prometheus enrolled in ambient
@@ -24,7 +24,7 @@ export const AmbientScrapeIsMutualTls = defineConformanceTest({
   profiles: ["ambient"],
   scenarios: anyMode("ambient", "probe-client"),
   run: async (t) => {
-    const api = t.prometheus("http://prometheus.ssc-ambient.svc:9090", await t.probeClient());
+    const api = t.prometheus(AMBIENT_PROMETHEUS_URL, await t.probeClient());
     return {
       verdicts: [
         // promql converges one scrape interval between attempts (context.ts): fresh scrapes.
@@ -54,7 +54,7 @@ export const AmbientScrapeIdentities = defineConformanceTest({
   profiles: ["ambient"],
   scenarios: anyMode("ambient", "probe-client"),
   run: async (t) => {
-    const api = t.prometheus("http://prometheus.ssc-ambient.svc:9090", await t.probeClient());
+    const api = t.prometheus(AMBIENT_PROMETHEUS_URL, await t.probeClient());
     const apps = await Promise.all(
       ["httpbin", "metrics-app"].map((app) => t.pod("ssc-ambient", `app=${app}`)),
     );
@@ -107,7 +107,7 @@ export const AmbientZtunnelMetricsOverHbone = defineConformanceTest({
   requires: ["ztunnelHboneMetrics"],
   scenarios: anyMode("ambient", "probe-client"),
   run: async (t) => {
-    const api = t.prometheus("http://prometheus.ssc-ambient.svc:9090", await t.probeClient());
+    const api = t.prometheus(AMBIENT_PROMETHEUS_URL, await t.probeClient());
     const [prometheus, ztunnel] = await Promise.all([
       t.pod("ssc-ambient", "app=prometheus"),
       t.pod(ISTIO_NAMESPACE, "app=ztunnel"),

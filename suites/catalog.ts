@@ -6,7 +6,10 @@ import {
   AmbientWorkloadsHbone,
   AmbientZtunnelMetricsOverHbone,
 } from "./ambient.conformance.ts";
-import { AuthorizationPolicyGatesSecurePorts } from "./authorization.conformance.ts";
+import {
+  AmbientScrapeOfSidecarUnderDenyAll,
+  AuthorizationPolicyGatesSecurePorts,
+} from "./authorization.conformance.ts";
 import {
   GatewayApiDocsPath,
   GatewayApiSecureMetrics,
@@ -61,6 +64,7 @@ export const CONFORMANCE_TESTS: readonly ConformanceTest[] = [
   SecurePortServesWorkloadIdentity,
   SecurePortAdmitsAnyMeshIdentity,
   AuthorizationPolicyGatesSecurePorts,
+  AmbientScrapeOfSidecarUnderDenyAll,
   SecurePortPayload,
   SecurePortAutoAnnotation,
   PrometheusSecureTargetsUp,

@@ -29,7 +29,7 @@ export interface AuthzAttempt {
   allowed: Seen;
 }
 
-const rbacDenied = (r: CurlResult) => r.status === 403 && /RBAC: access denied/.test(r.body);
+export const rbacDenied = (r: CurlResult) => r.status === 403 && /RBAC: access denied/.test(r.body);
 
 export function judgeAuthz(a: AuthzAttempt): Verdict {
   const ev = [a.app, a.denied, a.allowed].map((s) => describeResult(s.url, s.result));

@@ -8,6 +8,7 @@ import { curlAnswer, curlFailure } from "../testing/curl-output.ts";
 import { DEFAULT_TIMEOUTS, type TimeoutName } from "../timeouts.ts";
 import {
   agentScrapeChecks,
+  ambientAuthzCheck,
   ambientPrincipalChecks,
   authzCheck,
   clientCertificateCheck,
@@ -367,6 +368,7 @@ describe("the sidecar precondition", () => {
       () => samplePrometheusChecks(c.t, without),
       () => sampleMeshWideChecks(c.t, without),
       () => scrapeOriginCheck(c.t, without, 1),
+      () => ambientAuthzCheck(c.t, without),
     ];
     for (const b of blocks) {
       await expect(b()).rejects.toThrow(
@@ -1418,5 +1420,41 @@ describe("scrapeOriginCheck", () => {
     ]);
     expect(urlsOf(c.seen).every((u) => u!.startsWith("http://127.0.0.1:9090/api/v1/query?"))).toBe(true);
     expect(c.budgets).toEqual(["promql", "promql"]);
+  });
+});
+
+describe("ambientAuthzCheck", () => {
+  const target = (health: string) => ({
+    scrapePool: "ambient-to-sidecars",
+    scrapeUrl: "http://10.0.0.5:15020/stats/prometheus",
+    health,
+    lastError: health === "up" ? "" : "read: connection reset by peer",
+    lastScrape: "t",
+    labels: { job: "ambient-to-sidecars" },
+  });
+  const APP = "http://10.0.0.5:8080/get";
+
+  it("asks the ambient Prometheus, from the probe client, for the pod's 15020 in its sidecar job, then shows the deny-all active", async () => {
+    const c = cell("native", {
+      targets: { activeTargets: [target("up")] },
+      urls: { [APP]: answer("RBAC: access denied", 403) },
+    });
+    const v = await ambientAuthzCheck(c.t, pod);
+    expect(v).toMatchObject({ probe: "ambient-authz", verdict: "pass" });
+    expect(v.summary).toMatch(/^as predicted, under a deny-all/);
+    expect(new Set(urlsOf(c.seen))).toEqual(
+      new Set(["http://prometheus.ssc-ambient.svc:9090/api/v1/targets?state=any", APP]),
+    );
+    expect(c.budgets).toEqual(["targetsUp", "consistency"]);
+  });
+
+  it("is contradicted when the target is DOWN under the deny-all", async () => {
+    const c = cell("native", {
+      targets: { activeTargets: [target("down")] },
+      urls: { [APP]: answer("RBAC: access denied", 403) },
+    });
+    const v = await ambientAuthzCheck(c.t, pod);
+    expect(v.verdict).toBe("fail");
+    expect(v.summary).toMatch(/^finding contradicted: .*is DOWN: read: connection reset by peer/);
   });
 });

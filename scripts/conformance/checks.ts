@@ -20,9 +20,16 @@ import { probePayload } from "../probes/payload.ts";
 import { type PrometheusApi, probeAllSeries, probeTarget } from "../probes/prometheus.ts";
 import { judgeSidecar } from "../probes/sidecar.ts";
 import { error, fail, pass, type Verdict } from "../probes/verdict.ts";
-import { MESH_PEER_ACCOUNT, PORTS, ROTATION_TTL } from "../render/scenarios.ts";
+import {
+  AMBIENT_PROMETHEUS_URL,
+  AMBIENT_SIDECAR_JOB,
+  MESH_PEER_ACCOUNT,
+  PORTS,
+  ROTATION_TTL,
+} from "../render/scenarios.ts";
 import { parseDuration } from "../timeouts.ts";
 import { probeAgentScrapes } from "./agent-scrapes.ts";
+import { judgeAmbientAuthz } from "./ambient-authz.ts";
 import { judgeAuthz } from "./authz.ts";
 import type { CellContext, PodInfo } from "./context.ts";
 import { DOCUMENTED_JOB, probeDocumentedRewrite } from "./documented-rewrite.ts";
@@ -411,6 +418,26 @@ export async function scrapeOriginCheck(t: CellContext, pod: PodInfo, requests: 
     target,
     { namespace: pod.namespace, requests },
     t.converge("promql"),
+  );
+}
+
+/** The ambient Prometheus and a sidecar pod under a deny-all (ambient-authz.ts, a finding): the
+ * pod's 15020 in the job for such pods, then application traffic to the pod showing the policy
+ * active, judged together. */
+export async function ambientAuthzCheck(t: CellContext, pod: PodInfo): Promise<Verdict> {
+  requireSidecar(pod);
+  const client = await t.probeClient();
+  const api = t.prometheus(AMBIENT_PROMETHEUS_URL, client);
+  const target = await probeTarget(
+    api,
+    { job: AMBIENT_SIDECAR_JOB, scrapeUrl: statsUrl(pod, PORTS.agent, "http") },
+    t.converge("targetsUp"),
+  );
+  const url = `http://${hostPort(pod.ip, PORTS.httpbin)}/get`;
+  return converge(
+    async () =>
+      judgeAmbientAuthz({ url, result: await curl(client, { url, timeoutMs: t.timeouts.request }) }, target),
+    t.converge("consistency"),
   );
 }
 

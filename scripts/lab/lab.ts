@@ -413,7 +413,11 @@ async function startLabAt(input: LabInput, b: number): Promise<Lab> {
       none: await dir.write("sd/none.json", "[]"),
     };
     const config = withFileSd(labConfig(meshClient.ca.replace(/\/root-cert\.pem$/, ""), input), (job) =>
-      job === "ztunnel" ? sdFiles.ztunnel! : job === "ambient-apps" ? sdFiles.none! : sdFiles.pods!,
+      job === "ztunnel"
+        ? sdFiles.ztunnel!
+        : job === "ambient-apps" || job === "ambient-to-sidecars"
+          ? sdFiles.none!
+          : sdFiles.pods!,
     );
     const configFile = await dir.write("prometheus.yml", config);
     const prometheus = await startPrometheus(configFile, dir.path);

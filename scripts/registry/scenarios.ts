@@ -17,6 +17,8 @@ export const SCENARIOS = {
   "prometheus-operator": "prometheus-operator, Prometheus with sidecar certs, ServiceMonitor over https",
   "metrics-merging": "an app with its own metrics port, merged on 15020",
   "authz-deny": "httpbin (native ports) under a deny-all AuthorizationPolicy",
+  "ambient-authz":
+    "a sidecar httpbin under a deny-all AuthorizationPolicy, scraped on 15020 by the ambient Prometheus",
   "authz-allow": "httpbin (native ports) under a deny-all plus an ALLOW on ports 15091/15092",
   "mesh-peer": "a mesh workload that is not Prometheus, its sidecar writing its own certificate files",
   "probe-client": "a client pod outside the mesh holding no-cert and foreign-CA clients",

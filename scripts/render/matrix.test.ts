@@ -339,6 +339,37 @@ describe("structural facts per scenario", () => {
     }
   });
 
+  it("the ambient Prometheus's sidecar job discovers only the deny-all namespace, and that namespace is a sidecar one under Istio's deny-all", () => {
+    let seen = 0;
+    for (const r of rendered.filter((x) => x.cell.profile === "ambient")) {
+      const config = parseYaml(r.scenarios.find((s) => s.id === "ambient")!.prometheusConfig!) as {
+        scrape_configs: { job_name: string; kubernetes_sd_configs: object[] }[];
+      };
+      expect(config.scrape_configs.map((j) => j.job_name)).toEqual([
+        "ambient-apps",
+        "ztunnel",
+        "ambient-to-sidecars",
+      ]);
+      expect(config.scrape_configs[2]!.kubernetes_sd_configs).toEqual([
+        { role: "pod", namespaces: { names: ["ssc-ambient-authz"] } },
+      ]);
+      const objs = objectsOf(r, "ambient-authz");
+      expect(objs.map((o) => o.kind)).toEqual([
+        "Namespace",
+        "ServiceAccount",
+        "Service",
+        "Deployment",
+        "AuthorizationPolicy",
+      ]);
+      expect(find(objs, "Namespace")!.metadata.labels).toMatchObject({ "istio-injection": "enabled" });
+      expect(find(objs, "AuthorizationPolicy")!.spec).toEqual({});
+      // No annotation of the suite's: the injector's own prometheus.io merge is what is scraped.
+      expect(podAnnotations(find(objs, "Deployment", "httpbin")!)).toEqual({});
+      seen++;
+    }
+    expect(seen).toBeGreaterThanOrEqual(2);
+  });
+
   it("the operator path pins the suite's Prometheus, uses a ServiceMonitor with file TLS and allows file access", () => {
     for (const r of rendered) {
       const objs = objectsOf(r, "prometheus-operator");

@@ -217,6 +217,12 @@ export const STRICT_MITIGATED = {
  * istio-injection label (istio-discovery mutatingwebhook.yaml L129-145 @1.31.0-rc.0), and so left
  * out of ambient (istio-cni enablement_selector.go L85: a pod with a sidecar is never enrolled). */
 export const AMBIENT_SIDECAR_APP = "metrics-app-sidecar";
+/** Sidecar pods under a deny-all AuthorizationPolicy, scraped by the ambient Prometheus on the
+ * agent's 15020 as the injector announces it (scenario ambient-authz). */
+export const AMBIENT_AUTHZ_NAMESPACE = "ssc-ambient-authz";
+/** The ambient Prometheus's API (its Service in ssc-ambient), and its job for those sidecar pods. */
+export const AMBIENT_PROMETHEUS_URL = "http://prometheus.ssc-ambient.svc:9090";
+export const AMBIENT_SIDECAR_JOB = "ambient-to-sidecars";
 /** The pod opting out of metrics merging (catalog-facts.md §3). */
 export const UNMERGED_APP = "metrics-app-unmerged";
 
@@ -384,7 +390,10 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
             params: { CLUSTER_ROLE: clusterScopedName("ambient-prometheus", runId) },
           },
         ],
-        prometheusConfig: { file: "ambient/prometheus.yml" },
+        prometheusConfig: {
+          file: "ambient/prometheus.yml",
+          params: { SIDECAR_NAMESPACE: AMBIENT_AUTHZ_NAMESPACE },
+        },
       };
     case "prometheus-operator":
       return {
@@ -421,6 +430,14 @@ export function scenarioDefinition(id: ScenarioId, cell: Cell, runId = "render")
             "prometheus.istio.io/merge-metrics": "false",
           }),
         ],
+      };
+    case "ambient-authz":
+      // A sidecar workload as any injected one is (the injector's prometheus.io merge annotations),
+      // under Istio's deny-all.
+      return {
+        ...base,
+        namespace: { name: AMBIENT_AUTHZ_NAMESPACE, labels: INJECTED },
+        objects: [httpbin({}), { file: "authz/deny-all.yaml" }],
       };
     case "authz-deny":
       return {
