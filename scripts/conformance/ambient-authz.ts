@@ -7,8 +7,9 @@ import { rbacDenied, type Seen } from "./authz.ts";
 // uds-core#1445 needed an ALLOW on 15020 for it. Read at Istio 1.31.0-rc.0 and ztunnel 1.31.0-rc.0:
 // - istiod gives a sidecar pod no tunnel protocol: only a networking.istio.io/tunnel=http label or
 //   the ambient redirection annotation make it HBONE (pilot/pkg/serviceregistry/ambient/workloads.go
-//   setTunnelProtocol L1198-1212), and the mTLS transport flag is off in istiod's own ambient index
-//   (pilot/pkg/bootstrap/servicecontroller.go L85-88);
+//   setTunnelProtocol L1198-1212; the same at 1.24.0, ambient's first GA release:
+//   pilot/pkg/serviceregistry/kube/controller/ambient/workloads.go L621-631), and the mTLS transport
+//   flag is off in istiod's own ambient index (pilot/pkg/bootstrap/servicecontroller.go L85-88);
 // - so ztunnel sends the scrape in plain TCP to the pod's own address (src/proxy/outbound.rs
 //   L755-772: InboundProtocol::TCP keeps the workload's socket address);
 // - and 15020, the sidecar's status port, is excluded from inbound capture (injection-template.yaml
