@@ -29,7 +29,7 @@ describe("judgeAmbientAuthz", () => {
 
   it("is contradicted when the scrape is refused under the deny-all, and says what would let it in", () => {
     const v = judgeAmbientAuthz(DENIED, DOWN);
-    expect(v.verdict).toBe("fail");
+    expect(v).toMatchObject({ probe: "ambient-authz", verdict: "fail" });
     expect(v.summary).toBe(
       `finding contradicted: under the deny-all the ambient Prometheus does not scrape the sidecar pod's 15020 (${DOWN.summary}): it needs an ALLOW, as uds-core#1445 found; predicted: ${AMBIENT_AUTHZ_PREDICTION}`,
     );
@@ -47,7 +47,7 @@ describe("judgeAmbientAuthz", () => {
       seen(curlFailure(7, "curl: (7) Failed to connect")),
     ]) {
       const v = judgeAmbientAuthz(app, UP);
-      expect(v.verdict).toBe("error");
+      expect(v).toMatchObject({ probe: "ambient-authz", verdict: "error" });
       expect(v.summary).toMatch(
         /^could not show the deny-all active: application traffic got http:\/\/10\.0\.0\.5:8080\/get: /,
       );
